@@ -1,0 +1,29 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "evering-top",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "evering-top", targets: ["evering-top"]),
+        .library(name: "Evering", targets: ["Evering"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // The ABI header (single source of truth for the layout) and inline atomics/clocks.
+        .target(name: "CEvering"),
+        // The ring library: the only Swift module with raw pointers, atomics and syscalls.
+        .target(name: "Evering", dependencies: ["CEvering"]),
+        .executableTarget(
+            name: "evering-top",
+            dependencies: [
+                "Evering",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
+    ]
+)

@@ -1,0 +1,165 @@
+import CEvering
+
+/// The requester's operation tracker over the slot table in shared memory.
+///
+/// Only the requester writes slots; the inspector reads them. A local free stack makes
+/// allocation O(1) without touching other slots. Transitions:
+/// `free → submitted → (waiting) → completed → free`, and
+/// `submitted/waiting → cancelled → free` once the completion for it arrives.
+public final class Driver: @unchecked Sendable {
+    // @unchecked: used from the requester's thread only, like the queues.
+    @usableFromInline let slots: UnsafeMutablePointer<ev_slot>
+    public let slotCount: UInt32
+    @usableFromInline let freeStack: UnsafeMutablePointer<UInt32>
+    @usableFromInline var freeTop: Int
+    let owner: AnyObject
+
+    /// - Parameter region: a writable mapping. Slots already in use (a requester that
+    ///   re-attaches after a crash) stay as they are and are not handed out again.
+    init(region: SharedRegion) {
+        slots = region.slots
+        slotCount = region.layout.slotCount
+        freeStack = .allocate(capacity: Int(slotCount))
+        freeTop = 0
+        owner = region
+        // Push in reverse so slot 0 is handed out first (friendlier to read in the inspector).
+        for index in stride(from: Int(slotCount) - 1, through: 0, by: -1) {
+            // Relaxed: we are the only writer of slot state; nobody else's writes to order with.
+            if ev_load_relaxed_u32(ev_slot_state_ptr(slots + index)) == SlotState.free.rawValue {
+                freeStack[freeTop] = UInt32(index)
+                freeTop += 1
+            }
+        }
+    }
+
+    deinit { freeStack.deallocate() }
+
+    /// Slots not in any state but free.
+    public var freeCount: Int { freeTop }
+    public var inUseCount: Int { Int(slotCount) - freeTop }
+
+    /// Takes a free slot and marks it submitted. Nil when every slot is in use.
+    @inlinable
+    public func allocate(opcode: UInt16, length: UInt32, userData: UInt64) -> OpID? {
+        guard freeTop > 0 else { return nil }
+        freeTop -= 1
+        let index = freeStack[freeTop]
+        let slot = slots + Int(index)
+        let generation = slot.pointee.generation &+ 1
+        slot.pointee.generation = generation
+        slot.pointee.opcode = opcode
+        slot.pointee.flags = 0
+        slot.pointee.length = length
+        slot.pointee.submitted_ns = ev_monotonic_ns()
+        slot.pointee.completed_ns = 0
+        slot.pointee.result_length = 0
+        slot.pointee.result = 0
+        slot.pointee.user_data = userData
+        // Release pairs with the inspector's acquire load of state: it sees the fields
+        // above with the new state.
+        ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.submitted.rawValue)
+        return OpID(slot: index, generation: generation)
+    }
+
+    /// The state of `op`, or nil when the slot has moved on to a newer op.
+    public func state(of op: OpID) -> SlotState? {
+        guard let slot = slotPointer(op) else { return nil }
+        // Relaxed: only this thread writes slot state.
+        return SlotState(rawValue: ev_load_relaxed_u32(ev_slot_state_ptr(slot)))
+    }
+
+    /// Records that the requester now waits for `op` (submitted → waiting).
+    public func markWaiting(_ op: OpID) {
+        guard let slot = slotPointer(op) else { return }
+        if ev_load_relaxed_u32(ev_slot_state_ptr(slot)) == SlotState.submitted.rawValue {  // Relaxed: we are the only writer.
+            // Release: the inspector's acquire load sees a consistent slot.
+            ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.waiting.rawValue)
+        }
+    }
+
+    /// Gives up on an op still in flight. Its slot stays pinned (state cancelled) until the
+    /// completion arrives. Returns false if the op already completed or is stale.
+    @discardableResult
+    public func cancel(_ op: OpID) -> Bool {
+        guard let slot = slotPointer(op) else { return false }
+        let state = ev_load_relaxed_u32(ev_slot_state_ptr(slot))  // Relaxed: we are the only writer.
+        guard state == SlotState.submitted.rawValue || state == SlotState.waiting.rawValue else { return false }
+        // Release: as in allocate.
+        ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.cancelled.rawValue)
+        return true
+    }
+
+    /// What a completion entry did to the slot table.
+    public enum CompletionOutcome: Equatable, Sendable {
+        /// The op is now completed and waits for `release`.
+        case completed(Completion)
+        /// The op had been cancelled; its slot is free again.
+        case reclaimedCancelled(OpID)
+        /// No live op has this id (out of range, stale generation, or not in flight).
+        case unknown(OpID)
+    }
+
+    /// Applies one completion-queue entry.
+    @inlinable
+    public func complete(_ entry: ev_entry) -> CompletionOutcome {
+        let op = OpID(rawValue: entry.op_id)
+        guard let slot = slotPointer(op) else { return .unknown(op) }
+        let state = ev_load_relaxed_u32(ev_slot_state_ptr(slot))  // Relaxed: we are the only writer.
+        let now = ev_monotonic_ns()
+        if state == SlotState.cancelled.rawValue {
+            slot.pointee.completed_ns = now
+            // Release: as in allocate.
+            ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.free.rawValue)
+            freeStack[freeTop] = op.slot
+            freeTop += 1
+            return .reclaimedCancelled(op)
+        }
+        guard state == SlotState.submitted.rawValue || state == SlotState.waiting.rawValue else { return .unknown(op) }
+        slot.pointee.completed_ns = now
+        slot.pointee.result = entry.result
+        slot.pointee.result_length = entry.length
+        // Release: as in allocate.
+        ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.completed.rawValue)
+        return .completed(Completion(op: op, opcode: slot.pointee.opcode, result: entry.result, length: Int(entry.length),
+                                     userData: slot.pointee.user_data,
+                                     latencyNanoseconds: now &- slot.pointee.submitted_ns))
+    }
+
+    /// The stored completion of a completed op, or nil.
+    public func completion(of op: OpID) -> Completion? {
+        guard let slot = slotPointer(op),
+              ev_load_relaxed_u32(ev_slot_state_ptr(slot)) == SlotState.completed.rawValue else { return nil }  // Relaxed: we are the only writer.
+        return Completion(op: op, opcode: slot.pointee.opcode, result: slot.pointee.result,
+                          length: Int(slot.pointee.result_length), userData: slot.pointee.user_data,
+                          latencyNanoseconds: slot.pointee.completed_ns &- slot.pointee.submitted_ns)
+    }
+
+    /// Frees the slot of a completed op (its buffer may be reused from now on).
+    @inlinable
+    public func release(_ op: OpID) {
+        guard let slot = slotPointer(op) else { preconditionFailure("release of stale op \(op)") }
+        precondition(ev_load_relaxed_u32(ev_slot_state_ptr(slot)) == SlotState.completed.rawValue,  // Relaxed: we are the only writer.
+                     "release of op \(op) that has not completed")
+        // Release: as in allocate.
+        ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.free.rawValue)
+        freeStack[freeTop] = op.slot
+        freeTop += 1
+    }
+
+    /// Returns a just-allocated op's slot when its submission could not be queued.
+    @usableFromInline
+    func abandon(_ op: OpID) {
+        guard let slot = slotPointer(op) else { return }
+        // Release: as in allocate.
+        ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.free.rawValue)
+        freeStack[freeTop] = op.slot
+        freeTop += 1
+    }
+
+    @inlinable
+    func slotPointer(_ op: OpID) -> UnsafeMutablePointer<ev_slot>? {
+        guard op.slot < slotCount else { return nil }
+        let slot = slots + Int(op.slot)
+        return slot.pointee.generation == op.generation ? slot : nil
+    }
+}

@@ -1,0 +1,87 @@
+import CEvering
+
+/// Reads the other side's block in the header to tell a dead or departed peer from a
+/// slow one. Blocking queue calls consult it about every 100 ms.
+public final class PeerMonitor: @unchecked Sendable {
+    // @unchecked: immutable fields; the side block is read with the ABI's atomics.
+    public let side: RingSide
+    let block: UnsafeMutablePointer<ev_side>
+    let owner: AnyObject
+
+    public init(region: SharedRegion, side: RingSide) {
+        self.side = side
+        self.block = region.side(side)
+        self.owner = region
+    }
+
+    /// Throws if the peer detached, died, or its pid now names another process.
+    /// A peer that never attached yet is not an error: it may still be starting.
+    public func check() throws(RingError) {
+        // Acquire pairs with the side's release store of state, made after it wrote
+        // pid and start_time: if we see ATTACHED we see the identity that goes with it.
+        let state = ev_load_acquire_u32(ev_side_state_ptr(block))
+        switch state {
+        case EV_SIDE_DETACHED.rawValue:
+            throw .peerDetached(side: side)
+        case EV_SIDE_ATTACHED.rawValue:
+            let identity = ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time)
+            if identity.liveness != .alive { throw .peerDead(side: side, pid: identity.pid) }
+        default:
+            return
+        }
+    }
+}
+
+/// The wait strategy of every blocking call: spin with a CPU hint (cheap, and what
+/// ping-pong latency needs), then yield the core, then sleep with exponential backoff up
+/// to 1 ms (an idle side costs ~nothing). Checks the deadline and the peer as it goes.
+struct BlockingWaiter {
+    private var iterations = 0
+    private let deadline: UInt64?
+    private var nextPeerCheck: UInt64
+    private let peer: PeerMonitor?
+
+    static let spinIterations = 4_000
+    static let yieldIterations = 4_200
+    static let peerCheckInterval: UInt64 = 100_000_000
+    static let maxSleepNanoseconds = 1_000_000
+
+    init(timeout: Duration?, peer: PeerMonitor?) {
+        let now = ev_monotonic_ns()
+        if let timeout {
+            let (seconds, attoseconds) = timeout.components
+            let nanos = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
+            deadline = now &+ UInt64(nanos)
+        } else {
+            deadline = nil
+        }
+        nextPeerCheck = now &+ Self.peerCheckInterval
+        self.peer = peer
+    }
+
+    mutating func pause() throws(RingError) {
+        iterations += 1
+        if iterations < Self.spinIterations {
+            ev_cpu_relax()
+            if iterations & 255 != 0 { return }  // look at the clock every 256 spins only
+        } else if iterations < Self.yieldIterations {
+            sched_yield()
+        } else {
+            let exponent = min(iterations - Self.yieldIterations, 7)
+            var request = timespec(tv_sec: 0, tv_nsec: min(Self.maxSleepNanoseconds, 8_000 << exponent))
+            _ = nanosleep(&request, nil)  // an early EINTR wake-up is just an early retry
+        }
+        let now = ev_monotonic_ns()
+        if let deadline, now >= deadline { throw .timedOut }
+        if now >= nextPeerCheck {
+            nextPeerCheck = now &+ Self.peerCheckInterval
+            try peer?.check()
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif

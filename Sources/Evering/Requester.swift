@@ -1,0 +1,144 @@
+import CEvering
+
+/// The requester side of a ring: owns the driver, produces submissions, consumes
+/// completions.
+///
+///     let requester = try Requester.create("evering-demo")
+///     let op = try requester.submit(opcode: 1, length: 5) { buffer in
+///         buffer.copyBytes(from: "hello".utf8)
+///     }
+///     let completion = try requester.wait(for: op, timeout: .seconds(1))
+///     requester.release(op)
+public final class Requester: @unchecked Sendable {
+    // @unchecked: one thread drives a requester at a time (it is SPSC on both queues).
+    public let region: SharedRegion
+    public let submissions: QueueProducer<ev_entry>
+    public let completions: QueueConsumer<ev_entry>
+    public let driver: Driver
+    let attachment: SideAttachment
+
+    init(region: SharedRegion) throws(RingError) {
+        self.region = region
+        attachment = try SideAttachment(region: region, side: .requester)
+        let peer = PeerMonitor(region: region, side: .responder)
+        let layout = region.layout
+        submissions = QueueProducer(block: region.queueBlock(layout.submission),
+                                    entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
+                                    owner: region, peer: peer)
+        completions = QueueConsumer(block: region.queueBlock(layout.completion),
+                                    entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
+                                    owner: region, peer: peer)
+        driver = Driver(region: region)
+    }
+
+    /// Creates a new ring named `name` and attaches to it as the requester.
+    public static func create(_ name: RingName, configuration: RingConfiguration = .init()) throws(RingError) -> Requester {
+        let region = try SharedRegion.create(name, configuration: configuration)
+        do { return try Requester(region: region) } catch {
+            try? SystemCalls.shmUnlink(name)
+            throw error
+        }
+    }
+
+    /// Attaches as the requester of an existing ring (made by a responder, or left by a
+    /// requester that exited).
+    public static func open(_ name: RingName) throws(RingError) -> Requester {
+        try Requester(region: try SharedRegion.open(name, writable: true))
+    }
+
+    /// Bytes a payload may have.
+    public var bufferSize: Int { Int(region.layout.bufferSize) }
+
+    /// Allocates a slot, lets `fill` write the request payload into the slot's buffer,
+    /// and publishes the request. Returns nil when no slot is free or the submission
+    /// queue is full (the slot is then given back).
+    @inlinable
+    public func trySubmit(opcode: UInt16, length: Int, userData: UInt64 = 0,
+                          fill: (UnsafeMutableRawBufferPointer) -> Void = { _ in }) -> OpID? {
+        precondition(length >= 0 && length <= bufferSize, "payload of \(length) bytes exceeds the \(bufferSize)-byte slot buffer")
+        guard let op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData) else { return nil }
+        fill(UnsafeMutableRawBufferPointer(rebasing: region.buffer(slot: op.slot)[..<length]))
+        let entry = ev_entry(op_id: op.rawValue, opcode: opcode, flags: 0, length: UInt32(length),
+                             user_data: userData, result: 0, reserved: 0)
+        if submissions.trySend(entry) { return op }
+        driver.abandon(op)
+        return nil
+    }
+
+    /// Like `trySubmit`, but waits for a free slot (reaping completions meanwhile) and
+    /// for room in the submission queue.
+    public func submit(opcode: UInt16, length: Int, userData: UInt64 = 0, timeout: Duration? = nil,
+                       fill: (UnsafeMutableRawBufferPointer) -> Void = { _ in }) throws(RingError) -> OpID {
+        precondition(length >= 0 && length <= bufferSize, "payload of \(length) bytes exceeds the \(bufferSize)-byte slot buffer")
+        var waiter = BlockingWaiter(timeout: timeout, peer: submissions.peer)
+        var op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData)
+        while op == nil {
+            if reap() == 0 { try waiter.pause() }
+            op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData)
+        }
+        let id = op!
+        fill(UnsafeMutableRawBufferPointer(rebasing: region.buffer(slot: id.slot)[..<length]))
+        let entry = ev_entry(op_id: id.rawValue, opcode: opcode, flags: 0, length: UInt32(length),
+                             user_data: userData, result: 0, reserved: 0)
+        do { try submissions.send(entry, timeout: timeout) } catch {
+            driver.abandon(id)
+            throw error
+        }
+        return id
+    }
+
+    /// Drains the completion queue into the driver, calling `handler` for every op that
+    /// completed (cancelled ops are reclaimed silently). Returns the entries consumed.
+    @discardableResult @inlinable
+    public func reap(_ handler: (Completion) -> Void = { _ in }) -> Int {
+        var count = 0
+        while let entry = completions.tryReceive() {
+            count += 1
+            if case .completed(let completion) = driver.complete(entry) { handler(completion) }
+        }
+        return count
+    }
+
+    /// Waits until `op` completes (reaping other completions into their slots meanwhile).
+    /// The op stays completed until `release`.
+    public func wait(for op: OpID, timeout: Duration? = nil) throws(RingError) -> Completion {
+        driver.markWaiting(op)
+        var waiter = BlockingWaiter(timeout: timeout, peer: completions.peer)
+        while true {
+            if let done = driver.completion(of: op) { return done }
+            if reap() == 0 { try waiter.pause() }
+        }
+    }
+
+    /// Suspends the task until `op` completes, polling with backoff between reaps.
+    public func completion(of op: OpID, timeout: Duration? = nil) async throws(RingError) -> Completion {
+        driver.markWaiting(op)
+        var waiter = BlockingWaiter(timeout: timeout, peer: completions.peer)
+        while true {
+            if let done = driver.completion(of: op) { return done }
+            if reap() == 0 {
+                try waiter.pause()
+                await Task.yield()
+            }
+        }
+    }
+
+    /// The response payload of a completed op (valid until `release`).
+    public func response(of completion: Completion) -> UnsafeRawBufferPointer {
+        let length = min(max(completion.length, 0), bufferSize)
+        return UnsafeRawBufferPointer(rebasing: region.buffer(slot: completion.op.slot)[..<length])
+    }
+
+    /// Frees a completed op's slot.
+    @inlinable public func release(_ op: OpID) { driver.release(op) }
+
+    /// Cancels an in-flight op; its slot stays pinned until the responder completes it.
+    @discardableResult public func cancel(_ op: OpID) -> Bool { driver.cancel(op) }
+
+    /// Leaves the ring: stops the heartbeat and marks the side detached. Returns true if
+    /// this was the last attached side.
+    @discardableResult public func detach() -> Bool { attachment.detach() }
+
+    /// Removes the ring's name (the memory lives on until every mapping is gone).
+    public func unlink() throws(RingError) { try SystemCalls.shmUnlink(region.name) }
+}

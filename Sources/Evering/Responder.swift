@@ -1,0 +1,99 @@
+import CEvering
+
+/// One request as the responder sees it: the entry, and the slot buffer holding its
+/// payload (where the response is written too).
+public struct Request: @unchecked Sendable {
+    // @unchecked: `buffer` points into the shared mapping, owned by this op until completed.
+    public var entry: ev_entry
+    /// The whole slot buffer; the request payload is its first `entry.length` bytes.
+    /// Empty when the entry is malformed.
+    public var buffer: UnsafeMutableRawBufferPointer
+    public var op: OpID { OpID(rawValue: entry.op_id) }
+    public var opcode: UInt16 { entry.opcode }
+    public var payload: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffer[..<min(Int(entry.length), buffer.count)])
+    }
+    /// The entry names a slot outside the table, or a length beyond the slot buffer.
+    public var isMalformed: Bool { buffer.isEmpty && entry.length > 0 || Int(entry.length) > buffer.count }
+}
+
+/// The responder side: consumes submissions, produces completions.
+///
+///     let responder = try Responder.open("evering-demo")
+///     let request = try responder.receive(timeout: .seconds(1))
+///     try responder.complete(request, length: 0)
+public final class Responder: @unchecked Sendable {
+    // @unchecked: one thread drives a responder at a time (SPSC on both queues).
+    public let region: SharedRegion
+    public let submissions: QueueConsumer<ev_entry>
+    public let completions: QueueProducer<ev_entry>
+    let attachment: SideAttachment
+
+    init(region: SharedRegion) throws(RingError) {
+        self.region = region
+        attachment = try SideAttachment(region: region, side: .responder)
+        let peer = PeerMonitor(region: region, side: .requester)
+        let layout = region.layout
+        submissions = QueueConsumer(block: region.queueBlock(layout.submission),
+                                    entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
+                                    owner: region, peer: peer)
+        completions = QueueProducer(block: region.queueBlock(layout.completion),
+                                    entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
+                                    owner: region, peer: peer)
+    }
+
+    /// Attaches as the responder of an existing ring.
+    public static func open(_ name: RingName) throws(RingError) -> Responder {
+        try Responder(region: try SharedRegion.open(name, writable: true))
+    }
+
+    /// Creates a new ring and attaches as its responder (the requester joins later).
+    public static func create(_ name: RingName, configuration: RingConfiguration = .init()) throws(RingError) -> Responder {
+        let region = try SharedRegion.create(name, configuration: configuration)
+        do { return try Responder(region: region) } catch {
+            try? SystemCalls.shmUnlink(name)
+            throw error
+        }
+    }
+
+    public var bufferSize: Int { Int(region.layout.bufferSize) }
+
+    func request(for entry: ev_entry) -> Request {
+        let op = OpID(rawValue: entry.op_id)
+        guard op.slot < region.layout.slotCount else {
+            return Request(entry: entry, buffer: UnsafeMutableRawBufferPointer(start: nil, count: 0))
+        }
+        return Request(entry: entry, buffer: region.buffer(slot: op.slot))
+    }
+
+    /// The next request, if one is queued.
+    public func tryReceive() -> Request? {
+        submissions.tryReceive().map(request(for:))
+    }
+
+    /// The next request, waiting for one. Throws `peerDead`/`peerDetached` once the
+    /// requester is gone and the queue is drained, or `timedOut`.
+    public func receive(timeout: Duration? = nil) throws(RingError) -> Request {
+        request(for: try submissions.receive(timeout: timeout))
+    }
+
+    /// Publishes the completion of `request`; the response payload (`length` bytes) must
+    /// already be in `request.buffer`. Waits while the completion queue is full.
+    public func complete(_ request: Request, result: Int32 = 0, length: Int, timeout: Duration? = nil) throws(RingError) {
+        precondition(length >= 0 && length <= max(request.buffer.count, 0), "response longer than the slot buffer")
+        try completions.send(completionEntry(request, result: result, length: length), timeout: timeout)
+    }
+
+    /// Non-blocking `complete`; false when the completion queue is full.
+    public func tryComplete(_ request: Request, result: Int32 = 0, length: Int) -> Bool {
+        completions.trySend(completionEntry(request, result: result, length: length))
+    }
+
+    func completionEntry(_ request: Request, result: Int32, length: Int) -> ev_entry {
+        ev_entry(op_id: request.entry.op_id, opcode: request.entry.opcode, flags: 0, length: UInt32(length),
+                 user_data: request.entry.user_data, result: result, reserved: 0)
+    }
+
+    @discardableResult public func detach() -> Bool { attachment.detach() }
+    public func unlink() throws(RingError) { try SystemCalls.shmUnlink(region.name) }
+}

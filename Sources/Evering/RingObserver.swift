@@ -1,0 +1,172 @@
+import CEvering
+
+/// A read-only attachment for inspectors. The object is opened `O_RDONLY` and mapped
+/// `PROT_READ`, so nothing done through an observer can change the ring; it takes no
+/// side, holds no reference count, and writes no heartbeat.
+///
+/// Each accessor is one small read with the ABI's orderings; callers assemble them into
+/// snapshots ("consistent enough": fields may advance between two reads, but a queue's
+/// head is read before its tail so `used` is never negative).
+public final class RingObserver: @unchecked Sendable {
+    // @unchecked: immutable; reads of the shared memory use atomics.
+    public let region: SharedRegion
+
+    public init(attaching name: RingName) throws(RingError) {
+        region = try SharedRegion.open(name, writable: false)
+    }
+
+    public var name: RingName { region.name }
+    public var layout: RingLayout { region.layout }
+
+    public struct HeaderInfo: Equatable, Sendable {
+        public var abiMajor: UInt16
+        public var abiMinor: UInt16
+        public var totalSize: UInt64
+        public var createdAtNanoseconds: UInt64
+        public var creatorPID: Int32
+        public var refcount: UInt32
+        public var flags: UInt32
+    }
+
+    public var header: HeaderInfo {
+        let h = region.header
+        return HeaderInfo(abiMajor: h.pointee.abi_major, abiMinor: h.pointee.abi_minor, totalSize: h.pointee.total_size,
+                          createdAtNanoseconds: h.pointee.created_at_ns, creatorPID: h.pointee.creator_pid,
+                          // Acquire pairs with the sides' acq-rel updates of the count.
+                          refcount: ev_load_acquire_u32(ev_header_refcount_ptr(h)), flags: h.pointee.flags)
+    }
+
+    public struct SideInfo: Equatable, Sendable {
+        public enum State: UInt32, Sendable { case never = 0, attached = 1, detached = 2, unknown = 0xffff_ffff }
+        public var state: State
+        public var rawState: UInt32
+        public var identity: ProcessIdentity
+        public var heartbeatNanoseconds: UInt64
+        public var attachedAtNanoseconds: UInt64
+        public var detachedAtNanoseconds: UInt64
+    }
+
+    public func side(_ side: RingSide) -> SideInfo {
+        let block = region.side(side)
+        // Acquire pairs with the side's release store of state after it wrote its identity.
+        let raw = ev_load_acquire_u32(ev_side_state_ptr(block))
+        return SideInfo(state: SideInfo.State(rawValue: raw) ?? .unknown, rawState: raw,
+                        identity: ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time),
+                        // Relaxed: a timestamp; nothing is published with it.
+                        heartbeatNanoseconds: ev_load_relaxed_u64(ev_side_heartbeat_ptr(block)),
+                        attachedAtNanoseconds: block.pointee.attached_at_ns,
+                        detachedAtNanoseconds: block.pointee.detached_at_ns)
+    }
+
+    public enum QueueKind: String, Sendable, CaseIterable {
+        case submission = "sq", completion = "cq"
+    }
+
+    public struct QueueIndices: Equatable, Sendable {
+        public var head: UInt64
+        public var tail: UInt64
+        public var capacity: UInt32
+        public var fullStalls: UInt64
+        public var emptyWaits: UInt64
+        /// tail - head; can exceed capacity only in a corrupt ring (never clamped here).
+        public var used: UInt64 { tail &- head }
+    }
+
+    public func queueLayout(_ kind: QueueKind) -> QueueLayout {
+        kind == .submission ? layout.submission : layout.completion
+    }
+
+    public func queue(_ kind: QueueKind) -> QueueIndices {
+        let block = region.queueBlock(queueLayout(kind))
+        // Head first, then tail: tail only grows, so the tail we read is at least the
+        // tail at the moment we read head, and tail - head is never negative.
+        // Acquire on both pairs with the owners' release stores.
+        let head = ev_load_acquire_u64(ev_queue_head_ptr(block))
+        let tail = ev_load_acquire_u64(ev_queue_tail_ptr(block))
+        return QueueIndices(head: head, tail: tail, capacity: layout.capacity(kind),
+                            // Relaxed: statistics, they order nothing.
+                            fullStalls: ev_load_relaxed_u64(ev_queue_full_stalls_ptr(block)),
+                            emptyWaits: ev_load_relaxed_u64(ev_queue_empty_waits_ptr(block)))
+    }
+
+    /// A copy of the entry at free-running position `index` (masked into the array).
+    /// Meaningful for head <= index < tail; older positions hold whatever was last there.
+    public func entry(_ kind: QueueKind, at index: UInt64) -> ev_entry {
+        let queue = queueLayout(kind)
+        return region.entries(queue)[Int(truncatingIfNeeded: index & queue.mask)]
+    }
+
+    public struct SlotRecord: Equatable, Sendable {
+        /// Nil when the stored state is not one the ABI defines (corruption).
+        public var state: SlotState?
+        public var rawState: UInt32
+        public var generation: UInt32
+        public var opcode: UInt16
+        public var length: UInt32
+        public var submittedNanoseconds: UInt64
+        public var completedNanoseconds: UInt64
+        public var resultLength: UInt32
+        public var result: Int32
+        public var userData: UInt64
+    }
+
+    public func slot(_ index: UInt32) -> SlotRecord {
+        precondition(index < layout.slotCount, "slot \(index) out of range")
+        let slot = region.slots + Int(index)
+        // Acquire pairs with the driver's release store of state after it wrote the fields.
+        let raw = ev_load_acquire_u32(ev_slot_state_ptr(slot))
+        let s = slot.pointee
+        return SlotRecord(state: SlotState(rawValue: raw), rawState: raw, generation: s.generation, opcode: s.opcode,
+                          length: s.length, submittedNanoseconds: s.submitted_ns, completedNanoseconds: s.completed_ns,
+                          resultLength: s.result_length, result: s.result, userData: s.user_data)
+    }
+
+    /// Slot states only, one load per slot: the cheap pass for large tables.
+    public func slotStates(into states: inout [UInt32]) {
+        let count = Int(layout.slotCount)
+        if states.count != count { states = [UInt32](repeating: 0, count: count) }
+        let slots = region.slots
+        states.withUnsafeMutableBufferPointer { out in
+            for i in 0..<count {
+                // Acquire: as in slot(_:); pairs with the driver's release store.
+                out[i] = ev_load_acquire_u32(ev_slot_state_ptr(slots + i))
+            }
+        }
+    }
+
+    /// Whether the object still has its full size (a truncation would fault our reads).
+    public var isIntact: Bool { region.isIntact }
+    /// Whether the ring's name still refers to this object.
+    public var isStillLinked: Bool { region.isStillLinked }
+}
+
+extension RingLayout {
+    func capacity(_ kind: RingObserver.QueueKind) -> UInt32 {
+        kind == .submission ? submission.capacity : completion.capacity
+    }
+}
+
+/// Removes a ring's name from /dev/shm. Mappings stay valid until unmapped.
+public func unlinkRing(_ name: RingName) throws(RingError) {
+    try SystemCalls.shmUnlink(name)
+}
+
+/// Names of objects in /dev/shm, for `list` and for "did you mean" in errors.
+public func sharedMemoryObjectNames() -> [String] {
+    guard let dir = opendir(SystemCalls.shmDirectory) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name != "." && name != ".." && entry.pointee.d_type != UInt8(DT_DIR) { names.append(name) }
+    }
+    return names.sorted()
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif

@@ -1,0 +1,15 @@
+import CEvering
+
+/// The two ends of a ring pair. The requester owns the driver and produces into the
+/// submission queue; the responder consumes submissions and produces completions.
+public enum RingSide: Int, Sendable, CaseIterable, CustomStringConvertible {
+    case requester = 0
+    case responder = 1
+
+    public var peer: RingSide { self == .requester ? .responder : .requester }
+    public var description: String { self == .requester ? "requester" : "responder" }
+}
+
+/// The ABI version this build writes, and the major version it reads.
+public let abiMajor = UInt16(EV_ABI_MAJOR)
+public let abiMinor = UInt16(EV_ABI_MINOR)

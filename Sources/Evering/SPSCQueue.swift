@@ -1,0 +1,237 @@
+import CEvering
+
+/// The producing end of a single-producer/single-consumer queue in shared memory.
+///
+/// The producer owns `tail`; it reads the consumer's `head` only when its cached copy
+/// says the queue is full, so in the common case a send touches no cache line the
+/// consumer writes. One `QueueProducer` per queue per process: it keeps the authoritative
+/// copy of `tail` locally.
+///
+///     if !producer.trySend(entry) { /* full: retry later, or call send(_:timeout:) */ }
+public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable {
+    // @unchecked: a producer is used by one thread at a time (SPSC); handing it to
+    // another thread is a transfer of ownership, not sharing.
+    @usableFromInline let entries: UnsafeMutablePointer<Element>
+    @usableFromInline let headPointer: UnsafeMutablePointer<UInt64>
+    @usableFromInline let tailPointer: UnsafeMutablePointer<UInt64>
+    @usableFromInline let fullStallsPointer: UnsafeMutablePointer<UInt64>
+    @usableFromInline let capacity: UInt64
+    @usableFromInline let mask: UInt64
+    /// [0] our tail, [1] the consumer's head as last seen, [2] 1 while a full episode is counted.
+    @usableFromInline let local: UnsafeMutablePointer<UInt64>
+    @usableFromInline let peer: PeerMonitor?
+    /// Kept alive so `entries` and the index pointers stay mapped.
+    let owner: AnyObject
+
+    /// - Parameters:
+    ///   - block: the queue's control block (capacity, head, tail, counters).
+    ///   - entries: the entry array; `capacity` elements.
+    ///   - peer: consulted by blocking calls to notice a dead consumer.
+    public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, owner: AnyObject,
+                peer: PeerMonitor?) {
+        precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
+                     "element stride does not match the queue's entry size")
+        self.entries = entries.assumingMemoryBound(to: Element.self)
+        headPointer = ev_queue_head_ptr(block)
+        tailPointer = ev_queue_tail_ptr(block)
+        fullStallsPointer = ev_queue_full_stalls_ptr(block)
+        capacity = UInt64(block.pointee.capacity)
+        mask = capacity - 1
+        local = .allocate(capacity: 3)
+        // Relaxed: we are the only writer of tail, so our own last store is what we read.
+        local[0] = ev_load_relaxed_u64(tailPointer)
+        // Acquire pairs with the consumer's release store of head (entries before it are free).
+        local[1] = ev_load_acquire_u64(headPointer)
+        local[2] = 0
+        self.owner = owner
+        self.peer = peer
+    }
+
+    deinit { local.deallocate() }
+
+    /// Entries enqueued so far (the free-running tail).
+    @inlinable public var enqueuedCount: UInt64 { local[0] }
+
+    /// Appends one entry if there is room. Never blocks, never allocates.
+    @inlinable @inline(__always)
+    public func trySend(_ element: Element) -> Bool {
+        let tail = local[0]
+        if tail &- local[1] == capacity {
+            // Acquire pairs with the consumer's release store of head: the slots it frees
+            // have been read, so overwriting them is safe.
+            local[1] = ev_load_acquire_u64(headPointer)
+            if tail &- local[1] == capacity { noteFull(); return false }
+        }
+        entries[Int(truncatingIfNeeded: tail & mask)] = element
+        local[0] = tail &+ 1
+        local[2] = 0
+        // Release pairs with the consumer's acquire load of tail: the entry written
+        // above is visible before the new tail is.
+        ev_store_release_u64(tailPointer, tail &+ 1)
+        return true
+    }
+
+    /// Appends as many of `elements` as fit, with one publication; returns how many.
+    @inlinable
+    public func trySend(contentsOf elements: UnsafeBufferPointer<Element>) -> Int {
+        let tail = local[0]
+        var free = capacity &- (tail &- local[1])
+        if free < UInt64(elements.count) {
+            // Acquire: as in trySend(_:), pairs with the consumer's release of head.
+            local[1] = ev_load_acquire_u64(headPointer)
+            free = capacity &- (tail &- local[1])
+        }
+        let count = Int(min(free, UInt64(elements.count)))
+        if count == 0 { if !elements.isEmpty { noteFull() }; return 0 }
+        for i in 0..<count {
+            entries[Int(truncatingIfNeeded: (tail &+ UInt64(i)) & mask)] = elements[i]
+        }
+        local[0] = tail &+ UInt64(count)
+        local[2] = 0
+        // Release pairs with the consumer's acquire load of tail: all `count` entries are
+        // visible before the tail that covers them.
+        ev_store_release_u64(tailPointer, local[0])
+        return count
+    }
+
+    /// Appends one entry, waiting (spin, then yield, then sleep) while the queue is full.
+    ///
+    /// - Throws: `timedOut` after `timeout`; `peerDead`/`peerDetached` within about
+    ///   100 ms of the consumer dying or detaching.
+    public func send(_ element: Element, timeout: Duration? = nil) throws(RingError) {
+        if trySend(element) { return }
+        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
+        while !trySend(element) { try waiter.pause() }
+    }
+
+    /// Appends all of `elements`, waiting while the queue is full.
+    public func send(contentsOf elements: UnsafeBufferPointer<Element>, timeout: Duration? = nil) throws(RingError) {
+        var sent = trySend(contentsOf: elements)
+        guard sent < elements.count else { return }
+        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
+        while sent < elements.count {
+            let more = trySend(contentsOf: UnsafeBufferPointer(rebasing: elements[sent...]))
+            if more == 0 { try waiter.pause() }
+            sent += more
+        }
+    }
+
+    /// Counts one full episode (not every retry), off the fast path.
+    @usableFromInline @inline(never)
+    func noteFull() {
+        guard local[2] == 0 else { return }
+        local[2] = 1
+        // Relaxed: a statistic for inspectors; it orders nothing.
+        _ = ev_fetch_add_relaxed_u64(fullStallsPointer, 1)
+    }
+}
+
+/// The consuming end of a single-producer/single-consumer queue in shared memory.
+/// Mirrors `QueueProducer`: owns `head`, reads `tail` only when its cache says empty.
+public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable {
+    // @unchecked: one consumer thread at a time (SPSC), as for QueueProducer.
+    @usableFromInline let entries: UnsafeMutablePointer<Element>
+    @usableFromInline let headPointer: UnsafeMutablePointer<UInt64>
+    @usableFromInline let tailPointer: UnsafeMutablePointer<UInt64>
+    @usableFromInline let emptyWaitsPointer: UnsafeMutablePointer<UInt64>
+    @usableFromInline let mask: UInt64
+    /// [0] our head, [1] the producer's tail as last seen.
+    @usableFromInline let local: UnsafeMutablePointer<UInt64>
+    @usableFromInline let peer: PeerMonitor?
+    let owner: AnyObject
+
+    public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, owner: AnyObject,
+                peer: PeerMonitor?) {
+        precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
+                     "element stride does not match the queue's entry size")
+        self.entries = entries.assumingMemoryBound(to: Element.self)
+        headPointer = ev_queue_head_ptr(block)
+        tailPointer = ev_queue_tail_ptr(block)
+        emptyWaitsPointer = ev_queue_empty_waits_ptr(block)
+        mask = UInt64(block.pointee.capacity) - 1
+        local = .allocate(capacity: 2)
+        // Relaxed: we are the only writer of head.
+        local[0] = ev_load_relaxed_u64(headPointer)
+        // Acquire pairs with the producer's release store of tail (entries before it are written).
+        local[1] = ev_load_acquire_u64(tailPointer)
+        self.owner = owner
+        self.peer = peer
+    }
+
+    deinit { local.deallocate() }
+
+    /// Entries dequeued so far (the free-running head).
+    @inlinable public var dequeuedCount: UInt64 { local[0] }
+
+    /// Takes one entry if there is one. Never blocks, never allocates.
+    @inlinable @inline(__always)
+    public func tryReceive() -> Element? {
+        let head = local[0]
+        if head == local[1] {
+            // Acquire pairs with the producer's release store of tail: entries below the
+            // tail we read are fully written.
+            local[1] = ev_load_acquire_u64(tailPointer)
+            if head == local[1] { return nil }
+        }
+        let element = entries[Int(truncatingIfNeeded: head & mask)]
+        local[0] = head &+ 1
+        // Release pairs with the producer's acquire load of head: our read of the entry
+        // above completes before the producer may overwrite it.
+        ev_store_release_u64(headPointer, head &+ 1)
+        return element
+    }
+
+    /// Takes up to `buffer.count` entries with one publication; returns how many.
+    @inlinable
+    public func tryReceive(into buffer: UnsafeMutableBufferPointer<Element>) -> Int {
+        let head = local[0]
+        var available = local[1] &- head
+        if available < UInt64(buffer.count) {
+            // Acquire: as in tryReceive(), pairs with the producer's release of tail.
+            local[1] = ev_load_acquire_u64(tailPointer)
+            available = local[1] &- head
+        }
+        let count = Int(min(available, UInt64(buffer.count)))
+        if count == 0 { return 0 }
+        for i in 0..<count {
+            buffer[i] = entries[Int(truncatingIfNeeded: (head &+ UInt64(i)) & mask)]
+        }
+        local[0] = head &+ UInt64(count)
+        // Release pairs with the producer's acquire load of head, as in tryReceive().
+        ev_store_release_u64(headPointer, local[0])
+        return count
+    }
+
+    /// Takes one entry, waiting (spin, yield, sleep) while the queue is empty.
+    ///
+    /// - Throws: `timedOut`; `peerDead`/`peerDetached` when the producer is gone and
+    ///   the queue is drained.
+    public func receive(timeout: Duration? = nil) throws(RingError) -> Element {
+        if let element = tryReceive() { return element }
+        noteEmptyWait()
+        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
+        while true {
+            if let element = tryReceive() { return element }
+            try waiter.pause()
+        }
+    }
+
+    /// Takes at least one and up to `buffer.count` entries, waiting while empty.
+    public func receive(into buffer: UnsafeMutableBufferPointer<Element>, timeout: Duration? = nil) throws(RingError) -> Int {
+        let count = tryReceive(into: buffer)
+        if count > 0 || buffer.isEmpty { return count }
+        noteEmptyWait()
+        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
+        while true {
+            let count = tryReceive(into: buffer)
+            if count > 0 { return count }
+            try waiter.pause()
+        }
+    }
+
+    @usableFromInline @inline(never)
+    func noteEmptyWait() {
+        // Relaxed: a statistic for inspectors; it orders nothing.
+        _ = ev_fetch_add_relaxed_u64(emptyWaitsPointer, 1)
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Evering
+
+/// A minimal responder used by the cross-process tests: it checks each request's
+/// sequence number and checksum and answers with the next sequence number.
+struct EchoResponderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "echo-responder",
+        abstract: "Attach as responder and answer verified echo requests (used by tests).",
+        shouldDisplay: false
+    )
+
+    @Argument(help: "Ring name.") var name: String
+    @Option(help: "Stop after this many requests (0: until the requester detaches).") var count: UInt64 = 0
+    @Option(help: "Seconds to wait for each request before giving up.") var timeout: Double = 10
+
+    func run() throws {
+        let responder = try Responder.open(try RingName(name))
+        defer { responder.detach() }
+        var expected: UInt64 = 0
+        var errors: UInt64 = 0
+        while count == 0 || expected < count {
+            let received = Result { () throws(RingError) in
+                try responder.receive(timeout: .milliseconds(Int(timeout * 1000)))
+            }
+            if count == 0, case .failure(.peerDetached) = received { break }
+            let request = try received.get()
+            let message = EchoMessage.decode(request.payload)
+            if message?.sequence != expected { errors += 1 }
+            let reply = EchoMessage(sequence: expected &+ 1_000_000_007)
+            reply.encode(into: request.buffer)
+            try responder.complete(request, length: EchoMessage.size, timeout: .seconds(5))
+            expected += 1
+        }
+        print("echo-responder: \(expected) requests, \(errors) errors")
+        if errors > 0 { throw ExitCode(3) }
+    }
+}
