@@ -25,5 +25,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
+        // io_uring inspection: fdinfo parser, /proc discovery, snapshots and rules (read-only).
+        .target(name: "EveringIOUring", dependencies: ["Evering"]),
+        // Test helper: a real io_uring left with unsubmitted SQEs / unreaped CQEs / overflow.
+        .executableTarget(name: "UringFixture", linkerSettings: [.linkedLibrary("uring")]),
+        .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "Evering"], exclude: ["Fixtures"]),
     ]
 )
