@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
+        .library(name: "EveringInspect", targets: ["EveringInspect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,18 +18,24 @@ let package = Package(
         .target(name: "CEvering"),
         // The ring library: the only Swift module with raw pointers, atomics and syscalls.
         .target(name: "Evering", dependencies: ["CEvering"]),
+        // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
+        // reads rings only through RingObserver (read-only). No terminal code.
+        .target(name: "EveringInspect", dependencies: ["Evering"]),
         .executableTarget(
             name: "evering-top",
             dependencies: [
                 "Evering",
+                "EveringInspect",
+                "EveringIOUring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
+        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
         // io_uring inspection: fdinfo parser, /proc discovery, snapshots and rules (read-only).
-        .target(name: "EveringIOUring", dependencies: ["Evering"]),
+        .target(name: "EveringIOUring", dependencies: ["Evering", "EveringInspect"]),
         // Test helper: a real io_uring left with unsubmitted SQEs / unreaped CQEs / overflow.
         .executableTarget(name: "UringFixture", linkerSettings: [.linkedLibrary("uring")]),
-        .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "Evering"], exclude: ["Fixtures"]),
+        .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "EveringInspect", "Evering"], exclude: ["Fixtures"]),
     ]
 )
