@@ -1,118 +1,102 @@
-/// Rules over successive io_uring snapshots. Pure: history in, findings out.
+import EveringInspect
+
+/// The inspector's rules adapted to io_uring. Pure: (history, current snapshot, thresholds)
+/// in, findings out. The kernel is one side of each queue, the application the other:
 ///
-/// Rule ids:
-/// - `uring-process-gone`: the process exited (or its pid was reused), or closed the ring.
-/// - `uring-sq-not-consumed`: submissions sit in the SQ and SqHead has not moved for the
-///   stall timeout: without SQPOLL the application published them but never called
-///   io_uring_enter; with SQPOLL the kernel thread is asleep waiting for a wakeup or stalled.
-/// - `uring-cq-not-reaped`: completions sit in the CQ and CqHead has not moved for the stall
-///   timeout: the application is not reaping.
-/// - `uring-cq-overflow`: completions on the kernel's overflow list (the CQ was full).
-/// - `uring-inconsistent-indices`: more pending than the queue holds (an application wrote a
-///   bad SqTail or CqHead).
-/// - `uring-state-unavailable` (info): the kernel printed no ring state (it only try-locks
-///   the ring to print it); the next read usually has it.
+/// | rule (subject) | io_uring meaning |
+/// |---|---|
+/// | peer-dead (process) | the process exited or its pid was reused |
+/// | ring-gone (ring) | the process closed the ring fd |
+/// | consumer-stalled (sq) | SQEs published, SqHead unmoved for the stall timeout: without SQPOLL the application never called io_uring_enter; with SQPOLL the kernel thread sleeps waiting for a wakeup, or is stalled |
+/// | consumer-stalled (cq) | CQEs posted, CqHead unmoved for the stall timeout: the application is not reaping |
+/// | completion-overflow (cq) | completions on the kernel's overflow list (the CQ was full) |
+/// | corruption (sq/cq) | more pending than the queue holds: the application wrote a bad SqTail or CqHead |
+///
 /// An idle ring (nothing pending) and a busy ring whose heads keep moving give no findings.
+/// Snapshots in which the kernel printed no ring state (`ring_state_unavailable`) judge
+/// nothing about the queues.
 public enum IOUringDiagnosis {
-    public struct Thresholds: Equatable, Sendable {
-        /// How long a non-empty queue's head may stay put before it counts as stuck.
-        public var stallTimeoutNanoseconds: UInt64
+    /// `history` is the sampler's history, oldest first; it may or may not already end with
+    /// `current` (samples not older than `current` are ignored).
+    public static func diagnose(history: [Sample], current: Snapshot, thresholds: Thresholds = .default) -> [Finding] {
+        let details = current.details ?? [:]
+        let pid = Double(current.process?.pid ?? 0)
+        let command = current.process?.command ?? "?"
+        if let liveness = current.process?.liveness, liveness.isGone {
+            let why = liveness == .pidReused ? "exited (its pid now belongs to another process)" : "exited"
+            return [Finding(rule: .peerDead, severity: .critical, subject: "process",
+                            message: "process \(Int(pid)) (\(command)) \(why); its io_uring is gone",
+                            evidence: ["pid": pid])]
+        }
+        if details[IOUringSnapshot.Detail.gone] == "ring-closed" {
+            return [Finding(rule: .ringGone, severity: .critical, subject: "ring",
+                            message: "process \(Int(pid)) (\(command)) closed io_uring fd \(details[IOUringSnapshot.Detail.fd] ?? "?")",
+                            evidence: ["pid": pid])]
+        }
+        if details[IOUringSnapshot.Detail.stateUnavailable] == "true" { return [] }
 
-        public init(stallTimeoutNanoseconds: UInt64 = 1_000_000_000) {
-            self.stallTimeoutNanoseconds = stallTimeoutNanoseconds
-        }
-    }
+        var findings: [Finding] = []
+        let earlier = history.filter { $0.time < current.takenAtMonotonicNanoseconds }
+        let stallSeconds = thresholds.stallTimeout
 
-    /// `history` is oldest first and ends with the snapshot being judged.
-    public static func diagnose(_ history: [IOUringSnapshot], thresholds: Thresholds = Thresholds()) -> [IOUringFinding] {
-        guard let current = history.last else { return [] }
-        let pid = Int64(current.instance.pid)
-        switch current.status {
-        case .processGone:
-            return [IOUringFinding(rule: "uring-process-gone", severity: .critical,
-                                   message: "process \(current.instance.pid) (\(current.instance.command)) is gone; its io_uring no longer exists",
-                                   evidence: [("pid", pid)])]
-        case .ringClosed:
-            return [IOUringFinding(rule: "uring-process-gone", severity: .critical,
-                                   message: "process \(current.instance.pid) (\(current.instance.command)) closed io_uring fd \(current.instance.fd)",
-                                   evidence: [("pid", pid), ("fd", Int64(current.instance.fd))])]
-        case .live:
-            break
+        let sq = current.submission
+        if sq.isOverfull {
+            findings.append(corruption(sq, hint: "the application wrote an SqTail beyond the ring"))
+        } else if !sq.isEmpty, let age = stallAge(earlier, current, \.submission), age >= stallSeconds {
+            let sqThread = details["SqThread"].flatMap(Int.init) ?? -1
+            let why = details[IOUringSnapshot.Detail.sqPoll] == "true"
+                ? "the SQPOLL thread (tid \(sqThread)) has not taken them: it sleeps waiting for a wakeup the application did not send (IORING_SQ_NEED_WAKEUP), or it is stalled"
+                : "the application published them but has not called io_uring_enter to submit them"
+            findings.append(Finding(
+                rule: .consumerStalled, severity: .warning, subject: "sq",
+                message: "\(sq.used) submission(s) unconsumed in the SQ for \(seconds(age)) s (SqHead stuck at \(sq.head % (1 << 32))): \(why)",
+                evidence: ["sq_pending": Double(sq.used), "stalled_seconds": age, "stall_timeout": stallSeconds,
+                           "sq_thread": Double(sqThread)]))
         }
-        let info = current.info
-        guard info.hasRingSection else {
-            return [IOUringFinding(rule: "uring-state-unavailable", severity: .info,
-                                   message: "the kernel printed no ring state this time (it was busy with the ring); the next read usually has it")]
-        }
-        var findings: [IOUringFinding] = []
-        let stallSeconds = String(format1: Double(thresholds.stallTimeoutNanoseconds) / 1e9)
 
-        if let sq = info.submissionQueue {
-            if sq.isInconsistent {
-                findings.append(inconsistent("SQ", sq, hint: "the application wrote an SqTail beyond the ring"))
-            } else if sq.pending > 0, let age = stallAge(history, \.submissionQueue), age >= thresholds.stallTimeoutNanoseconds {
-                let who: String
-                if info.usesSQPoll {
-                    who = "the SQPOLL thread (tid \(info.sqThreadPID!)) has not consumed them: it is asleep waiting for a wakeup the application did not send (IORING_SQ_NEED_WAKEUP), or stalled"
-                } else {
-                    who = "the application published them but has not called io_uring_enter to submit"
-                }
-                findings.append(IOUringFinding(
-                    rule: "uring-sq-not-consumed", severity: .warning,
-                    message: "\(sq.pending) submission(s) waiting in the SQ for \(String(format1: Double(age) / 1e9)) s (SqHead stuck at \(sq.head), stall timeout \(stallSeconds) s): \(who)",
-                    evidence: [("sq_pending", Int64(sq.pending)), ("sq_head", Int64(sq.head)), ("sq_tail", Int64(sq.tail)),
-                               ("stalled_ms", Int64(age / 1_000_000)), ("sq_thread", Int64(info.sqThreadPID ?? -1))]))
-            }
+        let cq = current.completion
+        if cq.isOverfull {
+            findings.append(corruption(cq, hint: "the application wrote a CqHead beyond the kernel's CqTail"))
+        } else if !cq.isEmpty, let age = stallAge(earlier, current, \.completion), age >= stallSeconds {
+            findings.append(Finding(
+                rule: .consumerStalled, severity: .warning, subject: "cq",
+                message: "\(cq.used) of \(cq.capacity) completion(s) unreaped in the CQ for \(seconds(age)) s (CqHead stuck at \(cq.head % (1 << 32))): the application is not reaping completions",
+                evidence: ["cq_pending": Double(cq.used), "cq_capacity": Double(cq.capacity), "stalled_seconds": age,
+                           "stall_timeout": stallSeconds]))
         }
-        if let cq = info.completionQueue {
-            if cq.isInconsistent {
-                findings.append(inconsistent("CQ", cq, hint: "the application wrote a CqHead beyond the kernel's CqTail"))
-            } else if cq.pending > 0, let age = stallAge(history, \.completionQueue), age >= thresholds.stallTimeoutNanoseconds {
-                findings.append(IOUringFinding(
-                    rule: "uring-cq-not-reaped", severity: .warning,
-                    message: "\(cq.pending) completion(s) of \(cq.capacity) waiting in the CQ for \(String(format1: Double(age) / 1e9)) s (CqHead stuck at \(cq.head)): the application is not reaping completions",
-                    evidence: [("cq_pending", Int64(cq.pending)), ("cq_capacity", Int64(cq.capacity)), ("cq_head", Int64(cq.head)),
-                               ("stalled_ms", Int64(age / 1_000_000))]))
-            }
-        }
-        if !info.overflow.isEmpty {
-            let capacity = info.completionQueue.map { Int64($0.capacity) } ?? -1
-            findings.append(IOUringFinding(
-                rule: "uring-cq-overflow", severity: .critical,
-                message: "\(info.overflow.count) completion(s) overflowed the CQ (capacity \(capacity)) and wait on the kernel's overflow list: reap faster or create the ring with a bigger CQ (IORING_SETUP_CQSIZE)",
-                evidence: [("overflow", Int64(info.overflow.count)), ("cq_capacity", capacity)]))
+
+        if let overflow = details[IOUringSnapshot.Detail.overflowCount].flatMap(Int.init), overflow > 0 {
+            findings.append(Finding(
+                rule: .completionOverflow, severity: .warning, subject: "cq",
+                message: "\(overflow) completion(s) overflowed the CQ (capacity \(cq.capacity)) and wait on the kernel's overflow list: reap faster, or create the ring with a bigger CQ (IORING_SETUP_CQSIZE)",
+                evidence: ["cq_overflow": Double(overflow), "cq_capacity": Double(cq.capacity)]))
         }
         return findings.sorted { $0.severity > $1.severity }
     }
 
-    /// How long the queue has been non-empty with the same head, judged over the history:
-    /// the time from the oldest snapshot of the unbroken run to the newest. Snapshots without
-    /// ring state (the trylock case) neither extend nor break the run. Nil on a single read.
-    static func stallAge(_ history: [IOUringSnapshot], _ queue: KeyPath<IOUringFDInfo, IOUringQueueState?>) -> UInt64? {
-        guard let last = history.last, let head = last.info[keyPath: queue]?.head else { return nil }
+    /// Seconds the queue has been non-empty with the head it has now, measured from the
+    /// oldest sample of the unbroken run up to `current`. Nil without an earlier sample.
+    static func stallAge(_ earlier: [Sample], _ current: Snapshot, _ queue: KeyPath<Snapshot, QueueStatus>) -> Double? {
+        let head = current[keyPath: queue].head
+        let sampleQueue: KeyPath<Sample, QueueSample> = queue == \Snapshot.submission ? \.submission : \.completion
         var oldest: UInt64?
-        for snapshot in history.reversed() {
-            guard snapshot.status == .live else { break }
-            guard let state = snapshot.info[keyPath: queue] else { continue }
-            guard state.head == head, state.pending > 0 else { break }
-            oldest = snapshot.takenAtNanoseconds
+        for sample in earlier.reversed() {
+            let q = sample[keyPath: sampleQueue]
+            guard q.head == head, q.used > 0 else { break }
+            oldest = sample.time
         }
-        guard let oldest, last.takenAtNanoseconds > oldest else { return nil }
-        return last.takenAtNanoseconds - oldest
+        guard let oldest else { return nil }
+        return Double(current.takenAtMonotonicNanoseconds - oldest) / 1e9
     }
 
-    private static func inconsistent(_ name: String, _ queue: IOUringQueueState, hint: String) -> IOUringFinding {
-        IOUringFinding(
-            rule: "uring-inconsistent-indices", severity: .critical,
-            message: "\(name) shows \(queue.pending) pending in a queue of \(queue.capacity) (head \(queue.head), tail \(queue.tail)): \(hint)",
-            evidence: [("head", Int64(queue.head)), ("tail", Int64(queue.tail)), ("capacity", Int64(queue.capacity))])
+    private static func corruption(_ queue: QueueStatus, hint: String) -> Finding {
+        Finding(rule: .corruption, severity: .critical, subject: queue.kind.rawValue,
+                message: "\(queue.kind.rawValue.uppercased()) shows \(queue.used) pending in a queue of \(queue.capacity): \(hint)",
+                evidence: ["used": Double(queue.used), "capacity": Double(queue.capacity)])
     }
-}
 
-extension String {
-    /// One decimal place, without Foundation.
-    init(format1 value: Double) {
-        let tenths = Int64((value * 10).rounded())
-        self = "\(tenths / 10).\(abs(tenths % 10))"
+    private static func seconds(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }

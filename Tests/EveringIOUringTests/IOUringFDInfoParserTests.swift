@@ -2,12 +2,7 @@ import XCTest
 @testable import EveringIOUring
 
 final class IOUringFDInfoParserTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-
-    func fixture(_ name: String) throws -> String {
-        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(name))
-        return String(decoding: data, as: UTF8.self)
-    }
+    func fixture(_ name: String) throws -> String { try fdinfoFixture(name) }
 
     func testIdleCapturedRing() throws {
         let info = IOUringFDInfo(parsing: try fixture("idle.txt"))
@@ -167,6 +162,12 @@ final class IOUringFDInfoParserTests: XCTestCase {
             _ = IOUringFDInfo(parsing: String(decoding: bytes, as: UTF8.self))
         }
     }
+}
+
+/// The text of Fixtures/NAME (see Fixtures/README.md).
+func fdinfoFixture(_ name: String) throws -> String {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").appendingPathComponent(name)
+    return String(decoding: try Data(contentsOf: url), as: UTF8.self)
 }
 
 /// A tiny deterministic generator so fuzz failures reproduce.
