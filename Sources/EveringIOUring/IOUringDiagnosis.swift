@@ -16,9 +16,9 @@ import EveringInspect
 /// Snapshots in which the kernel printed no ring state (`ring_state_unavailable`) judge
 /// nothing about the queues.
 public enum IOUringDiagnosis {
-    /// `history` is the sampler's history, oldest first; it may or may not already end with
-    /// `current` (samples not older than `current` are ignored).
-    public static func diagnose(history: [Sample], current: Snapshot, thresholds: Thresholds = .default) -> [Finding] {
+    /// Same shape as `Diagnosis.diagnose`: `history` is the sampler's history, oldest first;
+    /// it may or may not already end with `current` (samples not older than it are ignored).
+    public static func diagnose(_ current: Snapshot, history: [Sample] = [], thresholds: Thresholds = .default) -> [Finding] {
         let details = current.details ?? [:]
         let pid = Double(current.process?.pid ?? 0)
         let command = current.process?.command ?? "?"

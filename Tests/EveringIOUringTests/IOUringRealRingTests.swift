@@ -46,13 +46,13 @@ final class IOUringRealRingTests: XCTestCase {
         var sampler = Sampler()
         let first = try source.snapshot()
         sampler.record(first)
-        XCTAssertEqual(IOUringDiagnosis.diagnose(history: sampler.history, current: first, thresholds: thresholds), [],
+        XCTAssertEqual(IOUringDiagnosis.diagnose(first, history: sampler.history, thresholds: thresholds), [],
                        "one read cannot show a stall")
         var findings: [Finding] = []
         XCTAssertTrue(try waitUntil {
             let snapshot = try source.snapshot()
             sampler.record(snapshot)
-            findings = IOUringDiagnosis.diagnose(history: sampler.history, current: snapshot, thresholds: thresholds)
+            findings = IOUringDiagnosis.diagnose(snapshot, history: sampler.history, thresholds: thresholds)
             return findings.count == 2
         }, "\(findings)")
         XCTAssertEqual(Set(findings.map(\.subject)), ["sq", "cq"])
@@ -71,7 +71,7 @@ final class IOUringRealRingTests: XCTestCase {
         XCTAssertTrue(try waitUntil {
             let snapshot = try source.snapshot()
             sampler.record(snapshot)
-            findings = IOUringDiagnosis.diagnose(history: sampler.history, current: snapshot, thresholds: Thresholds(stallTimeout: 0.2))
+            findings = IOUringDiagnosis.diagnose(snapshot, history: sampler.history, thresholds: Thresholds(stallTimeout: 0.2))
             return !findings.isEmpty
         })
         XCTAssertEqual(findings.map(\.subject), ["sq"])
@@ -87,7 +87,7 @@ final class IOUringRealRingTests: XCTestCase {
         XCTAssertTrue(snapshot.completion.isFull)
         XCTAssertEqual(snapshot.details?["cq_overflow"], "4")
         XCTAssertEqual(snapshot.details?["cq_overflow_user_data"], "4000,4001,4002,4003")
-        let findings = IOUringDiagnosis.diagnose(history: [], current: snapshot)
+        let findings = IOUringDiagnosis.diagnose(snapshot, history: [])
         XCTAssertEqual(findings.map(\.rule), [.completionOverflow])
         XCTAssertEqual(findings.first?.evidence["cq_overflow"], 4)
     }
@@ -107,7 +107,7 @@ final class IOUringRealRingTests: XCTestCase {
             while Date().timeIntervalSince(start) < 0.8 {
                 let snapshot = try source.snapshot()
                 sampler.record(snapshot)
-                XCTAssertEqual(IOUringDiagnosis.diagnose(history: sampler.history, current: snapshot, thresholds: thresholds), [])
+                XCTAssertEqual(IOUringDiagnosis.diagnose(snapshot, history: sampler.history, thresholds: thresholds), [])
                 usleep(50_000)  // the sampling period, not a synchronisation
             }
             let rate = sampler.latestRates?.submissionDequeuesPerSecond ?? -1
@@ -124,7 +124,7 @@ final class IOUringRealRingTests: XCTestCase {
         XCTAssertEqual(after.process?.liveness, .dead)
         XCTAssertEqual(after.details?["gone"], "process-gone")
         XCTAssertEqual(after.completion.used, before.completion.used, "the last known state is kept")
-        let findings = IOUringDiagnosis.diagnose(history: [], current: after)
+        let findings = IOUringDiagnosis.diagnose(after, history: [])
         XCTAssertEqual(findings.map(\.rule), [.peerDead])
         XCTAssertTrue(findings[0].message.contains("UringFixture"))
     }

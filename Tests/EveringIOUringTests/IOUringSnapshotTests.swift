@@ -53,7 +53,7 @@ final class IOUringSnapshotTests: XCTestCase {
     }
 
     func testInconsistentIndicesAreCorruption() throws {
-        let findings = IOUringDiagnosis.diagnose(history: [], current: try snapshot("inconsistent-sq.txt"))
+        let findings = IOUringDiagnosis.diagnose(try snapshot("inconsistent-sq.txt"))
         XCTAssertEqual(findings.map(\.rule), [.corruption])
         XCTAssertEqual(findings.first?.subject, "sq")
     }
@@ -63,36 +63,36 @@ final class IOUringSnapshotTests: XCTestCase {
         let stuck = try snapshot("pending.txt", at: 2_000_000_000)
         let sameAt = { (t: UInt64) in Sample(try self.snapshot("pending.txt", at: t)) }
         // Unmoved for 0.5 s: nothing yet.
-        XCTAssertEqual(IOUringDiagnosis.diagnose(history: [try sameAt(1_500_000_000)], current: stuck, thresholds: thresholds), [])
+        XCTAssertEqual(IOUringDiagnosis.diagnose(stuck, history: [try sameAt(1_500_000_000)], thresholds: thresholds), [])
         // Unmoved for 1.0 s: both queues stalled.
-        let findings = IOUringDiagnosis.diagnose(history: [try sameAt(1_000_000_000), try sameAt(1_500_000_000)], current: stuck, thresholds: thresholds)
+        let findings = IOUringDiagnosis.diagnose(stuck, history: [try sameAt(1_000_000_000), try sameAt(1_500_000_000)], thresholds: thresholds)
         XCTAssertEqual(findings.map(\.subject).sorted(), ["cq", "sq"])
         // A head that moved in between breaks the run.
         var moved = try sameAt(1_500_000_000)
         moved.submission.head = 99
         moved.completion.head = 99
-        XCTAssertEqual(IOUringDiagnosis.diagnose(history: [try sameAt(1_000_000_000), moved], current: stuck, thresholds: thresholds), [])
+        XCTAssertEqual(IOUringDiagnosis.diagnose(stuck, history: [try sameAt(1_000_000_000), moved], thresholds: thresholds), [])
     }
 
     func testIdleRingNeverStalls() throws {
         let idle = try snapshot("idle.txt", at: 10_000_000_000)
         let history = [Sample(try snapshot("idle.txt", at: 1))]
-        XCTAssertEqual(IOUringDiagnosis.diagnose(history: history, current: idle, thresholds: Thresholds(stallTimeout: 0.1)), [])
+        XCTAssertEqual(IOUringDiagnosis.diagnose(idle, history: history, thresholds: Thresholds(stallTimeout: 0.1)), [])
     }
 
     func testGoneAndUnavailableStates() throws {
         var s = try snapshot("pending.txt")
         s.details?["gone"] = "ring-closed"
-        XCTAssertEqual(IOUringDiagnosis.diagnose(history: [], current: s).map(\.rule), [.ringGone])
+        XCTAssertEqual(IOUringDiagnosis.diagnose(s, history: []).map(\.rule), [.ringGone])
         s.details?["gone"] = nil
         s.process?.liveness = .pidReused
-        let gone = IOUringDiagnosis.diagnose(history: [], current: s)
+        let gone = IOUringDiagnosis.diagnose(s, history: [])
         XCTAssertEqual(gone.map(\.rule), [.peerDead])
         XCTAssertTrue(gone[0].message.contains("pid now belongs"))
         s.process?.liveness = .alive
         s.details?["ring_state_unavailable"] = "true"
         let history = [Sample(try snapshot("pending.txt", at: 1))]
-        XCTAssertEqual(IOUringDiagnosis.diagnose(history: history, current: s, thresholds: Thresholds(stallTimeout: 0)), [],
+        XCTAssertEqual(IOUringDiagnosis.diagnose(s, history: history, thresholds: Thresholds(stallTimeout: 0)), [],
                        "no fresh state, no judgement")
     }
 }
