@@ -96,3 +96,20 @@ final class IOUringSnapshotTests: XCTestCase {
                        "no fresh state, no judgement")
     }
 }
+
+final class IOUringReportTextTests: XCTestCase {
+    func testSectionShowsSQPollOverflowAndEntries() throws {
+        let instance = IOUringInstance(pid: 42, command: "app", fd: 7)
+        let s = try XCTUnwrap(IOUringSnapshot.make(instance: instance, info: IOUringFDInfo(parsing: try fdinfoFixture("future-kernel.txt")),
+                                                   liveness: .alive, takenAt: 1))
+        let text = IOUringReportText.section(s)
+        XCTAssertTrue(text.contains("kernel thread tid 555 on cpu 1"), text)
+        XCTAssertTrue(text.contains("overflow   1 (user_data 99)"), text)
+        XCTAssertTrue(text.contains("sqe #10  URING_CMD  user_data 11"), text)
+        XCTAssertTrue(text.contains("cqe #4  user_data 12  flag 0x8  res -125"), text)
+        let overflow = try XCTUnwrap(IOUringSnapshot.make(instance: instance, info: IOUringFDInfo(parsing: try fdinfoFixture("overflow.txt")),
+                                                          liveness: .alive, takenAt: 1, pendingLimit: 2))
+        XCTAssertTrue(IOUringReportText.section(overflow).contains("cqe ... 14 more"))
+        XCTAssertTrue(IOUringReportText.section(overflow).contains("sqpoll     none"))
+    }
+}

@@ -1,0 +1,169 @@
+import EveringInspect
+import Foundation
+import XCTest
+@testable import EveringIOUring
+
+/// End to end: the built `evering-top` against real rings from UringFixture (and fio).
+final class IOUringCommandTests: XCTestCase {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs evering-top (optionally as another user via `prefix`), killing it after `timeout` s.
+    func run(_ arguments: [String], prefix: [String] = [], timeout: Double = 20) throws -> Run {
+        let process = Process()
+        let binary = UringFixtureProcess.product("evering-top").path
+        if prefix.isEmpty {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: prefix[0])
+            process.arguments = Array(prefix.dropFirst()) + [binary] + arguments
+        }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        killer.cancel()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testDumpJSONShowsUnsubmittedAndUnreapedEntries() throws {
+        let helper = try UringFixtureProcess(["--unreaped", "3", "--unsubmitted", "2"])
+        defer { helper.stop() }
+        let result = try run(["dump", "io_uring:\(helper.pid)", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try InspectJSON.decode(InspectReport.self, from: result.stdout)
+        XCTAssertEqual(report.snapshot.source, .ioUring)
+        XCTAssertEqual(report.snapshot.name, "io_uring:\(helper.pid):\(helper.fd)")
+        XCTAssertEqual(report.snapshot.process?.command, "UringFixture")
+        XCTAssertEqual(report.snapshot.submission.used, 2)
+        XCTAssertEqual(report.snapshot.submission.pending.map(\.userData), [2000, 2001])
+        XCTAssertEqual(report.snapshot.completion.used, 3)
+        XCTAssertEqual(report.snapshot.completion.pending.map(\.userData), [1000, 1001, 1002])
+        XCTAssertNil(report.snapshot.slots)
+    }
+
+    func testDumpTextShowsQueuesAndOverflow() throws {
+        let helper = try UringFixtureProcess(["--overflow"])
+        defer { helper.stop() }
+        let result = try run(["dump", "io_uring:\(helper.pid):\(helper.fd)"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("io_uring:\(helper.pid):\(helper.fd)"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("completion-overflow"), result.stdout)
+    }
+
+    func testCheckReportsStuckQueuesAndPassesABusyRing() throws {
+        let stuck = try UringFixtureProcess(["--unreaped", "3", "--unsubmitted", "2"])
+        defer { stuck.stop() }
+        let bad = try run(["check", "io_uring:\(stuck.pid)", "--stall-timeout", "0.3"])
+        XCTAssertEqual(bad.status, 1, bad.stdout + bad.stderr)
+        XCTAssertTrue(bad.stdout.contains("consumer-stalled"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("io_uring_enter"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("not reaping"), bad.stdout)
+
+        let busy = try UringFixtureProcess(["--busy"])
+        defer { busy.stop() }
+        let good = try run(["check", "io_uring:\(busy.pid)", "--stall-timeout", "0.3"])
+        XCTAssertEqual(good.status, 0, good.stdout + good.stderr)
+    }
+
+    func testCheckCannotAttachToMissingOrForeignTargets() throws {
+        let helper = try UringFixtureProcess()
+        let pid = helper.pid
+        let notRing = try run(["check", "io_uring:\(pid):0"])
+        XCTAssertEqual(notRing.status, 2)
+        XCTAssertTrue(notRing.stderr.contains("is not an io_uring"), notRing.stderr)
+        helper.stop()
+        let gone = try run(["check", "io_uring:\(pid)"])
+        XCTAssertEqual(gone.status, 2)
+        XCTAssertTrue(gone.stderr.contains("no process with pid \(pid)"), gone.stderr)
+        let bad = try run(["dump", "io_uring:abc"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("not a positive pid"), bad.stderr)
+    }
+
+    /// Another user's process: the message says permission denied and names the owner.
+    func testPermissionDeniedIsPlain() throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            throw XCTSkip("needs root and setpriv to run the inspector as another user")
+        }
+        let helper = try UringFixtureProcess()
+        defer { helper.stop() }
+        let asNobody = ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"]
+        let result = try run(["dump", "io_uring:\(helper.pid)"], prefix: asNobody)
+        XCTAssertEqual(result.status, 2, result.stdout + result.stderr)
+        XCTAssertTrue(result.stderr.contains("permission denied"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("root"), result.stderr)
+        let list = try run(["list", "--io-uring"], prefix: asNobody)
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.stdout.contains("permission denied"), list.stdout)
+    }
+
+    func testWatchBatchJSONLinesFollowARing() throws {
+        let helper = try UringFixtureProcess(["--busy"])
+        defer { helper.stop() }
+        let result = try run(["watch", "io_uring:\(helper.pid)", "--batch", "-d", "0.1", "-n", "4", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let reports = try result.stdout.split(separator: "\n").map { try InspectJSON.decode(InspectReport.self, from: String($0)) }
+        XCTAssertEqual(reports.count, 4)
+        XCTAssertTrue(reports.allSatisfy { $0.snapshot.source == .ioUring && $0.findings.isEmpty })
+        XCTAssertGreaterThan(reports.last?.rates?.submissionDequeuesPerSecond ?? 0, 0)
+    }
+
+    func testListIOUringFindsTheHelper() throws {
+        let helper = try UringFixtureProcess(["--unsubmitted", "1"])
+        defer { helper.stop() }
+        let text = try run(["list", "--io-uring"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.split(separator: "\n").contains { $0.hasPrefix("\(helper.pid) ") && $0.contains("UringFixture") }, text.stdout)
+        let json = try run(["list", "--io-uring", "--json"])
+        let listing = try InspectJSON.decode(IOUringListing.self, from: json.stdout)
+        XCTAssertEqual(listing.rings.first { $0.pid == helper.pid }?.sqUsed, 1)
+    }
+
+    /// fio with the io_uring engine: found by `list --io-uring`, followed by `watch`, healthy.
+    func testFioEndToEnd() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/fio") else { throw XCTSkip("fio is not installed") }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evering-fio-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fio = Process()
+        fio.executableURL = URL(fileURLWithPath: "/usr/bin/fio")
+        fio.arguments = ["--name=evering", "--directory=\(directory.path)", "--ioengine=io_uring", "--rw=randread",
+                         "--size=4m", "--bs=4k", "--iodepth=8", "--time_based", "--runtime=6", "--output=/dev/null"]
+        try fio.run()
+        defer { if fio.isRunning { fio.terminate() }; fio.waitUntilExit() }
+
+        // fio's job process (a child of the one we started) opens the ring after laying out the file.
+        var target: String?
+        XCTAssertTrue(try waitUntil(timeout: 5) {
+            let listing = try InspectJSON.decode(IOUringListing.self, from: try run(["list", "--io-uring", "--json"]).stdout)
+            target = listing.rings.first { $0.command == "fio" && ($0.pid == fio.processIdentifier || parentPID($0.pid) == fio.processIdentifier) }?.target
+            return target != nil
+        }, "fio's io_uring never appeared")
+        let result = try run(["watch", try XCTUnwrap(target), "--batch", "-d", "0.2", "-n", "4", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let reports = try result.stdout.split(separator: "\n").map { try InspectJSON.decode(InspectReport.self, from: String($0)) }
+        XCTAssertEqual(reports.count, 4)
+        XCTAssertEqual(reports.first?.snapshot.process?.command, "fio")
+        XCTAssertTrue(reports.allSatisfy { $0.findings.isEmpty }, "\(reports.map(\.findings))")
+        XCTAssertGreaterThan(reports.last?.rates?.completionDequeuesPerSecond ?? 0, 0, "fio reaps completions")
+    }
+}
+
+/// Field 4 of /proc/PID/stat.
+func parentPID(_ pid: Int32) -> Int32? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = text.lastIndex(of: ")") else { return nil }
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    return fields.count > 1 ? Int32(fields[1]) : nil
+}
