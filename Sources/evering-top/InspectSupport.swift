@@ -6,6 +6,7 @@ import Musl
 import ArgumentParser
 import Evering
 import EveringInspect
+import EveringIOUring
 
 /// Exit codes shared by the inspector commands (docs/CLI.md).
 enum InspectExit {
@@ -33,7 +34,11 @@ struct DiagnosisOptions: ParsableArguments {
 
 /// Attaching for inspection: read-only, with errors written for the user and exit code 2.
 enum InspectAttach {
-    static func reader(_ raw: String, pendingLimit: Int = 4) -> SnapshotReader {
+    static func reader(_ raw: String, pendingLimit: Int = 4) -> any RingSource {
+        // io_uring:PID[:FD] names a kernel ring, read from /proc (issue 7).
+        if RingSources.isIOUring(raw) {
+            do { return try RingSources.open(raw, pendingLimit: pendingLimit) } catch { fail("\(error)") }
+        }
         do throws(RingError) {
             return try SnapshotReader(attaching: try RingName(raw), pendingLimit: pendingLimit)
         } catch {

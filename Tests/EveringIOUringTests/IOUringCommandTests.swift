@@ -111,7 +111,7 @@ final class IOUringCommandTests: XCTestCase {
     func testWatchBatchJSONLinesFollowARing() throws {
         let helper = try UringFixtureProcess(["--busy"])
         defer { helper.stop() }
-        let result = try run(["watch", "io_uring:\(helper.pid)", "--batch", "-d", "0.1", "-n", "4", "--json"])
+        let result = try run(["watch", "io_uring:\(helper.pid)", "--batch", "--delay", "0.1", "--iterations", "4", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let reports = try result.stdout.split(separator: "\n").map { try InspectJSON.decode(InspectReport.self, from: String($0)) }
         XCTAssertEqual(reports.count, 4)
@@ -150,7 +150,7 @@ final class IOUringCommandTests: XCTestCase {
             target = listing.rings.first { $0.command == "fio" && ($0.pid == fio.processIdentifier || parentPID($0.pid) == fio.processIdentifier) }?.target
             return target != nil
         }, "fio's io_uring never appeared")
-        let result = try run(["watch", try XCTUnwrap(target), "--batch", "-d", "0.2", "-n", "4", "--json"])
+        let result = try run(["watch", try XCTUnwrap(target), "--batch", "--delay", "0.2", "--iterations", "4", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let reports = try result.stdout.split(separator: "\n").map { try InspectJSON.decode(InspectReport.self, from: String($0)) }
         XCTAssertEqual(reports.count, 4)
