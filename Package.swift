@@ -17,13 +17,22 @@ let package = Package(
         .target(name: "CEvering"),
         // The ring library: the only Swift module with raw pointers, atomics and syscalls.
         .target(name: "Evering", dependencies: ["CEvering"]),
+        // ncurses for Swift: the macros and globals Swift cannot import, as inline functions.
+        .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]),
+        // The dashboard's screen model: pure render functions from snapshots to a cell grid.
+        .target(name: "EveringDashboard", dependencies: ["Evering"]),
+        // The ncurses backend: draws grids, reads keys, runs the sample/draw loop.
+        .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "CNcurses", "Evering"]),
         .executableTarget(
             name: "evering-top",
             dependencies: [
                 "Evering",
+                "EveringDashboard",
+                "EveringTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
+        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "Evering", "evering-top"]),
     ]
 )
