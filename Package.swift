@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
+        .library(name: "EveringInspect", targets: ["EveringInspect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,22 +18,27 @@ let package = Package(
         .target(name: "CEvering"),
         // The ring library: the only Swift module with raw pointers, atomics and syscalls.
         .target(name: "Evering", dependencies: ["CEvering"]),
+        // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
+        // reads rings only through RingObserver (read-only). No terminal code.
+        .target(name: "EveringInspect", dependencies: ["Evering"]),
         // ncurses for Swift: the macros and globals Swift cannot import, as inline functions.
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]),
         // The dashboard's screen model: pure render functions from snapshots to a cell grid.
-        .target(name: "EveringDashboard", dependencies: ["Evering"]),
+        .target(name: "EveringDashboard", dependencies: ["EveringInspect"]),
         // The ncurses backend: draws grids, reads keys, runs the sample/draw loop.
-        .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "CNcurses", "Evering"]),
+        .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "EveringInspect", "CNcurses", "Evering"]),
         .executableTarget(
             name: "evering-top",
             dependencies: [
                 "Evering",
+                "EveringInspect",
                 "EveringDashboard",
                 "EveringTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
-        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "Evering", "evering-top"]),
+        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
+        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringInspect", "Evering", "evering-top"]),
     ]
 )
