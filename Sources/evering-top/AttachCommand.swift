@@ -1,0 +1,73 @@
+import ArgumentParser
+import Evering
+import EveringDashboard
+import EveringInspect
+import EveringTerminal
+
+/// `evering-top attach NAME`: the live dashboard. Attaches read-only; a missing ring
+/// fails before the terminal is touched, naming the rings that exist.
+struct AttachCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attach",
+        abstract: "Live dashboard of a ring (read-only), like htop.",
+        discussion: """
+            Keys: q quit, space/p pause, +/- refresh interval, s cycle sort, Tab focus, \
+            arrows/PgUp/PgDn scroll, h/? help, r reset peaks.
+            """
+    )
+
+    @Argument(help: "Ring name (as in /dev/shm; the leading '/' is optional).") var name: String
+    @OptionGroup var options: DashboardOptions
+
+    func run() throws {
+        let ringName = try RingName(name)
+        let reader = try Self.attachOrWait(ringName)
+        let exit = try Self.runDashboard(ringName, reader: reader, options: options)
+        if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
+    }
+
+    /// Attaches now; nil when the ring exists but is not ready (the dashboard waits for it).
+    static func attachOrWait(_ name: RingName) throws -> SnapshotReader? {
+        do throws(RingError) {
+            return try SnapshotReader(attaching: name)
+        } catch .notReady {
+            return nil
+        } catch .notFound {
+            throw AttachError.missing(name.path, existing: existingRings())
+        }
+    }
+
+    static func runDashboard(_ name: RingName, reader: SnapshotReader?, options: DashboardOptions) throws -> DashboardLoop.Exit {
+        // TEMPORARY until the inspect branch commits Diagnosis: no findings yet.
+        let feed = LiveRingFeed(name: name, reader: reader) { _, _ in [] }
+        return try DashboardLoop.run(source: feed, state: options.initialState)
+    }
+
+    /// Names in /dev/shm that are evering rings (ready or not).
+    static func existingRings() -> [String] {
+        sharedMemoryObjectNames().filter { bare in
+            guard let name = try? RingName(bare) else { return false }
+            do throws(RingError) {
+                _ = try RingObserver(attaching: name)
+                return true
+            } catch .notReady {
+                return true
+            } catch {
+                return false
+            }
+        }
+    }
+}
+
+enum AttachError: Error, CustomStringConvertible {
+    case missing(String, existing: [String])
+
+    var description: String {
+        switch self {
+        case let .missing(name, existing):
+            let list = existing.isEmpty ? "there are no evering rings in /dev/shm"
+                : "existing rings: " + existing.joined(separator: ", ")
+            return "no ring named \(name); \(list)"
+        }
+    }
+}
