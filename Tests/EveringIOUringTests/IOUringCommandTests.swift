@@ -130,6 +130,47 @@ final class IOUringCommandTests: XCTestCase {
         XCTAssertEqual(listing.rings.first { $0.pid == helper.pid }?.sqUsed, 1)
     }
 
+    /// `attach io_uring:PID` in a real terminal (tmux): queues and io_uring alerts appear, and
+    /// the process exiting keeps the last frame with a "gone" banner.
+    func testAttachDashboardUnderTmux() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux is not installed") }
+        let helper = try UringFixtureProcess(["--unreaped", "3", "--overflow"])
+        defer { helper.stop() }
+        let session = "evering-uring-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let binary = UringFixtureProcess.product("evering-top").path
+        func tmux(_ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+            process.arguments = arguments
+            // The tmux server that new-session starts would inherit a pipe and keep it open
+            // forever, so only capture-pane (which prints) gets one.
+            let out = Pipe()
+            let captures = arguments.first == "capture-pane"
+            process.standardOutput = captures ? out : FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = captures ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        _ = try tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "40",
+                      "\(binary) attach io_uring:\(helper.pid) --delay 0.1 --stall-timeout 0.3; sleep 30"])
+        defer { _ = try? tmux(["kill-session", "-t", session]) }
+        var screen = ""
+        XCTAssertTrue(try waitUntil(timeout: 10) {
+            screen = try tmux(["capture-pane", "-p", "-t", session])
+            return screen.contains("completion-overflow") && screen.contains("consumer-stalled")
+        }, screen)
+        XCTAssertTrue(screen.contains("io_uring:\(helper.pid):\(helper.fd)"), screen)
+        XCTAssertTrue(screen.contains("used 16/16"), screen)
+        helper.stop()
+        XCTAssertTrue(try waitUntil(timeout: 10) {
+            screen = try tmux(["capture-pane", "-p", "-t", session])
+            return screen.contains("GONE") && screen.contains("exited")
+        }, screen)
+        _ = try tmux(["send-keys", "-t", session, "q"])
+    }
+
     /// fio with the io_uring engine: found by `list --io-uring`, followed by `watch`, healthy.
     func testFioEndToEnd() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/fio") else { throw XCTSkip("fio is not installed") }
