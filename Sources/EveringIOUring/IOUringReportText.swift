@@ -35,6 +35,10 @@ public enum IOUringReportText {
                 lines.append("  \(label) ... \(queue.used - UInt64(queue.pending.count)) more")
             }
         }
+        if !snapshot.submission.isEmpty || !snapshot.completion.isEmpty {
+            // fdinfo has no timestamps, so unlike evering rings one read cannot date a stall.
+            lines.append("  note       entries are pending; whether they are stuck needs time: use `check` or `watch --batch`")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -10,6 +10,7 @@
  *                    stalled-SQPOLL picture
  *   --busy           keep submitting and reaping NOP batches until killed (for rates)
  *   --entries N      SQ size (the kernel rounds up to a power of two; CQ is twice that)
+ *   --extra-rings N  also open N idle rings (a process with several io_urings)
  * It prints "ready pid=P fd=F sq=S cq=C" once the state is in place, then waits until
  * killed. Tests parse that line instead of sleeping.
  */
@@ -28,7 +29,7 @@ static void die(const char *what, int err) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: UringFixture [--entries N] [--unreaped M] [--unsubmitted K] [--overflow] [--sqpoll] [--busy]\n");
+    fprintf(stderr, "usage: UringFixture [--entries N] [--unreaped M] [--unsubmitted K] [--overflow] [--sqpoll] [--busy] [--extra-rings N]\n");
     exit(2);
 }
 
@@ -57,12 +58,13 @@ static void await_ready_cqes(struct io_uring *ring, unsigned count) {
 }
 
 int main(int argc, char **argv) {
-    unsigned entries = 8, unreaped = 0, unsubmitted = 0;
+    unsigned entries = 8, unreaped = 0, unsubmitted = 0, extra_rings = 0;
     int overflow = 0, sqpoll = 0, busy = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--entries") && i + 1 < argc) entries = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--unreaped") && i + 1 < argc) unreaped = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--unsubmitted") && i + 1 < argc) unsubmitted = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--extra-rings") && i + 1 < argc) extra_rings = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--overflow")) overflow = 1;
         else if (!strcmp(argv[i], "--sqpoll")) sqpoll = 1;
         else if (!strcmp(argv[i], "--busy")) busy = 1;
@@ -108,6 +110,12 @@ int main(int argc, char **argv) {
         /* Publish the tail the way io_uring_submit would (release store: the SQEs written
            above become visible first), but never call io_uring_enter: the kernel leaves them. */
         io_uring_smp_store_release(ring.sq.ktail, ring.sq.sqe_tail);
+    }
+
+    for (unsigned i = 0; i < extra_rings && i < 8; i++) {
+        static struct io_uring extra[8]; /* kept open until the process dies */
+        ret = io_uring_queue_init(4, &extra[i], 0);
+        if (ret < 0) die("io_uring_queue_init (extra ring)", ret);
     }
 
     printf("ready pid=%d fd=%d sq=%u cq=%u\n", (int)getpid(), ring.ring_fd, params.sq_entries, params.cq_entries);

@@ -152,6 +152,20 @@ final class IOUringRealRingTests: XCTestCase {
         }
     }
 
+    func testSeveralRingsInOneProcessMustBeNamed() throws {
+        let helper = try UringFixtureProcess(["--extra-rings", "2"])
+        defer { helper.stop() }
+        let fds = try IOUringDiscovery.instances(ofPID: helper.pid).get().map(\.fd)
+        XCTAssertEqual(fds.count, 3)
+        XCTAssertTrue(fds.contains(helper.fd))
+        let error = try XCTUnwrap(IOUringDiscovery.resolve(IOUringTarget(pid: helper.pid)).failure)
+        XCTAssertEqual(error, .ambiguous(pid: helper.pid, fds: fds))
+        XCTAssertTrue(error.description.contains("name one as io_uring:\(helper.pid):FD"), error.description)
+        for fd in fds {
+            XCTAssertEqual(try IOUringSource(target: IOUringTarget(pid: helper.pid, fd: fd)).snapshot().process?.liveness, .alive)
+        }
+    }
+
     func testTargetParsing() throws {
         XCTAssertEqual(try IOUringTarget(parsing: "io_uring:12"), IOUringTarget(pid: 12))
         XCTAssertEqual(try IOUringTarget(parsing: "io_uring:12:5"), IOUringTarget(pid: 12, fd: 5))

@@ -111,5 +111,9 @@ final class IOUringReportTextTests: XCTestCase {
                                                           liveness: .alive, takenAt: 1, pendingLimit: 2))
         XCTAssertTrue(IOUringReportText.section(overflow).contains("cqe ... 14 more"))
         XCTAssertTrue(IOUringReportText.section(overflow).contains("sqpoll     none"))
+        XCTAssertTrue(IOUringReportText.section(overflow).contains("use `check`"))
+        let idle = try XCTUnwrap(IOUringSnapshot.make(instance: instance, info: IOUringFDInfo(parsing: try fdinfoFixture("idle.txt")),
+                                                      liveness: .alive, takenAt: 1))
+        XCTAssertFalse(IOUringReportText.section(idle).contains("use `check`"))
     }
 }
