@@ -13,7 +13,7 @@ struct WatchCommand: ParsableCommand {
     @Argument(help: "Ring name (leading '/' optional).") var name: String
     @Flag(help: "Non-interactive output, one line per interval (required).") var batch = false
     @Option(name: [.short, .customLong("delay")], help: "Seconds between samples.") var delay: Double = 1.0
-    @Option(name: [.short, .customLong("iterations")], help: "Stop after this many lines (0: until interrupted).")
+    @Option(name: [.customShort("n"), .customLong("iterations")], help: "Stop after this many lines (0: until interrupted).")
     var iterations: Int = 0
     @Flag(help: "Print one JSON report per line (schema in docs/INSPECT-JSON.md).") var json = false
     @OptionGroup var diagnosis: DiagnosisOptions
