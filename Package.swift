@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "Evering", dependencies: ["CEvering"]),
         // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
         // reads rings only through RingObserver (read-only). No terminal code.
-        .target(name: "EveringInspect", dependencies: ["Evering"]),
+        .target(name: "EveringInspect", dependencies: ["Evering", "CEvering"]),
         .executableTarget(
             name: "evering-top",
             dependencies: [

@@ -298,7 +298,9 @@ public enum Diagnosis {
         // One-read evidence: every slot is busy and the youngest was allocated over the
         // timeout ago, so no slot has been freed (and reused) for that long.
         var duration = 0.0
-        if slots.busy.count == Int(slots.slotCount), let youngest = slots.busy.map(\.ageNanoseconds).min() {
+        if slots.busy.count == Int(slots.slotCount) {
+            var youngest = UInt64.max
+            for record in slots.busy where record.ageNanoseconds < youngest { youngest = record.ageNanoseconds }
             duration = seconds(youngest)
         }
         // History evidence: no free slot in any sample, and no completion reaped.
@@ -323,8 +325,9 @@ public enum Diagnosis {
 }
 
 extension String {
+    // Public so the commands format numbers the same way.
     /// One decimal place, without Foundation.
-    init(format1 value: Double) {
+    public init(format1 value: Double) {
         let tenths = (value * 10).rounded()
         guard tenths.isFinite, abs(tenths) < 1e15 else { self = "\(value)"; return }
         let whole = Int64(tenths) / 10

@@ -65,16 +65,9 @@ public final class SnapshotReader: RingSource {
 
         observer.slotStates(into: &states)
         var counts = SlotTable.Counts()
-        var busy: [SlotTable.Record] = []
-        states.withUnsafeBufferPointer { raw in
+        let busy = states.withUnsafeBufferPointer { raw in
             for state in raw { counts[SlotStateName(raw: state)] += 1 }
-            busy.reserveCapacity(raw.count - counts.free)
-            for (index, state) in raw.enumerated() where state != 0 {
-                let record = observer.slot(UInt32(index))
-                let name = SlotStateName(raw: record.rawState)
-                if name == .free { continue }  // freed since the state pass
-                busy.append(Self.record(index: UInt32(index), record, state: name, now: started))
-            }
+            return BusySlotScan.records(observer: observer, states: raw, busyCount: raw.count - counts.free, now: started)
         }
         let slots = SlotTable(slotCount: layout.slotCount, counts: counts, busy: busy)
 
@@ -87,15 +80,6 @@ public final class SnapshotReader: RingSource {
                         header: header, requester: requester, responder: responder,
                         submission: submission, completion: completion, slots: slots,
                         isIntact: true, isStillLinked: linked)
-    }
-
-    static func record(index: UInt32, _ r: RingObserver.SlotRecord, state: SlotStateName, now: UInt64) -> SlotTable.Record {
-        let completed = state == .completed && r.completedNanoseconds != 0
-        return SlotTable.Record(
-            index: index, state: state, rawState: r.rawState, generation: r.generation, opcode: r.opcode,
-            length: r.length, userData: r.userData, ageNanoseconds: age(now, r.submittedNanoseconds),
-            latencyNanoseconds: completed ? r.completedNanoseconds &- r.submittedNanoseconds : nil,
-            completedAgeNanoseconds: completed ? age(now, r.completedNanoseconds) : nil)
     }
 
     /// `now - then`, saturating at 0 (a timestamp written after our clock read).

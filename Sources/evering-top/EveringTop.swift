@@ -12,6 +12,7 @@ struct EveringTop: ParsableCommand {
             DumpCommand.self,
             WatchCommand.self,
             CheckCommand.self,
+            InspectBenchCommand.self,
         ]
     )
 }
