@@ -33,6 +33,12 @@ struct DiagnosisOptions: ParsableArguments {
 
 /// Attaching for inspection: read-only, with errors written for the user and exit code 2.
 enum InspectAttach {
+    /// The source for a ring argument. Today: an evering ring name. Other kinds of ring
+    /// (io_uring:PID[:FD]) add a branch here, and every command accepts them.
+    static func source(_ raw: String) -> any RingSource {
+        reader(raw)
+    }
+
     static func reader(_ raw: String, pendingLimit: Int = 4) -> SnapshotReader {
         do throws(RingError) {
             return try SnapshotReader(attaching: try RingName(raw), pendingLimit: pendingLimit)

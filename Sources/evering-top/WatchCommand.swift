@@ -25,7 +25,7 @@ struct WatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let reader = InspectAttach.reader(name)
+        let reader = InspectAttach.source(name)
         var sampler = Sampler()
         let thresholds = diagnosis.thresholds
         let period = UInt64(delay * 1e9)

@@ -9,6 +9,8 @@ import Evering
 /// a healthy busy ring and an idle one. Thresholds are shortened to keep the tests quick.
 final class LiveRingDiagnosisTests: XCTestCase {
     let quick = Thresholds(stallTimeout: 0.3)
+    /// For the "no findings" tests: longer, so a starved thread on a loaded machine is not a stall.
+    let calm = Thresholds(stallTimeout: 0.5)
     var names: [RingName] = []
     var children: [Process] = []
 
@@ -37,7 +39,7 @@ final class LiveRingDiagnosisTests: XCTestCase {
         let responder = try Responder.open(name)
         defer { responder.detach(); requester.detach() }
         let reader = try SnapshotReader(attaching: name)
-        let findings = try LiveRing.findingsWhileSampling(reader, thresholds: quick, seconds: 0.8)
+        let findings = try LiveRing.findingsWhileSampling(reader, thresholds: calm, seconds: 1.2)
         XCTAssertEqual(findings, [])
         let snapshot = try reader.snapshot()
         XCTAssertEqual(snapshot.requester?.liveness, .alive)
@@ -75,7 +77,7 @@ final class LiveRingDiagnosisTests: XCTestCase {
             requester.detach()
         }
         let reader = try SnapshotReader(attaching: name)
-        let findings = try LiveRing.findingsWhileSampling(reader, thresholds: quick, seconds: 1.0)
+        let findings = try LiveRing.findingsWhileSampling(reader, thresholds: calm, seconds: 1.2)
         XCTAssertEqual(findings, [], "healthy busy ring must give no findings")
         XCTAssertGreaterThan(served.load(ordering: .relaxed), 1000, "the ring was not actually busy")
     }
@@ -205,5 +207,16 @@ final class LiveRingDiagnosisTests: XCTestCase {
         XCTAssertEqual(snapshot.completion.used, 100, "reported as read, not clamped")
         let corruption = Diagnosis.diagnose(snapshot, thresholds: quick).filter { $0.rule == .corruption }
         XCTAssertEqual(Set(corruption.map(\.subject)), ["cq", "slots"])
+    }
+
+    func testCorruptionWhenQueuedEntryNamesAFreeSlot() throws {
+        let (requester, name) = try makeRing("freeslot", sq: 8, slots: 8)
+        defer { requester.detach() }
+        let op = try XCTUnwrap(requester.trySubmit(opcode: 4, length: 0))
+        requester.region.slots[Int(op.slot)].state = 0  // free, while its request is still queued
+        let findings = Diagnosis.diagnose(try SnapshotReader(attaching: name).snapshot(), thresholds: quick)
+        let corruption = findings.first { $0.rule == .corruption }
+        XCTAssertEqual(corruption?.subject, "sq")
+        XCTAssertTrue(corruption?.message.contains("slot \(op.slot) is free") ?? false, corruption?.message ?? "none")
     }
 }
