@@ -175,12 +175,24 @@ final class InspectCommandTests: XCTestCase {
     }
 
     func testPermissionDeniedNamesTheOwner() throws {
-        guard geteuid() != 0 else { throw XCTSkip("root may open any object; permission errors cannot happen") }
         let binary = try Binary(for: self)
-        let bare = try writeObject("noaccess", headerBytes(), mode: 0)
-        let result = try binary.run(["dump", bare])
-        XCTAssertEqual(result.status, 2)
-        XCTAssertTrue(result.stderr.contains("permission denied"), result.stderr)
+        var launcher: [String] = []
+        if geteuid() == 0 {
+            // Root opens anything; drop to nobody for the run so the mode bites.
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+                throw XCTSkip("running as root without setpriv: cannot provoke a permission error")
+            }
+            launcher = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        }
+        let bare = try writeObject("noaccess", headerBytes(), mode: geteuid() == 0 ? 0o600 : 0)
+        let result = try binary.run(["dump", bare], launcher: launcher)
+        XCTAssertEqual(result.status, 2, result.stdout)
+        XCTAssertTrue(result.stderr.contains("permission denied opening /\(bare)"), result.stderr)
+        let owner = String(cString: getpwuid(geteuid())!.pointee.pw_name)
+        XCTAssertTrue(result.stderr.contains("belongs to \(owner)"), result.stderr)
+        let listed = try binary.run(["list", "--all", "--json"], launcher: launcher)
+        let listing = try InspectJSON.decode([RingListing].self, from: listed.stdout).first { $0.name == "/" + bare }
+        XCTAssertEqual(listing?.status, .permissionDenied)
     }
 
     func testInvalidNameIsRejectedWithReason() throws {
