@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
+        .library(name: "EveringInspect", targets: ["EveringInspect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,13 +18,18 @@ let package = Package(
         .target(name: "CEvering"),
         // The ring library: the only Swift module with raw pointers, atomics and syscalls.
         .target(name: "Evering", dependencies: ["CEvering"]),
+        // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
+        // reads rings only through RingObserver (read-only). No terminal code.
+        .target(name: "EveringInspect", dependencies: ["Evering", "CEvering"]),
         .executableTarget(
             name: "evering-top",
             dependencies: [
                 "Evering",
+                "EveringInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
+        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
     ]
 )
