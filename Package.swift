@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
+        .library(name: "EveringLoad", targets: ["EveringLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,13 +18,23 @@ let package = Package(
         .target(name: "CEvering"),
         // The ring library: the only Swift module with raw pointers, atomics and syscalls.
         .target(name: "Evering", dependencies: ["CEvering"]),
+        // The load generator and fault injector, callable from Swift (demo, benchmarks) and the CLI.
+        .target(
+            name: "EveringLoad",
+            dependencies: [
+                "Evering", "CEvering",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "evering-top",
             dependencies: [
                 "Evering",
+                "EveringLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
+        .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
     ]
 )
