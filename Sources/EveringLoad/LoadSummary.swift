@@ -11,6 +11,10 @@ public struct LoadSummary: Codable, Sendable, Equatable {
         public var p999: UInt64 = 0
         public var max: UInt64 = 0
         public var mean: Double = 0
+        public init() {}
+        public init(p50: UInt64, p90: UInt64, p99: UInt64, p999: UInt64, max: UInt64, mean: Double) {
+            (self.p50, self.p90, self.p99, self.p999, self.max, self.mean) = (p50, p90, p99, p999, max, mean)
+        }
     }
 
     /// Everything verification can find wrong; any non-zero field fails the run.
@@ -25,6 +29,8 @@ public struct LoadSummary: Codable, Sendable, Equatable {
         public var rejectedByResponder: UInt64 = 0
         /// Ops still outstanding when the run ended (answers lost, or never drained).
         public var lost: UInt64 = 0
+
+        public init() {}
 
         public var total: UInt64 { corrupt + duplicate + reordered + rejectedByResponder + lost }
     }

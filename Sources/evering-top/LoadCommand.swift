@@ -108,7 +108,9 @@ struct LoadCommand: ParsableCommand {
         let summary = try LoadRun.runRequester(config, options: options)
         if json { print(summary.jsonLine()) } else if !quiet { print(summary.text()) }
         if let failure = summary.failure { writeStandardError("error: \(failure)\n") }
-        if summary.errors.total > 0 { writeStandardError("error: \(summary.errors.total) verification errors\n") }
+        let mismatches = summary.errors.total - summary.errors.lost
+        if mismatches > 0 { writeStandardError("error: \(mismatches) verification errors (corrupt, duplicate, reordered or rejected ops)\n") }
+        if summary.errors.lost > 0 { writeStandardError("error: \(summary.errors.lost) ops never completed\n") }
         if keep && config.transport == .ring { writeStandardError("ring \(config.name) kept in /dev/shm (remove it with: rm /dev/shm/\(config.name))\n") }
         if !summary.succeeded { throw ExitCode(1) }
     }
