@@ -87,6 +87,25 @@ public struct LoadSummary: Codable, Sendable, Equatable {
     }
 }
 
+extension LoadSummary {
+    /// The same workload over several transports, side by side, relative to the first:
+    ///
+    ///     compare    p50 us    p99 us      ops/s   p50 vs ring
+    ///     ring          2.3       4.1     410000          1.0x
+    ///     uds          13.1      30.5      70000          5.7x
+    public static func comparison(_ runs: [LoadSummary]) -> String {
+        guard let base = runs.first else { return "" }
+        var lines = ["compare       p50 us     p99 us        ops/s   p50 vs \(base.transport)"]
+        for run in runs {
+            let ratio = base.latencyNanoseconds.p50 > 0 ? Double(run.latencyNanoseconds.p50) / Double(base.latencyNanoseconds.p50) : 0
+            lines.append(run.transport.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: " %10.1f %10.1f %12.0f %12.1fx",
+                                Double(run.latencyNanoseconds.p50) / 1000, Double(run.latencyNanoseconds.p99) / 1000,
+                                run.opsPerSecond, ratio))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
 /// One second of progress, for the live line on stderr (and for the demo).
 public struct LoadProgress: Sendable, Equatable {
     public var elapsedSeconds: Double
