@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
         .library(name: "EveringInspect", targets: ["EveringInspect"]),
+        .library(name: "EveringLoad", targets: ["EveringLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,15 +22,25 @@ let package = Package(
         // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
         // reads rings only through RingObserver (read-only). No terminal code.
         .target(name: "EveringInspect", dependencies: ["Evering", "CEvering"]),
+        // The load generator and fault injector, callable from Swift (demo, benchmarks) and the CLI.
+        .target(
+            name: "EveringLoad",
+            dependencies: [
+                "Evering", "CEvering",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "evering-top",
             dependencies: [
                 "Evering",
                 "EveringInspect",
+                "EveringLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
+        .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
     ]
 )

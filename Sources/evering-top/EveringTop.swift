@@ -13,6 +13,7 @@ struct EveringTop: ParsableCommand {
             WatchCommand.self,
             CheckCommand.self,
             InspectBenchCommand.self,
+            LoadCommand.self,
         ]
     )
 }
