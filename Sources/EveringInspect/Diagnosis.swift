@@ -85,6 +85,13 @@ public enum Diagnosis {
 
     static func seconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e9 }
 
+    /// Seconds to ns for comparisons, saturating (a huge or odd threshold must not trap).
+    static func nanoseconds(_ seconds: Double) -> UInt64 {
+        guard seconds.isFinite, seconds > 0 else { return seconds == .infinity ? .max : 0 }
+        let value = seconds * 1e9
+        return value >= 1.8e19 ? .max : UInt64(value)
+    }
+
     static func format(seconds: Double) -> String {
         if seconds >= 1 { return String(format1: seconds) + " s" }
         if seconds >= 1e-3 { return String(format1: seconds * 1e3) + " ms" }
@@ -250,7 +257,7 @@ public enum Diagnosis {
 
     static func leakedCancellations(_ c: Context) -> [Finding] {
         guard let slots = c.snapshot.slots, slots.counts.cancelled > 0 else { return [] }
-        let limit = UInt64(c.thresholds.cancellationTimeout * 1e9)
+        let limit = nanoseconds(c.thresholds.cancellationTimeout)
         var count = 0
         var oldest: SlotTable.Record?
         for record in slots.busy where record.state == .cancelled && record.ageNanoseconds >= limit {
@@ -269,7 +276,7 @@ public enum Diagnosis {
         guard let slots = c.snapshot.slots, slots.counts.submitted + slots.counts.waiting > 0 else { return [] }
         let typical = c.typicalLatencySeconds
         let limit = max(c.thresholds.inFlightMinimumAge, (typical ?? 0) * c.thresholds.inFlightLatencyFactor)
-        let limitNanoseconds = UInt64(limit * 1e9)
+        let limitNanoseconds = nanoseconds(limit)
         var count = 0
         var oldest: SlotTable.Record?
         for record in slots.busy where (record.state == .submitted || record.state == .waiting)

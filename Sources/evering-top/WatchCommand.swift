@@ -20,7 +20,7 @@ struct WatchCommand: ParsableCommand {
 
     func validate() throws {
         guard batch else { throw ValidationError("watch needs --batch (the interactive dashboard is `evering-top attach NAME`)") }
-        guard delay > 0, delay.isFinite else { throw ValidationError("--delay must be a positive number of seconds") }
+        guard delay >= 0.001, delay <= 86_400 else { throw ValidationError("--delay must be from 0.001 to 86400 seconds") }
         guard iterations >= 0 else { throw ValidationError("--iterations must be 0 or more") }
     }
 
