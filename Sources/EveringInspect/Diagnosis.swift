@@ -14,7 +14,9 @@ public enum Diagnosis {
         let now = snapshot.takenAtMonotonicNanoseconds
         var samples = history.filter { $0.time < now }
         samples.append(Sample(snapshot))
-        let context = Context(snapshot: snapshot, samples: samples, thresholds: thresholds)
+        var context = Context(snapshot: snapshot, samples: samples, thresholds: thresholds)
+        context.busy = BusySummary(snapshot.slots, cancelLimit: nanoseconds(thresholds.cancellationTimeout),
+                                   inFlightLimit: nanoseconds(context.inFlightLimitSeconds))
 
         var findings: [Finding] = []
         findings += ringGone(context)
@@ -45,7 +47,14 @@ public enum Diagnosis {
         /// Oldest first; the last one is the current snapshot's.
         var samples: [Sample]
         var thresholds: Thresholds
+        /// One pass over the busy slot records, shared by the slot rules.
+        var busy = BusySummary(nil, cancelLimit: 0, inFlightLimit: 0)
         var now: UInt64 { snapshot.takenAtMonotonicNanoseconds }
+
+        /// Age beyond which a submitted/waiting op is "old".
+        var inFlightLimitSeconds: Double {
+            max(thresholds.inFlightMinimumAge, (typicalLatencySeconds ?? 0) * thresholds.inFlightLatencyFactor)
+        }
 
         /// Seconds for which `holds` has been true in every sample back from the current
         /// one (0 when it does not hold now). Counted from the oldest sample of the run.
@@ -255,16 +264,46 @@ public enum Diagnosis {
             evidence: evidence)
     }
 
-    static func leakedCancellations(_ c: Context) -> [Finding] {
-        guard let slots = c.snapshot.slots, slots.counts.cancelled > 0 else { return [] }
-        let limit = nanoseconds(c.thresholds.cancellationTimeout)
-        var count = 0
-        var oldest: SlotTable.Record?
-        for record in slots.busy where record.state == .cancelled && record.ageNanoseconds >= limit {
-            count += 1
-            if oldest == nil || record.ageNanoseconds > oldest!.ageNanoseconds { oldest = record }
+    /// What the slot rules need from the busy records, gathered in one pass (a 65,536-slot
+    /// table has as many records; walking them once per rule showed in the benchmark).
+    struct BusySummary {
+        /// Smallest age among busy slots (UInt64.max when none).
+        var youngestAge = UInt64.max
+        /// Cancelled slots at least `cancelLimit` old, and the oldest of them.
+        var leakedCancelled = 0
+        var oldestLeaked: SlotTable.Record?
+        /// Submitted/waiting slots older than `inFlightLimit`, and the oldest of them.
+        var oldInFlight = 0
+        var oldestInFlight: SlotTable.Record?
+
+        init(_ slots: SlotTable?, cancelLimit: UInt64, inFlightLimit: UInt64) {
+            guard let slots else { return }
+            var oldestLeakedIndex = -1, oldestInFlightIndex = -1
+            var oldestLeakedAge: UInt64 = 0, oldestInFlightAge: UInt64 = 0
+            slots.busy.withUnsafeBufferPointer { records in
+                for i in records.indices {
+                    let age = records[i].ageNanoseconds
+                    if age < youngestAge { youngestAge = age }
+                    switch records[i].state {
+                    case .cancelled where age >= cancelLimit:
+                        leakedCancelled += 1
+                        if oldestLeakedIndex < 0 || age > oldestLeakedAge { (oldestLeakedIndex, oldestLeakedAge) = (i, age) }
+                    case .submitted where age > inFlightLimit, .waiting where age > inFlightLimit:
+                        oldInFlight += 1
+                        if oldestInFlightIndex < 0 || age > oldestInFlightAge { (oldestInFlightIndex, oldestInFlightAge) = (i, age) }
+                    default:
+                        break
+                    }
+                }
+                if oldestLeakedIndex >= 0 { oldestLeaked = records[oldestLeakedIndex] }
+                if oldestInFlightIndex >= 0 { oldestInFlight = records[oldestInFlightIndex] }
+            }
         }
-        guard count > 0, let oldest else { return [] }
+    }
+
+    static func leakedCancellations(_ c: Context) -> [Finding] {
+        let count = c.busy.leakedCancelled
+        guard count > 0, let oldest = c.busy.oldestLeaked else { return [] }
         let age = seconds(oldest.ageNanoseconds)
         return [Finding(
             rule: .leakedCancellations, severity: .warning, subject: "slots",
@@ -273,18 +312,10 @@ public enum Diagnosis {
     }
 
     static func oldInFlightOp(_ c: Context) -> [Finding] {
-        guard let slots = c.snapshot.slots, slots.counts.submitted + slots.counts.waiting > 0 else { return [] }
+        let count = c.busy.oldInFlight
+        guard count > 0, let oldest = c.busy.oldestInFlight else { return [] }
         let typical = c.typicalLatencySeconds
-        let limit = max(c.thresholds.inFlightMinimumAge, (typical ?? 0) * c.thresholds.inFlightLatencyFactor)
-        let limitNanoseconds = nanoseconds(limit)
-        var count = 0
-        var oldest: SlotTable.Record?
-        for record in slots.busy where (record.state == .submitted || record.state == .waiting)
-            && record.ageNanoseconds > limitNanoseconds {
-            count += 1
-            if oldest == nil || record.ageNanoseconds > oldest!.ageNanoseconds { oldest = record }
-        }
-        guard count > 0, let oldest else { return [] }
+        let limit = c.inFlightLimitSeconds
         let age = seconds(oldest.ageNanoseconds)
         var evidence: [String: Double] = ["count": Double(count), "oldestAgeSeconds": age, "oldestSlot": Double(oldest.index),
                                           "limitSeconds": limit]
@@ -305,11 +336,7 @@ public enum Diagnosis {
         // One-read evidence: every slot is busy and the youngest was allocated over the
         // timeout ago, so no slot has been freed (and reused) for that long.
         var duration = 0.0
-        if slots.busy.count == Int(slots.slotCount) {
-            var youngest = UInt64.max
-            for record in slots.busy where record.ageNanoseconds < youngest { youngest = record.ageNanoseconds }
-            duration = seconds(youngest)
-        }
+        if slots.busy.count == Int(slots.slotCount) { duration = seconds(c.busy.youngestAge) }
         // History evidence: no free slot in any sample, and no completion reaped.
         let cqHead = c.snapshot.completion.head
         duration = max(duration, c.secondsHolding { $0.slotCounts?.free == 0 && $0.completion.head == cqHead })

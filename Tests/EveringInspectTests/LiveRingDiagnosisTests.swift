@@ -9,8 +9,10 @@ import Evering
 /// a healthy busy ring and an idle one. Thresholds are shortened to keep the tests quick.
 final class LiveRingDiagnosisTests: XCTestCase {
     let quick = Thresholds(stallTimeout: 0.3)
-    /// For the "no findings" tests: longer, so a starved thread on a loaded machine is not a stall.
-    let calm = Thresholds(stallTimeout: 0.5)
+    /// For the "no findings" tests: the product defaults (the no-false-positive promise is
+    /// made for them), so a thread starved for a few hundred ms on a loaded 2-core machine
+    /// is not taken for a hang.
+    let calm = Thresholds.default
     var names: [RingName] = []
     var children: [Process] = []
 
@@ -39,7 +41,7 @@ final class LiveRingDiagnosisTests: XCTestCase {
         let responder = try Responder.open(name)
         defer { responder.detach(); requester.detach() }
         let reader = try SnapshotReader(attaching: name)
-        let findings = try LiveRing.findingsWhileSampling(reader, thresholds: calm, seconds: 1.2)
+        let findings = try LiveRing.findingsWhileSampling(reader, thresholds: calm, seconds: 1.5)
         XCTAssertEqual(findings, [])
         let snapshot = try reader.snapshot()
         XCTAssertEqual(snapshot.requester?.liveness, .alive)
@@ -56,16 +58,22 @@ final class LiveRingDiagnosisTests: XCTestCase {
         let responderThread = Thread {
             while !stop.load(ordering: .relaxed) {
                 if let request = responder.tryReceive() {
-                    while !responder.tryComplete(request, length: 0) { if stop.load(ordering: .relaxed) { return } }
+                    while !responder.tryComplete(request, length: 0) {
+                        if stop.load(ordering: .relaxed) { return }
+                        sched_yield()
+                    }
                     served.add(1, ordering: .relaxed)
+                } else {
+                    sched_yield()  // nothing to do: let the other threads (and the heartbeat) run
                 }
             }
         }
         // ...and the requester keeps the queues as full as the slots allow.
         let requesterThread = Thread {
             while !stop.load(ordering: .relaxed) {
-                _ = requester.trySubmit(opcode: 1, length: 0)
-                requester.reap { requester.release($0.op) }
+                let submitted = requester.trySubmit(opcode: 1, length: 0) != nil
+                let reaped = requester.reap { requester.release($0.op) }
+                if !submitted && reaped == 0 { sched_yield() }
             }
         }
         responderThread.start()
@@ -77,8 +85,8 @@ final class LiveRingDiagnosisTests: XCTestCase {
             requester.detach()
         }
         let reader = try SnapshotReader(attaching: name)
-        let findings = try LiveRing.findingsWhileSampling(reader, thresholds: calm, seconds: 1.2)
-        XCTAssertEqual(findings, [], "healthy busy ring must give no findings")
+        let findings = try LiveRing.findingsWhileSampling(reader, thresholds: calm, seconds: 1.5)
+        XCTAssertEqual(Set(findings.map(\.rule)), [], "healthy busy ring must give no findings")
         XCTAssertGreaterThan(served.load(ordering: .relaxed), 1000, "the ring was not actually busy")
     }
 
