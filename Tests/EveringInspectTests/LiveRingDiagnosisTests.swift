@@ -227,4 +227,23 @@ final class LiveRingDiagnosisTests: XCTestCase {
         XCTAssertEqual(corruption?.subject, "sq")
         XCTAssertTrue(corruption?.message.contains("slot \(op.slot) is free") ?? false, corruption?.message ?? "none")
     }
+
+    func testUnlinkedRingIsReportedAndTruncatedRingStopsTheReader() throws {
+        let (requester, name) = try makeRing("gone")
+        defer { requester.detach() }
+        let reader = try SnapshotReader(attaching: name)
+        XCTAssertTrue(try reader.snapshot().isStillLinked)
+        // Keep a descriptor so the object can still be truncated after its name is gone.
+        let fd = open("/dev/shm/" + name.bare, O_RDWR)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        try unlinkRing(name)
+        let unlinked = try reader.snapshot()
+        XCTAssertFalse(unlinked.isStillLinked)
+        XCTAssertEqual(Diagnosis.diagnose(unlinked, thresholds: quick).map(\.rule), [.ringGone])
+        XCTAssertEqual(ftruncate(fd, 4096), 0)
+        XCTAssertThrowsError(try reader.snapshot()) { error in
+            XCTAssertEqual(error as? InspectError, .objectShrank(name.path))
+        }
+    }
 }
