@@ -17,22 +17,28 @@ enum BusySlotScan {
         let region = observer.region
         precondition(states.count == Int(region.layout.slotCount), "state buffer does not match the slot table")
         let slots = UnsafePointer(region.slots)  // read-only: the observer's mapping is PROT_READ
-        var records: [SlotTable.Record] = []
-        records.reserveCapacity(busyCount)
-        for index in 0..<states.count where states[index] != 0 {
-            let slot = slots + index
-            // Acquire pairs with the driver's release store of state after it wrote the
-            // other fields (as in RingObserver.slot): the fields below belong to this state.
-            let raw = ev_load_acquire_u32(ev_slot_state_ptr(UnsafeMutablePointer(mutating: slot)))
-            let state = SlotStateName(raw: raw)
-            if state == .free { continue }  // freed since the state pass
-            let s = slot.pointee
-            let completed = state == .completed && s.completed_ns != 0
-            records.append(SlotTable.Record(
-                index: UInt32(index), state: state, rawState: raw, generation: s.generation, opcode: s.opcode,
-                length: s.length, userData: s.user_data, ageNanoseconds: SnapshotReader.age(now, s.submitted_ns),
-                latencyNanoseconds: completed ? s.completed_ns &- s.submitted_ns : nil,
-                completedAgeNanoseconds: completed ? SnapshotReader.age(now, s.completed_ns) : nil))
+        // Written in place rather than appended: at 65,536 records the per-append checks show.
+        // `busyCount` is the number of non-zero entries of `states`, the only ones written;
+        // the bound check below keeps that a guarantee rather than an assumption.
+        let capacity = max(busyCount, 0)
+        let records = [SlotTable.Record](unsafeUninitializedCapacity: capacity) { out, written in
+            written = 0
+            for index in 0..<states.count where states[index] != 0 && written < capacity {
+                let slot = slots + index
+                // Acquire pairs with the driver's release store of state after it wrote the
+                // other fields (as in RingObserver.slot): the fields below belong to this state.
+                let raw = ev_load_acquire_u32(ev_slot_state_ptr(UnsafeMutablePointer(mutating: slot)))
+                let state = SlotStateName(raw: raw)
+                if state == .free { continue }  // freed since the state pass
+                let s = slot.pointee
+                let completed = state == .completed && s.completed_ns != 0
+                (out.baseAddress! + written).initialize(to: SlotTable.Record(
+                    index: UInt32(index), state: state, rawState: raw, generation: s.generation, opcode: s.opcode,
+                    length: s.length, userData: s.user_data, ageNanoseconds: SnapshotReader.age(now, s.submitted_ns),
+                    latencyNanoseconds: completed ? s.completed_ns &- s.submitted_ns : nil,
+                    completedAgeNanoseconds: completed ? SnapshotReader.age(now, s.completed_ns) : nil))
+                written += 1
+            }
         }
         return records
     }

@@ -23,8 +23,8 @@ struct DiagnosisOptions: ParsableArguments {
     var stallTimeout: Double = 1.0
 
     func validate() throws {
-        guard stallTimeout > 0, stallTimeout.isFinite else {
-            throw ValidationError("--stall-timeout must be a positive number of seconds")
+        guard stallTimeout > 0, stallTimeout <= 86_400 else {
+            throw ValidationError("--stall-timeout must be a positive number of seconds, at most 86400")
         }
     }
 

@@ -113,6 +113,13 @@ final class InspectCommandTests: XCTestCase {
         XCTAssertEqual(text.stdout.split(separator: "\n").count, 3, "header plus two lines: \(text.stdout)")
         XCTAssertTrue(text.stdout.contains("healthy"))
 
+        _ = try XCTUnwrap(requester.trySubmit(opcode: 1, length: 0))  // never taken: a stall appears
+        let stalled = try binary.run(["watch", name.path, "--batch", "-d", "0.1", "-n", "6", "--stall-timeout", "0.3"])
+        let stallLines = stalled.stdout.split(separator: "\n").filter { $0.contains("consumer-stalled") }
+        XCTAssertTrue(stallLines.contains { $0.contains("critical:consumer-stalled") }, stalled.stdout)
+        XCTAssertEqual(stallLines.filter { $0.contains("has not taken from the submission queue") }.count, 1,
+                       "the finding is spelled out once, when it appears: \(stalled.stdout)")
+
         let noBatch = try binary.run(["watch", name.path])
         XCTAssertNotEqual(noBatch.status, 0)
         XCTAssertTrue(noBatch.stderr.contains("--batch"), noBatch.stderr)
