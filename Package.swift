@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
         .library(name: "EveringInspect", targets: ["EveringInspect"]),
+        .library(name: "EveringLoad", targets: ["EveringLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,7 +21,15 @@ let package = Package(
         .target(name: "Evering", dependencies: ["CEvering"]),
         // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
         // reads rings only through RingObserver (read-only). No terminal code.
-        .target(name: "EveringInspect", dependencies: ["Evering"]),
+        .target(name: "EveringInspect", dependencies: ["Evering", "CEvering"]),
+        // The load generator and fault injector, callable from Swift (demo, benchmarks) and the CLI.
+        .target(
+            name: "EveringLoad",
+            dependencies: [
+                "Evering", "CEvering",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         // ncurses for Swift: the macros and globals Swift cannot import, as inline functions.
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]),
         // The dashboard's screen model: pure render functions from snapshots to a cell grid.
@@ -35,11 +44,13 @@ let package = Package(
                 "EveringDashboard",
                 "EveringTerminal",
                 "EveringIOUring",
+                "EveringLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
+        .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringInspect", "Evering", "evering-top"]),
         // io_uring inspection: fdinfo parser, /proc discovery, snapshots and rules (read-only).
         .target(name: "EveringIOUring", dependencies: ["Evering", "EveringInspect"]),

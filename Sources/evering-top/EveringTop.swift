@@ -13,6 +13,8 @@ struct EveringTop: ParsableCommand {
             DumpCommand.self,
             WatchCommand.self,
             CheckCommand.self,
+            InspectBenchCommand.self,
+            LoadCommand.self,
         ]
     )
 }

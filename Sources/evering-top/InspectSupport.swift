@@ -24,8 +24,8 @@ struct DiagnosisOptions: ParsableArguments {
     var stallTimeout: Double = 1.0
 
     func validate() throws {
-        guard stallTimeout > 0, stallTimeout.isFinite else {
-            throw ValidationError("--stall-timeout must be a positive number of seconds")
+        guard stallTimeout > 0, stallTimeout <= 86_400 else {
+            throw ValidationError("--stall-timeout must be a positive number of seconds, at most 86400")
         }
     }
 
@@ -34,11 +34,16 @@ struct DiagnosisOptions: ParsableArguments {
 
 /// Attaching for inspection: read-only, with errors written for the user and exit code 2.
 enum InspectAttach {
-    static func reader(_ raw: String, pendingLimit: Int = 4) -> any RingSource {
-        // io_uring:PID[:FD] names a kernel ring, read from /proc (issue 7).
+    /// The source for a ring argument: an evering ring name, or io_uring:PID[:FD] for a
+    /// kernel io_uring read from /proc (issue 7); every command accepts both.
+    static func source(_ raw: String) -> any RingSource {
         if RingSources.isIOUring(raw) {
-            do { return try RingSources.open(raw, pendingLimit: pendingLimit) } catch { fail("\(error)") }
+            do { return try RingSources.open(raw) } catch { fail("\(error)") }
         }
+        return reader(raw)
+    }
+
+    static func reader(_ raw: String, pendingLimit: Int = 4) -> SnapshotReader {
         do throws(RingError) {
             return try SnapshotReader(attaching: try RingName(raw), pendingLimit: pendingLimit)
         } catch {
