@@ -1,0 +1,108 @@
+import Evering
+import Foundation
+import XCTest
+
+/// `evering-top attach` in a real terminal (tmux): live numbers advance, a stalled
+/// responder raises the stall alert, q exits and gives the terminal back.
+final class DashboardEndToEndTests: XCTestCase {
+    var traffic: EchoTraffic?
+    var tmux: TmuxSession?
+
+    override func setUpWithError() throws {
+        guard TmuxSession.tmuxPath != nil else { throw XCTSkip("tmux is not installed (scripts/install-deps.sh installs it)") }
+    }
+
+    override func tearDown() {
+        tmux = nil  // kills the tmux server and with it the dashboard
+        traffic?.stop()
+        traffic = nil
+    }
+
+    func startDashboard(_ name: RingName, flags: String = "-d 0.2", term: String = "xterm-256color",
+                        width: Int = 120, height: Int = 40) throws -> TmuxSession {
+        let session = try TmuxSession(width: width, height: height, term: term, label: "attach")
+        tmux = session
+        try session.type("\(everingTopBinary().path) attach \(name.path) \(flags); echo EXIT=$?")
+        return session
+    }
+
+    func testHeadAndTailAdvanceBetweenCaptures() throws {
+        let name = uniqueRingName("live")
+        traffic = try EchoTraffic(name: name)
+        let session = try startDashboard(name)
+        let first = try XCTUnwrap(try session.waitForScreen { submissionIndices($0).map { $0.head > 0 } ?? false },
+                                  "the dashboard never showed queue indices:\n\(session.screen)")
+        let before = try XCTUnwrap(submissionIndices(first))
+        let second = try session.waitForScreen { screen in
+            guard let now = submissionIndices(screen) else { return false }
+            return now.head > before.head && now.tail > before.tail
+        }
+        XCTAssertNotNil(second, "head/tail did not advance past \(before):\n\(session.screen)")
+        if ProcessInfo.processInfo.environment["DASH_SHOW"] != nil { print(second ?? "") }
+        XCTAssertTrue(first.contains("responder"), first)
+        XCTAssertTrue(first.contains("alive"), first)
+        XCTAssertEqual(try session.format("#{alternate_on}"), "1", "the dashboard runs on the alternate screen")
+    }
+
+    func testStalledResponderRaisesTheStallAlert() throws {
+        let name = uniqueRingName("stall")
+        traffic = try EchoTraffic(name: name)
+        let session = try startDashboard(name, flags: "-d 0.2 --stall-timeout 0.5")
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("healthy") }, session.screen)
+        traffic!.stallResponder()
+        let stalled = try session.waitForScreen(timeout: 15) { $0.contains("consumer-stalled") }
+        XCTAssertNotNil(stalled, "no stall alert:\n\(session.screen)")
+        XCTAssertTrue(stalled?.contains("CRIT") == true || stalled?.contains("WARN") == true, stalled ?? "")
+    }
+
+    func testQuitRestoresTheTerminal() throws {
+        let name = uniqueRingName("quit")
+        traffic = try EchoTraffic(name: name)
+        let session = try startDashboard(name, term: "screen")
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
+        try session.press("q")
+        let after = try session.waitForScreen { $0.contains("EXIT=0") }
+        XCTAssertNotNil(after, "attach did not exit with 0 after q:\n\(session.screen)")
+        XCTAssertEqual(try session.format("#{alternate_on}"), "0", "left the alternate screen")
+        XCTAssertEqual(try session.format("#{cursor_flag}"), "1", "cursor visible again")
+        // The tty is back in cooked mode with echo: what the shell needs.
+        try session.type("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo")
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("icanon echo") }, session.screen)
+    }
+
+    func testSigtermRestoresTheTerminalToo() throws {
+        let name = uniqueRingName("term")
+        traffic = try EchoTraffic(name: name)
+        let session = try startDashboard(name)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
+        let pid = try session.format("#{pane_pid}")
+        // The dashboard is the shell's child.
+        let child = try String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
+            .split(separator: " ").first.map(String.init)
+        let dashboard = try XCTUnwrap(child.flatMap { Int32($0) })
+        kill(dashboard, SIGTERM)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=143") }, session.screen)
+        XCTAssertEqual(try session.format("#{alternate_on}"), "0")
+    }
+
+    func testMissingRingFailsBeforeTheTerminalIsTouchedAndNamesExistingRings() throws {
+        let existing = uniqueRingName("exists")
+        traffic = try EchoTraffic(name: existing)
+        let session = try startDashboard(try RingName("evt-dash-no-such-ring-\(getpid())"))
+        let screen = try session.waitForScreen { $0.contains("\nEXIT=") }
+        XCTAssertNotNil(screen, session.screen)
+        XCTAssertTrue(screen!.contains("no ring named /evt-dash-no-such-ring"), screen!)
+        XCTAssertTrue(screen!.replacingOccurrences(of: "\n", with: "").contains(existing.bare), screen!)
+        XCTAssertTrue(screen!.contains("EXIT=1"), screen!)
+    }
+
+    func testTooSmallThenResizedRelaysOut() throws {
+        let name = uniqueRingName("resize")
+        traffic = try EchoTraffic(name: name)
+        let session = try startDashboard(name, width: 70, height: 20)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("terminal too small") }, session.screen)
+        try session.resize(width: 100, height: 30)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") && !$0.contains("too small") },
+                        session.screen)
+    }
+}
