@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "Evering", dependencies: ["CEvering"]),
         // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
         // reads rings only through RingObserver (read-only). No terminal code.
-        .target(name: "EveringInspect", dependencies: ["Evering"]),
+        .target(name: "EveringInspect", dependencies: ["Evering", "CEvering"]),
         // ncurses for Swift: the macros and globals Swift cannot import, as inline functions.
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]),
         // The dashboard's screen model: pure render functions from snapshots to a cell grid.

@@ -9,6 +9,11 @@ struct EveringTop: ParsableCommand {
         subcommands: [
             AttachCommand.self,
             EchoResponderCommand.self,
+            ListCommand.self,
+            DumpCommand.self,
+            WatchCommand.self,
+            CheckCommand.self,
+            InspectBenchCommand.self,
         ]
     )
 }
