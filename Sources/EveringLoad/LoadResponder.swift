@@ -103,7 +103,7 @@ public final class LoadResponder {
                     while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
                 }
                 let length = config.responseBytes
-                if length > 0 {
+                if length > 0 && config.verify {
                     PayloadFormat.encode(tag: PayloadFormat.tag(sequence: sequence, response: true, rejected: !accepted),
                                          into: UnsafeMutableRawBufferPointer(rebasing: request.responseBuffer[..<length]))
                 }

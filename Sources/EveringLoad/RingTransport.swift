@@ -90,20 +90,33 @@ public final class RingResponderTransport: ResponderTransport {
         monitor = PeerMonitor(region: responder.region, side: .requester)
     }
 
+    /// Polls with `IdleWaiter` (not the library's blocking receive, whose long spin
+    /// phase starves a peer sharing our core) and checks the requester every 100 ms.
     public func receive(timeout: Duration) throws(LoadError) -> IncomingRequest? {
-        do {
-            let request = try responder.receive(timeout: timeout)
-            return IncomingRequest(opcode: request.opcode, userData: request.entry.user_data, payload: request.payload,
-                                   responseBuffer: request.buffer, ringRequest: request)
-        } catch .timedOut {
-            // The library checks the peer only every 100 ms of waiting, so a short
-            // timeout can expire first: check here so a departed requester is noticed.
-            try checkPeer()
-            return nil
-        } catch .peerDetached {
-            throw .requesterGone("it detached from the ring")
-        } catch {
-            throw .ring(error)
+        let start = ev_monotonic_ns()
+        let deadline = start &+ UInt64(timeout.nanoseconds)
+        var nextCheck = start &+ 100_000_000
+        var waiter = IdleWaiter()
+        while true {
+            if let request = responder.tryReceive() {
+                return IncomingRequest(opcode: request.opcode, userData: request.entry.user_data, payload: request.payload,
+                                       responseBuffer: request.buffer, ringRequest: request)
+            }
+            waiter.pause()
+            let now = ev_monotonic_ns()
+            if now >= nextCheck || now >= deadline {
+                nextCheck = now &+ 100_000_000
+                do throws(LoadError) { try checkPeer() } catch {
+                    // Its detach is a release store after its last submission: once we see
+                    // it, one more look at the queue finds anything it sent before leaving.
+                    if let request = responder.tryReceive() {
+                        return IncomingRequest(opcode: request.opcode, userData: request.entry.user_data, payload: request.payload,
+                                               responseBuffer: request.buffer, ringRequest: request)
+                    }
+                    throw error
+                }
+                if now >= deadline { return nil }
+            }
         }
     }
 
