@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
         .library(name: "EveringInspect", targets: ["EveringInspect"]),
+        .library(name: "EveringLoad", targets: ["EveringLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +28,14 @@ let package = Package(
         .target(name: "EveringDashboard", dependencies: ["EveringInspect"]),
         // The ncurses backend: draws grids, reads keys, runs the sample/draw loop.
         .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "EveringInspect", "CNcurses", "Evering"]),
+        // The load generator and fault injector, callable from Swift (demo, benchmarks) and the CLI.
+        .target(
+            name: "EveringLoad",
+            dependencies: [
+                "Evering", "CEvering",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "evering-top",
             dependencies: [
@@ -34,11 +43,13 @@ let package = Package(
                 "EveringInspect",
                 "EveringDashboard",
                 "EveringTerminal",
+                "EveringLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringInspect", "Evering", "evering-top"]),
+        .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
     ]
 )

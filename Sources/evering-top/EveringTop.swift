@@ -14,6 +14,7 @@ struct EveringTop: ParsableCommand {
             WatchCommand.self,
             CheckCommand.self,
             InspectBenchCommand.self,
+            LoadCommand.self,
         ]
     )
 }
