@@ -5,7 +5,8 @@ import XCTest
 /// `evering-top attach` in a real terminal (tmux): live numbers advance, a stalled
 /// responder raises the stall alert, q exits and gives the terminal back.
 final class DashboardEndToEndTests: XCTestCase {
-    var traffic: EchoTraffic?
+    var load: SpawnedProcess?
+    var ring: RingName?
     var tmux: TmuxSession?
 
     override func setUpWithError() throws {
@@ -14,8 +15,9 @@ final class DashboardEndToEndTests: XCTestCase {
 
     override func tearDown() {
         tmux = nil  // kills the tmux server and with it the dashboard
-        traffic?.stop()
-        traffic = nil
+        load?.stop()
+        load = nil
+        if let ring { try? unlinkRing(ring) }
     }
 
     func startDashboard(_ name: RingName, flags: String = "-d 0.2", term: String = "xterm-256color",
@@ -28,7 +30,8 @@ final class DashboardEndToEndTests: XCTestCase {
 
     func testHeadAndTailAdvanceBetweenCaptures() throws {
         let name = uniqueRingName("live")
-        traffic = try EchoTraffic(name: name)
+        ring = name
+        load = try startLoad(name)
         let session = try startDashboard(name)
         let first = try XCTUnwrap(try session.waitForScreen { submissionIndices($0).map { $0.head > 0 } ?? false },
                                   "the dashboard never showed queue indices:\n\(session.screen)")
@@ -46,18 +49,52 @@ final class DashboardEndToEndTests: XCTestCase {
 
     func testStalledResponderRaisesTheStallAlert() throws {
         let name = uniqueRingName("stall")
-        traffic = try EchoTraffic(name: name)
+        ring = name
+        // 32 in flight over a 64-entry queue: the queue stays part full, so this is the
+        // consumer-stalled rule (a full queue would be reported as producer-blocked).
+        load = try startLoad(name, faults: ["stall-responder@2s"], concurrency: 32)
         let session = try startDashboard(name, flags: "-d 0.2 --stall-timeout 0.5")
         XCTAssertNotNil(try session.waitForScreen { $0.contains("healthy") }, session.screen)
-        traffic!.stallResponder()
         let stalled = try session.waitForScreen(timeout: 15) { $0.contains("consumer-stalled") }
         XCTAssertNotNil(stalled, "no stall alert:\n\(session.screen)")
-        XCTAssertTrue(stalled?.contains("CRIT") == true || stalled?.contains("WARN") == true, stalled ?? "")
+        XCTAssertTrue(stalled?.contains("CRIT consumer-stalled") == true || stalled?.contains("WARN consumer-stalled") == true,
+                      stalled ?? "")
+    }
+
+    func testCrashedResponderShowsDeadPeer() throws {
+        let name = uniqueRingName("crash")
+        ring = name
+        // --keep: the requester leaves the ring behind when it gives up on its dead peer.
+        load = try startLoad(name, faults: ["crash-responder@1s"], extra: ["--keep"])
+        let session = try startDashboard(name)
+        let screen = try session.waitForScreen(timeout: 15) { $0.contains("peer-dead") }
+        XCTAssertNotNil(screen, "no peer-dead alert:\n\(session.screen)")
+        XCTAssertTrue(screen?.contains("DEAD") == true, screen ?? "")
+    }
+
+    func testDemoRunsLoadShowsTheStallAndCleansUpOnQuit() throws {
+        let name = uniqueRingName("demo")
+        ring = name
+        let session = try TmuxSession(width: 120, height: 40, label: "demo")
+        tmux = session
+        try session.type("\(everingTopBinary().path) demo --name \(name.bare) --rate 20000 -d 0.2 --stall-timeout 0.5 "
+                         + "--fault stall-responder@2s; echo EXIT=$?")
+        XCTAssertNotNil(try session.waitForScreen(timeout: 20) { $0.contains("In-flight ops") && $0.contains("alive") },
+                        session.screen)
+        XCTAssertNotNil(try session.waitForScreen(timeout: 20) { $0.contains("consumer-stalled") || $0.contains("producer-blocked") },
+                        "the stall-responder fault never showed:\n\(session.screen)")
+        try session.press("q")
+        let after = try session.waitForScreen(timeout: 20) { $0.contains("\nEXIT=") }
+        XCTAssertNotNil(after, session.screen)
+        XCTAssertTrue(after?.contains("EXIT=0") == true, after ?? "")
+        XCTAssertTrue(after?.contains("pingpong over ring") == true, "the load's summary is printed: \(after ?? "")")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/shm/" + name.bare), "demo removed its ring")
     }
 
     func testQuitRestoresTheTerminal() throws {
         let name = uniqueRingName("quit")
-        traffic = try EchoTraffic(name: name)
+        ring = name
+        load = try startLoad(name)
         let session = try startDashboard(name, term: "screen")
         XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
         try session.press("q")
@@ -72,7 +109,8 @@ final class DashboardEndToEndTests: XCTestCase {
 
     func testSigtermRestoresTheTerminalToo() throws {
         let name = uniqueRingName("term")
-        traffic = try EchoTraffic(name: name)
+        ring = name
+        load = try startLoad(name)
         let session = try startDashboard(name)
         XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
         let pid = try session.format("#{pane_pid}")
@@ -87,7 +125,8 @@ final class DashboardEndToEndTests: XCTestCase {
 
     func testMissingRingFailsBeforeTheTerminalIsTouchedAndNamesExistingRings() throws {
         let existing = uniqueRingName("exists")
-        traffic = try EchoTraffic(name: existing)
+        ring = existing
+        load = try startLoad(existing)
         let session = try startDashboard(try RingName("evt-dash-no-such-ring-\(getpid())"))
         let screen = try session.waitForScreen { $0.contains("\nEXIT=") }
         XCTAssertNotNil(screen, session.screen)
@@ -98,7 +137,8 @@ final class DashboardEndToEndTests: XCTestCase {
 
     func testTooSmallThenResizedRelaysOut() throws {
         let name = uniqueRingName("resize")
-        traffic = try EchoTraffic(name: name)
+        ring = name
+        load = try startLoad(name)
         let session = try startDashboard(name, width: 70, height: 20)
         XCTAssertNotNil(try session.waitForScreen { $0.contains("terminal too small") }, session.screen)
         try session.resize(width: 100, height: 30)

@@ -168,6 +168,22 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertTrue(resolved.text.contains("consumer-stalled resolved"), resolved.text)
     }
 
+    func testLongAlertMessagesWrapOntoIndentedLines() throws {
+        let message = "the submission queue has been full for 13.0 s (64 entries, 0 taken meanwhile): the requester is blocked"
+        let input = DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(),
+                                   alerts: F.alerts([F.finding(.producerBlocked, .critical, "sq", message)]))
+        let grid = render(input)
+        let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))
+        let first = grid.text(row: layout.alerts.y + 1)
+        let second = grid.text(row: layout.alerts.y + 2)
+        XCTAssertTrue(first.contains("CRIT producer-blocked the submission queue has been full"), first)
+        XCTAssertTrue(second.hasPrefix("│      "), "continuation is indented: \(second)")
+        XCTAssertTrue(first.hasSuffix("(64      │"), first)
+        XCTAssertTrue(second.contains("│      entries, 0 taken meanwhile)"), second)
+        XCTAssertTrue(grid.text.contains("blocked (2.0s)"), grid.text)
+        XCTAssertEqual(AlertsPanel.wrap("aa bb cc", first: 5, rest: 2), ["aa bb", "cc"])
+    }
+
     func testDeadResponderIsShoutedInTheHeader() {
         let input = DashboardInput(name: "r", connection: .live,
                                    snapshot: F.snapshot(responder: F.side(.responder, pid: 101, liveness: .dead)))

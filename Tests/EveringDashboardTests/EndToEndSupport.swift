@@ -16,76 +16,81 @@ func uniqueRingName(_ label: String) -> RingName {
     try! RingName("evt-dash-\(label)-\(getpid())-\(UUID().uuidString.prefix(8))")
 }
 
-/// Traffic on a ring between this test process (requester, on a background thread) and
-/// a spawned `evering-top echo-responder`, so the dashboard has something live to show.
-/// The responder can be stopped (SIGSTOP: a stalled, hung consumer) or killed.
-final class EchoTraffic: @unchecked Sendable {
-    // @unchecked: `stopFlag` is guarded by `lock`; the requester is used by the pump thread only
-    // until `stop()` has joined it.
-    let name: RingName
-    let requester: Requester
-    let responder: Process
-    private let lock = NSLock()
-    private var stopFlag = false
-    private let finished = DispatchSemaphore(value: 0)
+/// A spawned process (posix_spawn, so no inherited descriptors keep Foundation waiting)
+/// with stdout and stderr in a temporary file.
+final class SpawnedProcess {
+    let pid: pid_t
+    let outputPath: String
+    private(set) var status: Int32?
 
-    init(name: RingName, capacity: UInt32 = 64, slots: UInt32 = 256) throws {
-        self.name = name
-        requester = try Requester.create(name, configuration: .init(submissionCapacity: capacity, slotCount: slots,
-                                                                     bufferSize: 64, replaceExisting: true))
-        responder = Process()
-        responder.executableURL = everingTopBinary()
-        responder.arguments = ["echo-responder", name.path, "--count", "0", "--timeout", "600"]
-        responder.standardOutput = Pipe()
-        responder.standardError = Pipe()
-        try responder.run()
-        Thread { [self] in pump() }.start()
+    init(_ arguments: [String]) throws {
+        outputPath = NSTemporaryDirectory() + "evt-dash-\(getpid())-\(UUID().uuidString).log"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let binary = everingTopBinary().path
+        var argv = ([binary] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, binary, &actions, nil, &argv, environ)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+        pid = child
     }
 
-    private var stopped: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopFlag
+    deinit {
+        unlink(outputPath)
     }
 
-    /// Keeps up to 32 ops in flight, paced (a short pause when nothing moved) so the test
-    /// machine's two cores are not saturated.
-    private func pump() {
-        var inFlight = 0
-        var sequence: UInt64 = 0
-        while !stopped {
-            var moved = false
-            while inFlight < 32, let _ = requester.trySubmit(opcode: 1, length: EchoMessage.size, fill: { buffer in
-                EchoMessage(sequence: sequence).encode(into: buffer)
-            }) {
-                sequence += 1
-                inFlight += 1
-                moved = true
-            }
-            inFlight -= requester.reap { self.requester.release($0.op) }
-            if !moved { usleep(200) }  // pacing, not synchronisation
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// Whether it exited within `timeout` (reaping it).
+    func waitForExit(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while status == nil {
+            var raw: Int32 = 0
+            if waitpid(pid, &raw, WNOHANG) == pid { status = raw; break }
+            if Date() >= deadline { return false }
+            usleep(10_000)
         }
-        finished.signal()
+        return true
     }
 
-    func stallResponder() { kill(responder.processIdentifier, SIGSTOP) }
-    func crashResponder() {
-        kill(responder.processIdentifier, SIGKILL)
-        responder.waitUntilExit()
-    }
-
+    /// SIGINT (a load drains and unlinks its ring), then SIGKILL if it lingers.
     func stop() {
-        lock.lock()
-        stopFlag = true
-        lock.unlock()
-        finished.wait()
-        if responder.isRunning {
-            kill(responder.processIdentifier, SIGKILL)
-            responder.waitUntilExit()
+        guard status == nil else { return }
+        kill(pid, SIGINT)
+        if !waitForExit(timeout: 5) {
+            kill(pid, SIGKILL)
+            _ = waitForExit(timeout: 5)
         }
-        requester.detach()
-        try? unlinkRing(name)
     }
+}
+
+/// `evering-top load NAME` in the background: pingpong at a modest rate (the test
+/// machine is shared), by default 96 ops in flight over 64-entry queues so a stalled
+/// responder fills the submission queue (fewer than 64: it stays part full).
+func startLoad(_ name: RingName, faults: [String] = [], concurrency: Int = 96, extra: [String] = []) throws -> SpawnedProcess {
+    let load = try SpawnedProcess(["load", name.bare, "--replace", "--concurrency", "\(concurrency)", "--capacity", "64",
+                                   "--rate", "20000", "--duration", "120s", "--hang-timeout", "60s"]
+                                  + faults.flatMap { ["--fault", $0] } + extra)
+    guard ringIsReady(name, timeout: 15) else {
+        load.stop()
+        throw XCTSkip("the load never made \(name) ready: \(load.output)")
+    }
+    return load
+}
+
+/// Polls until `name` can be attached (exists and is ready).
+func ringIsReady(_ name: RingName, timeout: TimeInterval) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    repeat {
+        if (try? RingObserver(attaching: name)) != nil { return true }
+        usleep(20_000)
+    } while Date() < deadline
+    return false
 }
 
 /// Parses "head N  tail M" from the first line of a screen that has it (the submission queue).
