@@ -49,7 +49,7 @@ let package = Package(
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
-        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringInspect", "Evering", "evering-top"]),
+        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
     ]
 )

@@ -44,10 +44,13 @@ public enum HeaderPanel {
             return grid.put("state \(side.rawState)?", x: x, y: y, style: TextStyle(.critical, .bold))
         case .attached, .detached:
             x = grid.put("\(side.pid) ", x: x, y: y, style: .bold)
+            // Dead while attached is the emergency; a side that detached and then exited is
+            // only worth a warning colour (diagnosis says whether ops were left behind).
             let (word, role): (String, ColorRole) = switch (side.state, side.liveness) {
+            case (.detached, .dead), (.detached, .pidReused): ("detached, exited", .warning)
+            case (.detached, _): ("detached", .muted)
             case (_, .dead): ("DEAD", .critical)
             case (_, .pidReused): ("DEAD (pid reused)", .critical)
-            case (.detached, _): ("detached", .muted)
             default: ("alive", .good)
             }
             x = grid.put(word, x: x, y: y, style: TextStyle(role, role == .critical ? .bold : []))
