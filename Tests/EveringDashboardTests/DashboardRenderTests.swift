@@ -38,6 +38,7 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertTrue(grid.text(row: 0).contains("/evering-demo"))
         XCTAssertTrue(grid.text(row: 0).contains("ABI 1.0"))
         XCTAssertTrue(grid.text(row: 0).contains("age 1m40s"))  // realtime 1000 s - created 900 s
+        XCTAssertTrue(grid.text(row: 0).hasSuffix("refresh 1.0s"), grid.text(row: 0))
         XCTAssertTrue(grid.text(row: 1).contains("requester 100 alive hb 20ms"))
         XCTAssertTrue(grid.text(row: 1).contains("responder 101 alive"))
         XCTAssertTrue(grid.text(row: 1).contains("15.0k ops/s"))
@@ -76,6 +77,7 @@ final class DashboardRenderTests: XCTestCase {
         let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))
         let firstRow = layout.inFlight.y + 2
         XCTAssertTrue(grid.text(row: firstRow - 1).contains("slot   gen    opc   state     age"))
+        XCTAssertEqual(grid.text(row: firstRow - 1).last, "│", "the header row keeps the right border")
         XCTAssertTrue(grid.text(row: firstRow).contains("5      9      2     submitted 3.0s"), grid.text(row: firstRow))
         XCTAssertTrue(grid.text(row: firstRow + 1).contains("6      9      2     waiting   2.0s"))
         XCTAssertTrue(grid.text(row: firstRow + 2).contains("700    9      2     cancelled 1.0s"))
@@ -222,7 +224,8 @@ final class DashboardRenderTests: XCTestCase {
         var state = DashboardState()
         _ = state.handle(.character(" "))
         let paused = render(F.healthyInput(), state)
-        XCTAssertTrue(paused.text(row: 0).hasSuffix(" PAUSED "), paused.text(row: 0))
+        XCTAssertTrue(paused.text(row: 0).hasSuffix(" PAUSED  refresh 1.0s"), paused.text(row: 0))
+        XCTAssertTrue(paused.text(row: 0).contains("ABI 1.0"), "the left part still fits: \(paused.text(row: 0))")
         _ = state.handle(.character("h"))
         let help = render(F.healthyInput(), state)
         XCTAssertTrue(help.text.contains("[Help]"))
