@@ -135,6 +135,68 @@ final class DashboardEndToEndTests: XCTestCase {
         XCTAssertTrue(screen!.contains("EXIT=1"), screen!)
     }
 
+    func testRunsUnderEachTermAndQuitsCleanly() throws {
+        let name = uniqueRingName("terms")
+        ring = name
+        load = try startLoad(name)
+        for term in ["xterm-256color", "xterm", "screen", "linux", "vt100"] {
+            let session = try startDashboard(name, term: term, width: 100, height: 30)
+            let screen = try session.waitForScreen { $0.contains("In-flight ops") && $0.contains("healthy") }
+            XCTAssertNotNil(screen, "TERM=\(term):\n\(session.screen)")
+            let colours = hasColourEscapes(try session.capture(escapes: true))
+            // vt100 has no colours: the dashboard degrades to attributes only.
+            XCTAssertEqual(colours, term != "vt100", "TERM=\(term) colour escapes present: \(colours)")
+            try session.press("q")
+            XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=0") }, "TERM=\(term):\n\(session.screen)")
+            XCTAssertEqual(try session.format("#{alternate_on}"), "0", "TERM=\(term)")
+        }
+    }
+
+    func testNoColorEnvironmentAndAsciiFlag() throws {
+        let name = uniqueRingName("nocolor")
+        ring = name
+        load = try startLoad(name)
+        let session = try TmuxSession(width: 100, height: 30, label: "nocolor")
+        tmux = session
+        try session.type("NO_COLOR=1 \(everingTopBinary().path) attach \(name.path) --ascii -d 0.2; echo EXIT=$?")
+        let screen = try session.waitForScreen { $0.contains("In-flight ops") }
+        XCTAssertNotNil(screen, session.screen)
+        XCTAssertFalse(hasColourEscapes(try session.capture(escapes: true)), "no colour escapes with NO_COLOR")
+        XCTAssertTrue(screen!.contains("+ Submission queue"), screen!)
+        XCTAssertFalse(screen!.unicodeScalars.contains { $0.value > 0x7f }, "ASCII only:\n\(screen!)")
+    }
+
+    func testPauseFreezesTheNumbersAndShowsPaused() throws {
+        let name = uniqueRingName("pause")
+        ring = name
+        load = try startLoad(name)
+        let session = try startDashboard(name, flags: "-d 0.1")
+        XCTAssertNotNil(try session.waitForScreen { submissionIndices($0) != nil }, session.screen)
+        try session.press("Space")
+        let paused = try XCTUnwrap(try session.waitForScreen { $0.contains("PAUSED") }, session.screen)
+        // Three refresh intervals later the frame is unchanged (nothing is sampled while paused).
+        let frozen = try XCTUnwrap(submissionIndices(paused))
+        let later = try XCTUnwrap(try session.waitForScreen(timeout: 0.5) { _ in false } ?? session.capture())
+        XCTAssertEqual(submissionIndices(later)?.head, frozen.head, later)
+        try session.press("p")
+        XCTAssertNotNil(try session.waitForScreen { !$0.contains("PAUSED") && (submissionIndices($0)?.head ?? 0) > frozen.head },
+                        session.screen)
+    }
+
+    func testUnlinkedRingShowsTheBannerAndKeepsTheLastFrame() throws {
+        let name = uniqueRingName("gone")
+        ring = name
+        load = try startLoad(name, extra: ["--keep"])
+        let session = try startDashboard(name)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("healthy") }, session.screen)
+        try unlinkRing(name)
+        let gone = try session.waitForScreen { $0.contains("RING GONE") }
+        XCTAssertNotNil(gone, session.screen)
+        XCTAssertTrue(gone?.contains("In-flight ops") == true, gone ?? "")
+        try session.press("q")
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=0") }, session.screen)
+    }
+
     func testTooSmallThenResizedRelaysOut() throws {
         let name = uniqueRingName("resize")
         ring = name

@@ -103,3 +103,26 @@ func submissionIndices(_ screen: String) -> (head: UInt64, tail: UInt64)? {
     }
     return nil
 }
+
+/// Whether an `capture-pane -e` screen sets any colour (SGR 30-38, 40-48, 90-97, 100-107;
+/// 39/49, the resets to the default colours tmux always emits, do not count).
+func hasColourEscapes(_ screen: String) -> Bool {
+    let scalars = Array(screen.unicodeScalars)
+    var i = 0
+    while i + 1 < scalars.count {
+        guard scalars[i] == "\u{1b}", scalars[i + 1] == "[" else { i += 1; continue }
+        var j = i + 2
+        var parameters = ""
+        while j < scalars.count, scalars[j] == ";" || ("0"..."9").contains(scalars[j]) {
+            parameters.unicodeScalars.append(scalars[j])
+            j += 1
+        }
+        if j < scalars.count, scalars[j] == "m" {
+            let codes = parameters.split(separator: ";").compactMap { Int($0) }
+            if codes.contains(where: { (30...38).contains($0) || (40...48).contains($0) || (90...97).contains($0)
+                || (100...107).contains($0) }) { return true }
+        }
+        i = j
+    }
+    return false
+}

@@ -15,9 +15,10 @@ final class TmuxSession {
     /// Starts `sh` in a `width`x`height` window with the given TERM.
     init(width: Int = 120, height: Int = 40, term: String = "xterm-256color", label: String) throws {
         socket = "evt-\(label)-\(getpid())-\(UUID().uuidString.prefix(8))"
-        // A clean environment for the shell: no user rc files, a fixed prompt.
+        // A clean environment for the shell: no user rc files, a fixed prompt, and no
+        // NO_COLOR inherited from the test runner (tests that want it set it themselves).
         try run(["-f", "/dev/null", "new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", target,
-                 "env", "TERM=\(term)", "PS1=$ ", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "sh"])
+                 "env", "-u", "NO_COLOR", "TERM=\(term)", "PS1=$ ", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "sh"])
         try run(["set-option", "-t", target, "remain-on-exit", "on"])
     }
 
