@@ -11,10 +11,12 @@ public enum Diagnosis {
     /// Runs every rule. `history` is the sampler's history, oldest first; it may or may
     /// not already contain the sample of `snapshot` (samples at or after its time are ignored).
     public static func diagnose(_ snapshot: Snapshot, history: [Sample] = [], thresholds: Thresholds = .default) -> [Finding] {
+        // A slice of the caller's history, not a copy: with hundreds of samples per call,
+        // copying showed in the 65,536-slot benchmark.
         let now = snapshot.takenAtMonotonicNanoseconds
-        var samples = history.filter { $0.time < now }
-        samples.append(Sample(snapshot))
-        var context = Context(snapshot: snapshot, samples: samples, thresholds: thresholds)
+        var end = history.endIndex
+        while end > history.startIndex && history[end - 1].time >= now { end -= 1 }
+        var context = Context(snapshot: snapshot, earlier: history[..<end], current: Sample(snapshot), thresholds: thresholds)
         context.busy = BusySummary(snapshot.slots, cancelLimit: nanoseconds(thresholds.cancellationTimeout),
                                    inFlightLimit: nanoseconds(context.inFlightLimitSeconds))
 
@@ -41,15 +43,27 @@ public enum Diagnosis {
         }.map(\.element)
     }
 
-    /// What the rules share: the snapshot, the samples up to and including it, and limits.
+    /// What the rules share: the snapshot, the history before it, and limits.
     struct Context {
         var snapshot: Snapshot
-        /// Oldest first; the last one is the current snapshot's.
-        var samples: [Sample]
+        /// Samples older than the snapshot, oldest first.
+        var earlier: ArraySlice<Sample>
+        /// The snapshot's own sample.
+        var current: Sample
         var thresholds: Thresholds
+        /// Mean latency over the last 10 s of history (see `typicalLatency`).
+        var typicalLatencySeconds: Double?
         /// One pass over the busy slot records, shared by the slot rules.
         var busy = BusySummary(nil, cancelLimit: 0, inFlightLimit: 0)
         var now: UInt64 { snapshot.takenAtMonotonicNanoseconds }
+
+        init(snapshot: Snapshot, earlier: ArraySlice<Sample>, current: Sample, thresholds: Thresholds) {
+            self.snapshot = snapshot
+            self.earlier = earlier
+            self.current = current
+            self.thresholds = thresholds
+            typicalLatencySeconds = Self.typicalLatency(current: current, earlier: earlier)
+        }
 
         /// Age beyond which a submitted/waiting op is "old".
         var inFlightLimitSeconds: Double {
@@ -59,36 +73,44 @@ public enum Diagnosis {
         /// Seconds for which `holds` has been true in every sample back from the current
         /// one (0 when it does not hold now). Counted from the oldest sample of the run.
         func secondsHolding(_ holds: (Sample) -> Bool) -> Double {
-            var oldest: UInt64?
-            for sample in samples.reversed() {
-                guard holds(sample) else { break }
-                oldest = sample.time
-            }
-            guard let oldest else { return 0 }
-            return seconds(now - oldest)
+            guard let start = runStart(holds) else { return 0 }
+            return seconds(now - start.time)
         }
 
         /// The oldest sample of the run in which `holds` has been true (current included).
         func runStart(_ holds: (Sample) -> Bool) -> Sample? {
-            var start: Sample?
-            for sample in samples.reversed() {
+            guard holds(current) else { return nil }
+            var start = current
+            for sample in earlier.reversed() {
                 guard holds(sample) else { break }
                 start = sample
             }
             return start
         }
 
-        /// Mean latency over the recent history by Little's law: mean ops in flight divided
-        /// by completions reaped per second. Nil without enough history or completions.
-        var typicalLatencySeconds: Double? {
-            let window = samples.filter { now - $0.time <= 10 * 1_000_000_000 }
-            guard let first = window.first, let last = window.last, last.time > first.time,
-                  last.completion.head > first.completion.head else { return nil }
-            let inFlight = window.compactMap { $0.slotCounts.map { Double($0.submitted + $0.waiting) } }
-            guard !inFlight.isEmpty else { return nil }
-            let rate = Double(last.completion.head - first.completion.head) / seconds(last.time - first.time)
-            let meanInFlight = inFlight.reduce(0, +) / Double(inFlight.count)
-            return max(meanInFlight, 1) / rate
+        /// Mean latency over the last 10 s by Little's law: mean ops in flight divided by
+        /// completions reaped per second. Nil without enough history or completions.
+        static func typicalLatency(current: Sample, earlier: ArraySlice<Sample>) -> Double? {
+            let windowStart = current.time > 10_000_000_000 ? current.time - 10_000_000_000 : 0
+            var first = current
+            var inFlightSum = 0.0
+            var inFlightSamples = 0
+            func absorb(_ sample: Sample) {
+                if let counts = sample.slotCounts {
+                    inFlightSum += Double(counts.submitted + counts.waiting)
+                    inFlightSamples += 1
+                }
+            }
+            absorb(current)
+            for sample in earlier.reversed() {
+                guard sample.time >= windowStart else { break }
+                first = sample
+                absorb(sample)
+            }
+            guard current.time > first.time, current.completion.head > first.completion.head,
+                  inFlightSamples > 0 else { return nil }
+            let rate = Double(current.completion.head - first.completion.head) / seconds(current.time - first.time)
+            return max(inFlightSum / Double(inFlightSamples), 1) / rate
         }
     }
 
