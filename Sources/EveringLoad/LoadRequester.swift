@@ -10,9 +10,8 @@ import Histogram
 /// `RequesterTransport`, paces them (`rate`), verifies every completion, records
 /// latency, and shuts down by draining.
 ///
-/// Verification: ops are numbered 0, 1, 2...; each completion must be for the oldest
-/// outstanding op (else it is counted reordered, or duplicate if it is not outstanding at
-/// all), carry a response whose check bytes hold and whose tag is "response to this
+/// Verification: ops are numbered 0, 1, 2...; each completion must be for an outstanding
+/// op (else duplicate), not older than one already completed (else reordered), carry a response whose check bytes hold and whose tag is "response to this
 /// sequence" (else corrupt), and not be rejected by the responder. Ops still outstanding
 /// after the drain count as lost.
 public final class LoadRequester {
@@ -83,6 +82,7 @@ public final class LoadRequester {
             next = leaks
         }
         let first = next
+        var completedBeyond = next  // one past the newest sequence completed so far
         let countLimit: UInt64? = if case .count(let n) = config.limit { n } else { nil }
         let durationLimit: UInt64? = if case .duration(let d) = config.limit { UInt64(d.nanoseconds) } else { nil }
         let rate = config.rate
@@ -95,7 +95,9 @@ public final class LoadRequester {
                 errors.duplicate += 1
                 return
             }
-            if sequence != oldest { errors.reordered += 1 }
+            // Reordered: a newer op completed before this one. (Counted on the late op, so
+            // an op that never comes counts as lost only, not its successors as reordered.)
+            if sequence < completedBeyond { errors.reordered += 1 } else { completedBeyond = sequence + 1 }
             let index = Int(sequence & mask)
             done[index] = true
             let latency = ev_monotonic_ns() &- sendTimes[index]
