@@ -17,7 +17,7 @@ struct IdleWaiter {
     private var iterations = 0
     private var idleSince: UInt64 = 0
 
-    static let spinIterations = 200
+    static let spinIterations = 2_000
     static let yieldNanoseconds: UInt64 = 2_000_000
 
     mutating func reset() { iterations = 0 }

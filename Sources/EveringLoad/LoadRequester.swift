@@ -87,6 +87,7 @@ public final class LoadRequester {
         let durationLimit: UInt64? = if case .duration(let d) = config.limit { UInt64(d.nanoseconds) } else { nil }
         let rate = config.rate
         let verify = config.verify
+        let ownClock = !transport.measuresLatency
 
         func handle(_ completion: LoadCompletion) {
             completed &+= 1
@@ -100,7 +101,7 @@ public final class LoadRequester {
             if sequence < completedBeyond { errors.reordered += 1 } else { completedBeyond = sequence + 1 }
             let index = Int(sequence & mask)
             done[index] = true
-            let latency = ev_monotonic_ns() &- sendTimes[index]
+            let latency = completion.latencyNanoseconds ?? (ev_monotonic_ns() &- sendTimes[index])
             _ = histogram.record(latency)
             if progress != nil { _ = interval.record(latency) }
             if verify {
@@ -163,7 +164,8 @@ public final class LoadRequester {
                     var sent: UInt64 = 0
                     while sent < budget {
                         let sequence = next
-                        let sendTime = ev_monotonic_ns()
+                        // The ring's driver stamps the slot itself; spare the second clock read.
+                        let sendTime = ownClock ? ev_monotonic_ns() : 0
                         let accepted = try transport.trySend(sequence: sequence, opcode: .echo, length: payload) { buffer in
                             // --no-verify measures the transport alone: the payload is whatever the buffer held.
                             if verify { PayloadFormat.encode(tag: PayloadFormat.tag(sequence: sequence, response: false), into: buffer) }

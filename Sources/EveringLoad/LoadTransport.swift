@@ -18,6 +18,16 @@ public struct LoadCompletion {
     public var status: Int32
     /// The response payload (empty for ring stream completions); valid during the callback.
     public var response: UnsafeRawBufferPointer
+    /// Submission-to-reap time when the transport measured it itself (the ring's driver
+    /// stamps both ends in the slot); nil lets the requester loop use its own stamps.
+    public var latencyNanoseconds: UInt64?
+
+    public init(sequence: UInt64, status: Int32, response: UnsafeRawBufferPointer, latencyNanoseconds: UInt64? = nil) {
+        self.sequence = sequence
+        self.status = status
+        self.response = response
+        self.latencyNanoseconds = latencyNanoseconds
+    }
 }
 
 /// The requester's end of a transport. The same requester loop (`LoadRequester`)
@@ -46,6 +56,13 @@ public protocol RequesterTransport: AnyObject {
                        fill: (UInt64, UnsafeMutableRawBufferPointer) -> Void) throws(LoadError)
     /// Leaves: detach (ring) or close (sockets). Idempotent.
     func close()
+    /// True when every `LoadCompletion` carries `latencyNanoseconds`, so the loop need
+    /// not read the clock per op itself.
+    var measuresLatency: Bool { get }
+}
+
+extension RequesterTransport {
+    public var measuresLatency: Bool { false }
 }
 
 /// One request as the responder's transport hands it over.

@@ -22,11 +22,15 @@ public final class RingRequesterTransport: RequesterTransport {
 
     public func flush() throws(LoadError) {}
 
+    /// The driver stamps submission and completion in the slot already.
+    public var measuresLatency: Bool { true }
+
     public func poll(_ body: (LoadCompletion) -> Void) throws(LoadError) -> Int {
         let requester = self.requester
         return requester.reap { completion in
             body(LoadCompletion(sequence: completion.userData, status: completion.result,
-                                response: requester.response(of: completion)))
+                                response: requester.response(of: completion),
+                                latencyNanoseconds: completion.latencyNanoseconds))
             requester.release(completion.op)
         }
     }

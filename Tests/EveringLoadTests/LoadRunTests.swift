@@ -123,3 +123,16 @@ final class LoadAPITests: LoadTestCase {
         XCTAssertTrue(run.stdout.contains("p50 vs ring"), run.stdout)
     }
 }
+
+final class LoadRateTests: LoadTestCase {
+    /// Pacing allows at most rate × elapsed + 1 ops, however fast the transport is.
+    func testRateCapsOps() throws {
+        let name = uniqueName("rate")
+        let run = try LoadProcess(["load", name, "--rate", "200", "--duration", "500ms", "--json"])
+        XCTAssertEqual(run.waitForExit(within: 20), 0, run.stderr)
+        let summary = try run.summary()
+        XCTAssertGreaterThan(summary.operations, 0)
+        XCTAssertLessThanOrEqual(summary.operations, 102, "200 ops/s for 0.5 s allows 101 ops")
+        XCTAssertEqual(summary.verified, summary.operations)
+    }
+}
