@@ -1,3 +1,4 @@
+import CEvering
 import Evering
 
 /// Opcodes the load generator puts in requests.
@@ -73,8 +74,8 @@ public struct IncomingRequest {
     public var payload: UnsafeRawBufferPointer
     /// Where the response is written (the slot buffer on the ring).
     public var responseBuffer: UnsafeMutableRawBufferPointer
-    /// The ring's own handle for the op (nil on uds/pipe).
-    var ringRequest: Request? = nil
+    /// The ring entry the request came in (nil on uds/pipe).
+    var ringEntry: ev_entry? = nil
 }
 
 /// The responder's end of a transport.
