@@ -5,18 +5,26 @@ import EveringInspect
 public enum HeaderPanel {
     public static func draw(_ input: DashboardInput, state: DashboardState, in rect: Rect, into grid: inout ScreenGrid) {
         guard rect.height >= 1 else { return }
-        var x = grid.put("evering-top", x: rect.x, y: rect.y, style: TextStyle(.title, .bold))
-        x = grid.put("  \(input.snapshot?.name ?? ringPath(input.name))", x: x, y: rect.y, style: .bold)
+        // Right end: the refresh interval, and PAUSED before it; the left part gets what is left.
+        let refresh = "refresh \(Formatting.duration(seconds: state.interval))"
+        var rightStart = rect.maxX - refresh.count
+        grid.put(refresh, x: rightStart, y: rect.y, style: TextStyle(.muted))
+        if state.paused {
+            rightStart -= 9
+            grid.put(" PAUSED ", x: rightStart, y: rect.y, style: TextStyle(.warning, [.bold, .reverse]))
+        }
+        let leftLimit = rightStart - 1
+        var x = grid.put("evering-top", x: rect.x, y: rect.y, style: TextStyle(.title, .bold), maxWidth: leftLimit - rect.x)
+        x = grid.put("  \(input.snapshot?.name ?? ringPath(input.name))", x: x, y: rect.y, style: .bold,
+                     maxWidth: leftLimit - x)
         if let header = input.snapshot?.header, let snapshot = input.snapshot {
             let age = snapshot.takenAtRealtimeNanoseconds > header.createdAtNanoseconds
                 ? Formatting.duration(nanoseconds: snapshot.takenAtRealtimeNanoseconds - header.createdAtNanoseconds) : "-"
-            let text = "  ABI \(header.abiMajor).\(header.abiMinor)  \(Formatting.bytes(header.totalSize))  age \(age)"
-                + "  slots \(header.slotCount)"
-            x = grid.put(text, x: x, y: rect.y)
-        }
-        x = grid.put("  refresh \(Formatting.duration(seconds: state.interval))", x: x, y: rect.y, style: TextStyle(.muted))
-        if state.paused {
-            grid.putRight(" PAUSED ", endX: rect.maxX, y: rect.y, style: TextStyle(.warning, [.bold, .reverse]))
+            // Least important last, and only whole segments: a cut-off number would mislead.
+            for segment in ["  ABI \(header.abiMajor).\(header.abiMinor)", "  \(Formatting.bytes(header.totalSize))",
+                            "  age \(age)", "  slots \(header.slotCount)"] where x + segment.count <= leftLimit {
+                x = grid.put(segment, x: x, y: rect.y)
+            }
         }
         guard rect.height >= 2 else { return }
         let row = rect.y + 1
@@ -44,10 +52,13 @@ public enum HeaderPanel {
             return grid.put("state \(side.rawState)?", x: x, y: y, style: TextStyle(.critical, .bold))
         case .attached, .detached:
             x = grid.put("\(side.pid) ", x: x, y: y, style: .bold)
+            // Dead while attached is the emergency; a side that detached and then exited is
+            // only worth a warning colour (diagnosis says whether ops were left behind).
             let (word, role): (String, ColorRole) = switch (side.state, side.liveness) {
+            case (.detached, .dead), (.detached, .pidReused): ("detached, exited", .warning)
+            case (.detached, _): ("detached", .muted)
             case (_, .dead): ("DEAD", .critical)
             case (_, .pidReused): ("DEAD (pid reused)", .critical)
-            case (.detached, _): ("detached", .muted)
             default: ("alive", .good)
             }
             x = grid.put(word, x: x, y: y, style: TextStyle(role, role == .critical ? .bold : []))

@@ -32,8 +32,8 @@ public enum InFlightPanel {
         var cx = x
         for (title, width) in columns {
             let sorted = title == state.sort.description || (title == "opc" && state.sort == .opcode)
-            cx = grid.put(Formatting.fit(title, width), x: cx, y: inner.y,
-                          style: TextStyle(.label, sorted ? [.bold, .underline] : .bold))
+            cx = grid.put(title, x: cx, y: inner.y, style: TextStyle(.label, sorted ? [.bold, .underline] : .bold),
+                          maxWidth: inner.maxX - cx) + (width - title.count)
         }
         let visible = inner.height - 1
         guard !all.isEmpty else {

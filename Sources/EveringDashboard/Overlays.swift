@@ -50,7 +50,7 @@ public enum Overlays {
 
     /// The help overlay: keys, the slot legend and the current settings.
     public static func help(state: DashboardState, into grid: inout ScreenGrid) {
-        let width = min(grid.width - 4, 66)
+        let width = min(grid.width - 4, 76)
         let height = min(grid.height - 2, helpLines.count + 8)
         let box = Rect(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
         grid.fill(box)

@@ -155,7 +155,10 @@ public enum LoadRun {
                     throw .ring(error)
                 }
             }
-            transport = RingResponderTransport(responder: responder!)
+            // Batch only in stream mode without a per-op delay: pingpong answers each op
+            // as soon as it is done, and slow-responder must publish after every sleep.
+            let slow = config.faults.contains { if case .slowResponder = $0 { true } else { false } }
+            transport = RingResponderTransport(responder: responder!, batch: config.mode == .stream && !slow ? 64 : 1)
         case .uds:
             let fd = try StreamEndpoints.connectUnix(path: config.socketPath, deadline: deadline)
             transport = StreamResponderTransport(readFD: fd, writeFD: fd, payloadBytes: config.payloadBytes,

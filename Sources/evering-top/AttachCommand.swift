@@ -46,8 +46,10 @@ struct AttachCommand: ParsableCommand {
     }
 
     static func runDashboard(_ name: RingName, reader: SnapshotReader?, options: DashboardOptions) throws -> DashboardLoop.Exit {
-        // TEMPORARY until the inspect branch commits Diagnosis: no findings yet.
-        let feed = LiveRingFeed(name: name, reader: reader) { _, _ in [] }
+        let thresholds = Thresholds(stallTimeout: options.stallTimeout)
+        let feed = LiveRingFeed(name: name, reader: reader) { snapshot, history in
+            Diagnosis.diagnose(snapshot, history: history, thresholds: thresholds)
+        }
         return try DashboardLoop.run(source: feed, state: options.initialState)
     }
 

@@ -38,6 +38,7 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertTrue(grid.text(row: 0).contains("/evering-demo"))
         XCTAssertTrue(grid.text(row: 0).contains("ABI 1.0"))
         XCTAssertTrue(grid.text(row: 0).contains("age 1m40s"))  // realtime 1000 s - created 900 s
+        XCTAssertTrue(grid.text(row: 0).hasSuffix("refresh 1.0s"), grid.text(row: 0))
         XCTAssertTrue(grid.text(row: 1).contains("requester 100 alive hb 20ms"))
         XCTAssertTrue(grid.text(row: 1).contains("responder 101 alive"))
         XCTAssertTrue(grid.text(row: 1).contains("15.0k ops/s"))
@@ -76,6 +77,7 @@ final class DashboardRenderTests: XCTestCase {
         let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))
         let firstRow = layout.inFlight.y + 2
         XCTAssertTrue(grid.text(row: firstRow - 1).contains("slot   gen    opc   state     age"))
+        XCTAssertEqual(grid.text(row: firstRow - 1).last, "│", "the header row keeps the right border")
         XCTAssertTrue(grid.text(row: firstRow).contains("5      9      2     submitted 3.0s"), grid.text(row: firstRow))
         XCTAssertTrue(grid.text(row: firstRow + 1).contains("6      9      2     waiting   2.0s"))
         XCTAssertTrue(grid.text(row: firstRow + 2).contains("700    9      2     cancelled 1.0s"))
@@ -168,6 +170,22 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertTrue(resolved.text.contains("consumer-stalled resolved"), resolved.text)
     }
 
+    func testLongAlertMessagesWrapOntoIndentedLines() throws {
+        let message = "the submission queue has been full for 13.0 s (64 entries, 0 taken meanwhile): the requester is blocked"
+        let input = DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(),
+                                   alerts: F.alerts([F.finding(.producerBlocked, .critical, "sq", message)]))
+        let grid = render(input)
+        let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))
+        let first = grid.text(row: layout.alerts.y + 1)
+        let second = grid.text(row: layout.alerts.y + 2)
+        XCTAssertTrue(first.contains("CRIT producer-blocked the submission queue has been full"), first)
+        XCTAssertTrue(second.hasPrefix("│      "), "continuation is indented: \(second)")
+        XCTAssertTrue(first.hasSuffix("(64      │"), first)
+        XCTAssertTrue(second.contains("│      entries, 0 taken meanwhile)"), second)
+        XCTAssertTrue(grid.text.contains("blocked (2.0s)"), grid.text)
+        XCTAssertEqual(AlertsPanel.wrap("aa bb cc", first: 5, rest: 2), ["aa bb", "cc"])
+    }
+
     func testDeadResponderIsShoutedInTheHeader() {
         let input = DashboardInput(name: "r", connection: .live,
                                    snapshot: F.snapshot(responder: F.side(.responder, pid: 101, liveness: .dead)))
@@ -206,7 +224,8 @@ final class DashboardRenderTests: XCTestCase {
         var state = DashboardState()
         _ = state.handle(.character(" "))
         let paused = render(F.healthyInput(), state)
-        XCTAssertTrue(paused.text(row: 0).hasSuffix(" PAUSED "), paused.text(row: 0))
+        XCTAssertTrue(paused.text(row: 0).hasSuffix(" PAUSED  refresh 1.0s"), paused.text(row: 0))
+        XCTAssertTrue(paused.text(row: 0).contains("ABI 1.0"), "the left part still fits: \(paused.text(row: 0))")
         _ = state.handle(.character("h"))
         let help = render(F.healthyInput(), state)
         XCTAssertTrue(help.text.contains("[Help]"))
