@@ -138,24 +138,17 @@ final class IOUringCommandTests: XCTestCase {
         defer { helper.stop() }
         let session = "evering-uring-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let binary = UringFixtureProcess.product("evering-top").path
+        // A private server socket: other people's tmux sessions on this machine are not ours.
+        let socket = session
         func tmux(_ arguments: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-            process.arguments = arguments
-            // The tmux server that new-session starts would inherit a pipe and keep it open
-            // forever, so only capture-pane (which prints) gets one.
-            let out = Pipe()
-            let captures = arguments.first == "capture-pane"
-            process.standardOutput = captures ? out : FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = captures ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            try runTmux(["-L", socket] + arguments)
         }
-        _ = try tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "40",
+        _ = try tmux(["-f", "/dev/null", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
                       "\(binary) attach io_uring:\(helper.pid) --delay 0.1 --stall-timeout 0.3; sleep 30"])
-        defer { _ = try? tmux(["kill-session", "-t", session]) }
+        defer {
+            _ = try? tmux(["kill-server"])
+            unlink("/tmp/tmux-\(getuid())/\(socket)")  // the server leaves its socket file behind
+        }
         var screen = ""
         XCTAssertTrue(try waitUntil(timeout: 10) {
             screen = try tmux(["capture-pane", "-p", "-t", session])
@@ -201,6 +194,39 @@ final class IOUringCommandTests: XCTestCase {
         XCTAssertGreaterThan(reports.compactMap { $0.rates?.completionDequeuesPerSecond }.max() ?? 0, 0, "fio reaps completions")
         XCTAssertTrue(reports.allSatisfy { !$0.snapshot.completion.isOverfull && !$0.snapshot.submission.isOverfull })
     }
+}
+
+/// Runs one tmux client command (bounded to 10 s) and returns its output.
+///
+/// Not through Foundation's `Process`: the tmux client forks the server, which inherits the
+/// descriptors Foundation watches for the client's exit, and `waitUntilExit` then hangs for
+/// as long as the server lives (seen here). posix_spawn + waitpid, output via a file.
+func runTmux(_ arguments: [String]) throws -> String {
+    let outputPath = NSTemporaryDirectory() + "evering-uring-tmux-\(getpid())-\(UUID().uuidString).out"
+    defer { unlink(outputPath) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let tmux = "/usr/bin/tmux"
+    var argv = ([tmux] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, tmux, &actions, nil, &argv, environ)
+    guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+    let deadline = Date().addingTimeInterval(10)
+    var status: Int32 = 0
+    while waitpid(pid, &status, WNOHANG) == 0 {
+        if Date() >= deadline {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
+            throw XCTSkip("tmux \(arguments.joined(separator: " ")) did not finish in 10 s")
+        }
+        usleep(10_000)
+    }
+    return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
 }
 
 /// Field 4 of /proc/PID/stat.
