@@ -72,7 +72,8 @@ final class IOUringCommandTests: XCTestCase {
 
         let busy = try UringFixtureProcess(["--busy"])
         defer { busy.stop() }
-        let good = try run(["check", "io_uring:\(busy.pid)", "--stall-timeout", "0.3"])
+        // The default 1 s timeout: a busy ring on an oversubscribed machine may pause briefly.
+        let good = try run(["check", "io_uring:\(busy.pid)"])
         XCTAssertEqual(good.status, 0, good.stdout + good.stderr)
     }
 

@@ -99,12 +99,13 @@ final class IOUringRealRingTests: XCTestCase {
         defer { busy.stop() }
         let idle = try UringFixtureProcess()
         defer { idle.stop() }
-        let thresholds = Thresholds(stallTimeout: 0.2)
+        // Sampled for longer than the (default) stall timeout, so a stall could show if the rules misjudged.
+        let thresholds = Thresholds.default
         for helper in [busy, idle] {
             let source = try IOUringSource(target: IOUringTarget(pid: helper.pid))
             var sampler = Sampler()
             let start = Date()
-            while Date().timeIntervalSince(start) < 0.8 {
+            while Date().timeIntervalSince(start) < 1.3 {
                 let snapshot = try source.snapshot()
                 sampler.record(snapshot)
                 XCTAssertEqual(IOUringDiagnosis.diagnose(snapshot, history: sampler.history, thresholds: thresholds), [])
