@@ -15,7 +15,7 @@ public enum IOUringReportText {
             lines.append("  state      the kernel printed no ring state (it only try-locks the ring); queues repeat the last read")
         }
         let sqThread = d["SqThread"].flatMap(Int.init) ?? -1
-        lines.append(sqThread > 0
+        lines.append(d["SqThread"] == nil ? "  sqpoll     unknown (not printed)" : sqThread > 0
             ? "  sqpoll     kernel thread tid \(sqThread) on cpu \(d["SqThreadCpu"] ?? "?")"
                 + (d["SqWorkTime"].map { ", worked \($0) of \(d["SqTotalTime"] ?? "?") µs" } ?? "")
             : "  sqpoll     none (the application submits with io_uring_enter)")

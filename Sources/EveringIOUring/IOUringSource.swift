@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Evering
 import EveringInspect
 
@@ -43,8 +48,10 @@ public final class IOUringSource: RingSource {
         "\(procRoot)/\(instance.pid)/fdinfo/\(instance.fd)"
     }
 
-    /// How many times to re-read when the kernel prints no ring state (its trylock failed).
-    static let trylockRetries = 5
+    /// How many times to re-read when the kernel prints no ring state (its trylock failed,
+    /// e.g. while a busy SQPOLL thread holds the ring lock). After the first few quick
+    /// retries each waits 1 ms, so a read gives up after about 20 ms.
+    static let trylockRetries = 20
 
     public func snapshot() throws -> Snapshot {
         let started = Clock.monotonicNanoseconds
@@ -54,7 +61,8 @@ public final class IOUringSource: RingSource {
         let link = try? ProcFS.readLink("\(procRoot)/\(instance.pid)/fd/\(instance.fd)").get()
         guard link == IOUringDiscovery.linkTarget else { return closedOrGone(started, realtime) }
 
-        for _ in 0...Self.trylockRetries {
+        for attempt in 0...Self.trylockRetries {
+            if attempt > 3 { usleep(1000) }
             guard case let .success(text) = ProcFS.readFile(Self.fdinfoPath(instance, procRoot)) else {
                 return closedOrGone(started, realtime)
             }

@@ -167,6 +167,24 @@ final class IOUringCommandTests: XCTestCase {
 
     /// fio with the io_uring engine: found by `list --io-uring`, followed by `watch`, healthy.
     func testFioEndToEnd() throws {
+        let (row, reports) = try watchFio(extraArguments: [])
+        XCTAssertEqual(row.sqPoll, false)
+        XCTAssertGreaterThan(reports.compactMap { $0.rates?.completionDequeuesPerSecond }.max() ?? 0, 0, "fio reaps completions")
+    }
+
+    /// fio with an SQPOLL thread: seen as SQPOLL (and its kernel thread named), still healthy.
+    func testFioWithSQPollEndToEnd() throws {
+        let (row, reports) = try watchFio(extraArguments: ["--sqthread_poll=1"])
+        XCTAssertEqual(row.sqPoll, true)
+        let live = reports.filter { $0.snapshot.details?["ring_state_unavailable"] == nil }
+        XCTAssertFalse(live.isEmpty)
+        XCTAssertTrue(live.allSatisfy { $0.snapshot.details?["sqpoll"] == "true" })
+        XCTAssertGreaterThan(live.compactMap { $0.snapshot.details?["SqThread"].flatMap(Int.init) }.max() ?? 0, 0)
+    }
+
+    /// Runs a small, bounded fio job in a private /tmp directory, finds its ring with
+    /// `list --io-uring --json`, and watches it for 2 s. Asserts what holds for any healthy run.
+    func watchFio(extraArguments: [String]) throws -> (IOUringListing.Row, [InspectReport]) {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/fio") else { throw XCTSkip("fio is not installed") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evering-fio-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -175,25 +193,27 @@ final class IOUringCommandTests: XCTestCase {
         fio.executableURL = URL(fileURLWithPath: "/usr/bin/fio")
         fio.arguments = ["--name=evering", "--directory=\(directory.path)", "--ioengine=io_uring", "--rw=randread",
                          "--size=4m", "--bs=4k", "--iodepth=8", "--time_based", "--runtime=6", "--output=/dev/null"]
+            + extraArguments
         try fio.run()
         defer { if fio.isRunning { fio.terminate() }; fio.waitUntilExit() }
 
-        // fio's job process (a child of the one we started) opens the ring after laying out the file.
-        var target: String?
+        // fio's job process (a child of the one we started) holds the ring.
+        var found: IOUringListing.Row?
         XCTAssertTrue(try waitUntil(timeout: 5) {
             let listing = try InspectJSON.decode(IOUringListing.self, from: try run(["list", "--io-uring", "--json"]).stdout)
-            target = listing.rings.first { $0.command == "fio" && ($0.pid == fio.processIdentifier || parentPID($0.pid) == fio.processIdentifier) }?.target
-            return target != nil
+            found = listing.rings.first { $0.command == "fio" && ($0.pid == fio.processIdentifier || parentPID($0.pid) == fio.processIdentifier) }
+            return found != nil
         }, "fio's io_uring never appeared")
+        let row = try XCTUnwrap(found)
         // fio may open the ring before laying out its file, so allow 2 s for I/O to start.
-        let result = try run(["watch", try XCTUnwrap(target), "--batch", "--delay", "0.2", "--iterations", "10", "--json"])
+        let result = try run(["watch", row.target, "--batch", "--delay", "0.2", "--iterations", "10", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let reports = try result.stdout.split(separator: "\n").map { try InspectJSON.decode(InspectReport.self, from: String($0)) }
         XCTAssertEqual(reports.count, 10)
         XCTAssertEqual(reports.first?.snapshot.process?.command, "fio")
         XCTAssertTrue(reports.allSatisfy { $0.findings.isEmpty }, "\(reports.map(\.findings))")
-        XCTAssertGreaterThan(reports.compactMap { $0.rates?.completionDequeuesPerSecond }.max() ?? 0, 0, "fio reaps completions")
         XCTAssertTrue(reports.allSatisfy { !$0.snapshot.completion.isOverfull && !$0.snapshot.submission.isOverfull })
+        return (row, reports)
     }
 }
 

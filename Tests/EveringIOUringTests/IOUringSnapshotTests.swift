@@ -115,5 +115,10 @@ final class IOUringReportTextTests: XCTestCase {
         let idle = try XCTUnwrap(IOUringSnapshot.make(instance: instance, info: IOUringFDInfo(parsing: try fdinfoFixture("idle.txt")),
                                                       liveness: .alive, takenAt: 1))
         XCTAssertFalse(IOUringReportText.section(idle).contains("use `check`"))
+        var unavailable = idle
+        unavailable.details = ["ring_state_unavailable": "true", "fd": "7"]
+        let unavailableText = IOUringReportText.section(unavailable)
+        XCTAssertTrue(unavailableText.contains("printed no ring state"), unavailableText)
+        XCTAssertTrue(unavailableText.contains("sqpoll     unknown"), unavailableText)
     }
 }
