@@ -157,6 +157,7 @@ final class IOUringCommandTests: XCTestCase {
         }, screen)
         XCTAssertTrue(screen.contains("io_uring:\(helper.pid):\(helper.fd)"), screen)
         XCTAssertTrue(screen.contains("used 16/16"), screen)
+        XCTAssertTrue(screen.contains("app→kernel") && screen.contains("kernel→app"), screen)
         helper.stop()
         XCTAssertTrue(try waitUntil(timeout: 10) {
             screen = try tmux(["capture-pane", "-p", "-t", session])
