@@ -26,11 +26,13 @@ public enum DashboardLoop {
     }
 
     /// Runs the dashboard until `q` or a quit signal. The terminal is restored whatever
-    /// happens: on return, on a thrown error, and on the signals (which end the loop
-    /// instead of killing the process).
+    /// happens: on return, on a thrown error, on the quit signals (which end the loop
+    /// instead of killing the process), and on a crash (the handler leaves curses mode
+    /// before the process dies).
     public static func run(source: DashboardSource, state initial: DashboardState) throws -> Exit {
         var state = initial
         cn_install_quit_handlers()
+        cn_install_crash_handlers()
         let screen = TerminalScreen()
         try screen.start(useColor: state.color)
         defer { screen.stop() }

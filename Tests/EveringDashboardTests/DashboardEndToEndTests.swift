@@ -113,14 +113,30 @@ final class DashboardEndToEndTests: XCTestCase {
         load = try startLoad(name)
         let session = try startDashboard(name)
         XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
-        let pid = try session.format("#{pane_pid}")
-        // The dashboard is the shell's child.
-        let child = try String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
-            .split(separator: " ").first.map(String.init)
-        let dashboard = try XCTUnwrap(child.flatMap { Int32($0) })
-        kill(dashboard, SIGTERM)
+        kill(try dashboardPID(session), SIGTERM)
         XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=143") }, session.screen)
         XCTAssertEqual(try session.format("#{alternate_on}"), "0")
+    }
+
+    func testACrashStillRestoresTheTerminal() throws {
+        let name = uniqueRingName("segv")
+        ring = name
+        load = try startLoad(name)
+        let session = try startDashboard(name)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
+        XCTAssertEqual(try session.format("#{alternate_on}"), "1")
+        // What a read of a truncated mapping would do (SIGBUS), sent by hand.
+        kill(try dashboardPID(session), SIGBUS)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=135") }, "dies of SIGBUS (128+7):\n\(session.screen)")
+        XCTAssertEqual(try session.format("#{alternate_on}"), "0", "left the alternate screen before dying")
+        XCTAssertEqual(try session.format("#{cursor_flag}"), "1", "cursor visible again")
+    }
+
+    /// The dashboard process: the child of the pane's shell.
+    func dashboardPID(_ session: TmuxSession) throws -> Int32 {
+        let shell = try session.format("#{pane_pid}")
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        return try XCTUnwrap(children.split(separator: " ").first.flatMap { Int32($0) }, "no child of the shell")
     }
 
     func testMissingRingFailsBeforeTheTerminalIsTouchedAndNamesExistingRings() throws {
