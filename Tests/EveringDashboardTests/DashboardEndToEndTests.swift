@@ -24,7 +24,8 @@ final class DashboardEndToEndTests: XCTestCase {
                         width: Int = 120, height: Int = 40) throws -> TmuxSession {
         let session = try TmuxSession(width: width, height: height, term: term, label: "attach")
         tmux = session
-        try session.type("\(everingTopBinary().path) attach \(name.path) \(flags); echo EXIT=$?")
+        // ulimit -c 0: the crash test must not leave a core file behind.
+        try session.type("ulimit -c 0; \(everingTopBinary().path) attach \(name.path) \(flags); echo EXIT=$?")
         return session
     }
 
