@@ -12,6 +12,8 @@ public protocol DashboardSource: AnyObject {
     func resetPeaks()
     /// Renders the current view for a terminal of the given size.
     func render(state: DashboardState, width: Int, height: Int) -> ScreenGrid
+    /// How far each panel can scroll in that view (see `DashboardRenderer.scrollLimits`).
+    func scrollLimits(state: DashboardState, width: Int, height: Int) -> [DashboardPanel: Int]
 }
 
 /// The htop-style loop: sample when the interval has elapsed, draw as a separate step
@@ -50,6 +52,7 @@ public enum DashboardLoop {
             }
             if dirty {
                 let size = screen.size
+                state.clampScroll(to: source.scrollLimits(state: state, width: size.width, height: size.height))
                 screen.draw(source.render(state: state, width: size.width, height: size.height))
                 dirty = false
             }

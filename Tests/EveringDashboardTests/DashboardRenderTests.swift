@@ -108,6 +108,14 @@ final class DashboardRenderTests: XCTestCase {
         _ = state.handle(.end)
         let bottom = render(input, state)
         XCTAssertTrue(bottom.text(row: layout.inFlight.maxY - 1).contains("17-20/20"), bottom.text)
+        // The loop clamps the state to the content, so one Up from the end moves one row.
+        let limits = DashboardRenderer.scrollLimits(input, state: state, width: 80, height: 24)
+        XCTAssertEqual(limits[.inFlight], 16)
+        state.clampScroll(to: limits)
+        XCTAssertEqual(state.scrollOffset(.inFlight), 16)
+        _ = state.handle(.up)
+        let upOne = render(input, state)
+        XCTAssertTrue(upOne.text(row: layout.inFlight.maxY - 1).contains("16-19/20"), upOne.text)
     }
 
     func testSlotMapAggregatesAndShowsTheWorstStatePerCell() {
