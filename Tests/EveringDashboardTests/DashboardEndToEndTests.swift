@@ -214,6 +214,25 @@ final class DashboardEndToEndTests: XCTestCase {
         XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=0") }, session.screen)
     }
 
+    func testNotReadyRingShowsWaitingThenAttachesWhenReady() throws {
+        let name = uniqueRingName("notready")
+        ring = name
+        // An object of size 0 is what a creator between shm_open and ftruncate leaves: not ready.
+        let fd = shm_open(name.path, O_CREAT | O_EXCL | O_RDWR, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let session = try startDashboard(name)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("waiting for ring \(name.path)") }, session.screen)
+        // The creator finishes (here: the object is replaced by a complete ring).
+        let requester = try Requester.create(name, configuration: .init(submissionCapacity: 16, slotCount: 16, bufferSize: 64,
+                                                                         replaceExisting: true))
+        defer { requester.detach() }
+        _ = requester.trySubmit(opcode: 3, length: 0)
+        let attached = try session.waitForScreen { $0.contains("used 1/16") }
+        XCTAssertNotNil(attached, session.screen)
+        XCTAssertFalse(attached?.contains("waiting for ring") ?? true)
+    }
+
     func testTooSmallThenResizedRelaysOut() throws {
         let name = uniqueRingName("resize")
         ring = name
