@@ -16,6 +16,7 @@ SOCKET="evering-cpu-$$"
 LOG="$(mktemp)"
 cleanup() {
     tmux -L "$SOCKET" kill-server 2>/dev/null || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCKET"   # tmux leaves its socket file behind
     [ -n "${LOAD_PID:-}" ] && kill -INT "$LOAD_PID" 2>/dev/null && wait "$LOAD_PID" 2>/dev/null || true
     rm -f "/dev/shm/$RING" "$LOG"
 }
