@@ -257,5 +257,9 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertTrue(grid.text(row: fillRow).contains("▁"), grid.text(row: fillRow))
         XCTAssertEqual(grid.height, 40)
         XCTAssertTrue(grid.text(row: 39).hasPrefix("q quit"))
+        // The wider in-flight table adds length and user data.
+        let header = try! XCTUnwrap(grid.rowContaining("state     age"))
+        XCTAssertTrue(grid.text(row: header).contains("age      len    user data"), grid.text(row: header))
+        XCTAssertTrue(grid.text(row: header + 1).contains("3.0s     16     0x0"), grid.text(row: header + 1))
     }
 }
