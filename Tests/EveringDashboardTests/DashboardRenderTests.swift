@@ -204,6 +204,16 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertEqual(grid[column, 1].style.role, .critical)
     }
 
+    func testStaleHeartbeatIsAWarningAtTheStallTimeout() throws {
+        let input = DashboardInput(name: "r", connection: .live,
+                                   snapshot: F.snapshot(responder: F.side(.responder, pid: 101, heartbeat: 600_000_000)))
+        let lenient = render(input, DashboardState(stallTimeout: 1))
+        let strict = render(input, DashboardState(stallTimeout: 0.5))
+        let column = try XCTUnwrap(lenient.find("hb 600ms", row: 1))
+        XCTAssertEqual(lenient[column, 1].style.role, .muted)
+        XCTAssertEqual(strict[column, 1].style.role, .warning)
+    }
+
     func testTooSmallSaysSoInsteadOfDrawingGarbage() {
         let grid = render(F.healthyInput(), width: 60, height: 20)
         XCTAssertEqual(grid.width, 60)
