@@ -22,6 +22,12 @@ let package = Package(
         // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
         // reads rings only through RingObserver (read-only). No terminal code.
         .target(name: "EveringInspect", dependencies: ["Evering", "CEvering"]),
+        // ncurses for Swift: the macros and globals Swift cannot import, as inline functions.
+        .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]),
+        // The dashboard's screen model: pure render functions from snapshots to a cell grid.
+        .target(name: "EveringDashboard", dependencies: ["EveringInspect"]),
+        // The ncurses backend: draws grids, reads keys, runs the sample/draw loop.
+        .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "EveringInspect", "CNcurses", "Evering"]),
         // The load generator and fault injector, callable from Swift (demo, benchmarks) and the CLI.
         .target(
             name: "EveringLoad",
@@ -35,12 +41,15 @@ let package = Package(
             dependencies: [
                 "Evering",
                 "EveringInspect",
+                "EveringDashboard",
+                "EveringTerminal",
                 "EveringLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
+        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
     ]
 )

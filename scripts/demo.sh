@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# One command for a newcomer: install the system packages evering-top needs (only those
-# missing), build it in release mode, and run the demo (a load run on the ring
-# "evering-demo" with the live dashboard attached). Extra arguments go to `demo`,
-# e.g. `scripts/demo.sh --fault stall-responder@5s`.
+# The one-command demo on a fresh Debian machine with only Swift installed: installs the
+# missing system packages (ncurses headers, tmux, liburing), builds, and runs
+# `evering-top demo` (a load on a demo ring, watched in the dashboard; q quits and
+# cleans up). Extra arguments go to `demo`, e.g. scripts/demo.sh --fault stall-responder@5s
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
