@@ -16,6 +16,7 @@ SOCKET="evering-cpu-$$"
 LOG="$(mktemp)"
 cleanup() {
     tmux -L "$SOCKET" kill-server 2>/dev/null || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCKET"   # tmux leaves its socket file behind
     [ -n "${LOAD_PID:-}" ] && kill -INT "$LOAD_PID" 2>/dev/null && wait "$LOAD_PID" 2>/dev/null || true
     rm -f "/dev/shm/$RING" "$LOG"
 }
@@ -28,7 +29,12 @@ for _ in $(seq 100); do [ -e "/dev/shm/$RING" ] && "$BIN" check "$RING" >/dev/nu
 
 tmux -L "$SOCKET" -f /dev/null new-session -d -x 120 -y 40 -s cpu \
     "exec env TERM=xterm-256color LANG=C.UTF-8 $BIN attach $RING -d 0.1"
-PID="$(tmux -L "$SOCKET" display-message -p -t cpu '#{pane_pid}')"
+PID=""
+for _ in $(seq 50); do
+    PID="$(tmux -L "$SOCKET" display-message -p -t cpu '#{pane_pid}' 2>/dev/null || true)"
+    [ -n "$PID" ] && grep -q "attach" "/proc/$PID/cmdline" 2>/dev/null && break
+    sleep 0.1
+done
 sleep 2   # let it attach and fill its history before measuring
 ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
 grep -q "attach" "/proc/$PID/cmdline" || { echo "pane pid $PID is not the attach process" >&2; exit 1; }

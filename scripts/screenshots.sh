@@ -33,6 +33,7 @@ tmx() { tmux -L "$SOCKET" "$@"; }
 cleanup() {
     stop_load
     tmx kill-server 2>/dev/null || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCKET"   # tmux leaves its socket file behind
     rm -f "/dev/shm/$RING"
     rm -rf "$WORK"
 }

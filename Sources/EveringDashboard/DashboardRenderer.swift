@@ -33,4 +33,18 @@ public enum DashboardRenderer {
         if state.showHelp { Overlays.help(state: state, into: &grid) }
         return grid
     }
+
+    /// The largest useful scroll offset of each scrollable panel for this input and size,
+    /// so the loop can clamp the state (End, or paging past the end, must not leave an
+    /// offset that takes as many Up presses to come back from).
+    public static func scrollLimits(_ input: DashboardInput, state: DashboardState, width: Int, height: Int)
+        -> [DashboardPanel: Int] {
+        guard let layout = DashboardLayout(width: width, height: height) else { return [:] }
+        let inFlightRows = input.snapshot?.slots.map { InFlightPanel.rows($0, sort: state.sort).count } ?? 0
+        let inFlightVisible = max(1, layout.inFlight.height - 3)  // borders and the column header
+        return [
+            .inFlight: max(0, inFlightRows - inFlightVisible),
+            .alerts: max(0, input.alerts.count - 1),  // alerts scroll by entry; the last may be the top one
+        ]
+    }
 }

@@ -135,6 +135,14 @@ public struct DashboardState: Equatable, Sendable {
         scroll[focus] = max(0, min(scrollOffset(focus), Int.max / 4) + delta)
     }
 
+    /// Brings every scroll offset within `limits` (from `DashboardRenderer.scrollLimits`);
+    /// panels without a limit do not scroll.
+    public mutating func clampScroll(to limits: [DashboardPanel: Int]) {
+        for (panel, offset) in scroll {
+            scroll[panel] = min(offset, limits[panel] ?? 0)
+        }
+    }
+
     /// Clamps a panel's scroll to its content (called by render with the real sizes).
     public static func clampedScroll(_ offset: Int, rows: Int, visible: Int) -> Int {
         max(0, min(offset, rows - visible))

@@ -34,7 +34,9 @@ public enum HeaderPanel {
         }
         x = rect.x
         for role in SideRole.allCases {
-            if let side = snapshot.side(role) { x = drawSide(side, x: x, y: row, into: &grid) }
+            if let side = snapshot.side(role) {
+                x = drawSide(side, staleAfter: UInt64(max(0, state.stallTimeout) * 1e9), x: x, y: row, into: &grid)
+            }
             x = grid.put("  ", x: x, y: row)
         }
         if let rates = input.history.last?.rates {
@@ -43,7 +45,9 @@ public enum HeaderPanel {
     }
 
     /// "requester 1234 alive hb 12ms", with the state coloured: dead is critical.
-    static func drawSide(_ side: SideStatus, x start: Int, y: Int, into grid: inout ScreenGrid) -> Int {
+    /// - Parameter staleAfter: heartbeat age (ns) from which the age is shown as a warning,
+    ///   the same limit diagnosis uses (the stall timeout).
+    static func drawSide(_ side: SideStatus, staleAfter: UInt64, x start: Int, y: Int, into grid: inout ScreenGrid) -> Int {
         var x = grid.put("\(side.role.rawValue) ", x: start, y: y, style: TextStyle(.label))
         switch side.state {
         case .never:
@@ -63,7 +67,7 @@ public enum HeaderPanel {
             }
             x = grid.put(word, x: x, y: y, style: TextStyle(role, role == .critical ? .bold : []))
             if side.state == .attached, let beat = side.heartbeatAgeNanoseconds {
-                let stale = beat > 1_000_000_000
+                let stale = beat > staleAfter
                 x = grid.put(" hb \(Formatting.duration(nanoseconds: beat))", x: x, y: y,
                              style: TextStyle(stale ? .warning : .muted))
             }

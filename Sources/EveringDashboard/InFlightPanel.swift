@@ -28,7 +28,10 @@ public enum InFlightPanel {
             return
         }
         let x = inner.x + 1
+        // Wider panels (120 columns and up) also show the payload length and user data.
+        let wide = inner.width >= 58
         let columns = [("slot", 7), ("gen", 7), ("opc", 6), ("state", 10), ("age", 9)]
+            + (wide ? [("len", 7), ("user data", 18)] : [])
         var cx = x
         for (title, width) in columns {
             let sorted = title == state.sort.description || (title == "opc" && state.sort == .opcode)
@@ -48,8 +51,13 @@ public enum InFlightPanel {
             cx = grid.put(Formatting.fit("\(record.generation)", 7), x: cx, y: y, style: TextStyle(.muted))
             cx = grid.put(Formatting.fit("\(record.opcode)", 6), x: cx, y: y)
             cx = grid.put(Formatting.fit(record.state.rawValue, 10), x: cx, y: y, style: TextStyle(stateRole))
-            grid.put(Formatting.duration(nanoseconds: record.ageNanoseconds), x: cx, y: y, style: .bold,
-                     maxWidth: inner.maxX - cx)
+            cx = grid.put(Formatting.fit(Formatting.duration(nanoseconds: record.ageNanoseconds), 9), x: cx, y: y,
+                          style: .bold, maxWidth: inner.maxX - cx)
+            if wide {
+                cx = grid.put(Formatting.fit("\(record.length)", 7), x: cx, y: y)
+                grid.put("0x" + String(record.userData, radix: 16), x: cx, y: y, style: TextStyle(.muted),
+                         maxWidth: inner.maxX - cx)
+            }
         }
         if all.count > visible {
             let position = "\(offset + 1)-\(min(all.count, offset + visible))/\(all.count)"

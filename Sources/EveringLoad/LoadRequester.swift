@@ -94,6 +94,9 @@ public final class LoadRequester {
                 if draining || stallRequesterAfter.map({ now &- start < $0 }) ?? true {
                     let count = try transport.poll { book.handle($0) }
                     if count > 0 { progressed = true; lastCompletion = ev_monotonic_ns() }
+                } else {
+                    // Stalled: still push out anything sent but buffered (poll would have).
+                    try transport.flush()
                 }
                 if !draining {
                     var reason: String? = nil

@@ -86,7 +86,8 @@ public enum LoadRun {
                         replaceExisting: options.replace))
                 } catch { throw .ring(error) }
                 ringCreated = true
-                transport = RingRequesterTransport(requester: requester, hangTimeout: config.hangTimeout)
+                transport = RingRequesterTransport(requester: requester, hangTimeout: config.hangTimeout,
+                                                   batch: min(64, config.concurrency))
                 try spawnChild()
                 // Start the clock only once the responder is attached.
                 let side = requester.region.side(.responder)

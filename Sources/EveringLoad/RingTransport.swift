@@ -3,35 +3,86 @@ import Evering
 
 /// The requester's end over an evering ring: ops are driver slots, payloads live in
 /// the slot buffers, the sequence number rides in the entry's user data.
+///
+/// With `batch` > 1 a send allocates the slot and fills its buffer at once but stages the
+/// entry; `flush` (and every `poll`) publishes the staged entries with one tail store, and
+/// completions are taken up to `batch` at a time, so the queue indices cross between
+/// cores once per batch rather than once per op.
 public final class RingRequesterTransport: RequesterTransport {
     public let requester: Requester
     let monitor: PeerMonitor
     let hangTimeout: Duration
+    let staged: UnsafeMutableBufferPointer<ev_entry>
+    var stagedCount = 0
+    let reaped: UnsafeMutableBufferPointer<ev_entry>
     var closed = false
 
-    public init(requester: Requester, hangTimeout: Duration = .seconds(3)) {
+    public init(requester: Requester, hangTimeout: Duration = .seconds(3), batch: Int = 1) {
+        precondition(batch >= 1)
         self.requester = requester
         monitor = PeerMonitor(region: requester.region, side: .responder)
         self.hangTimeout = hangTimeout
+        staged = .allocate(capacity: batch)
+        reaped = .allocate(capacity: batch)
+    }
+
+    deinit {
+        staged.deallocate()
+        reaped.deallocate()
     }
 
     public func trySend(sequence: UInt64, opcode: LoadOpcode, length: Int,
                         fill: (UnsafeMutableRawBufferPointer) -> Void) throws(LoadError) -> Bool {
-        requester.trySubmit(opcode: opcode.rawValue, length: length, userData: sequence, fill: fill) != nil
+        if staged.count == 1 {
+            return requester.trySubmit(opcode: opcode.rawValue, length: length, userData: sequence, fill: fill) != nil
+        }
+        if stagedCount == staged.count {
+            publish()
+            if stagedCount == staged.count { return false }
+        }
+        guard let op = requester.driver.allocate(opcode: opcode.rawValue, length: UInt32(length), userData: sequence) else {
+            return false
+        }
+        fill(UnsafeMutableRawBufferPointer(rebasing: requester.region.buffer(slot: op.slot)[..<length]))
+        staged[stagedCount] = ev_entry(op_id: op.rawValue, opcode: opcode.rawValue, flags: 0, length: UInt32(length),
+                                       user_data: sequence, result: 0, reserved: 0)
+        stagedCount += 1
+        return true
     }
 
-    public func flush() throws(LoadError) {}
+    public func flush() throws(LoadError) { publish() }
+
+    /// Publishes as many staged entries as the submission queue takes; the rest stay
+    /// staged (in order) for the next try.
+    func publish() {
+        guard stagedCount > 0 else { return }
+        let sent = requester.submissions.trySend(contentsOf: UnsafeBufferPointer(rebasing: staged[..<stagedCount]))
+        if sent > 0 && sent < stagedCount {
+            for i in sent..<stagedCount { staged[i - sent] = staged[i] }
+        }
+        stagedCount -= sent
+    }
 
     /// The driver stamps submission and completion in the slot already.
     public var measuresLatency: Bool { true }
 
     public func poll(_ body: (LoadCompletion) -> Void) throws(LoadError) -> Int {
         let requester = self.requester
-        return requester.reap { completion in
-            body(LoadCompletion(sequence: completion.userData, status: completion.result,
-                                response: requester.response(of: completion),
-                                latencyNanoseconds: completion.latencyNanoseconds))
-            requester.release(completion.op)
+        publish()
+        var count = 0
+        while true {
+            let n = requester.completions.tryReceive(into: reaped)
+            if n == 0 { return count }
+            count += n
+            for i in 0..<n {
+                // Cancelled ops are reclaimed by the driver; unknown ids are not ours to
+                // report here (the requester loop counts what it never hears about as lost).
+                guard case .completed(let completion) = requester.driver.complete(reaped[i]) else { continue }
+                body(LoadCompletion(sequence: completion.userData, status: completion.result,
+                                    response: requester.response(of: completion),
+                                    latencyNanoseconds: completion.latencyNanoseconds))
+                requester.release(completion.op)
+            }
         }
     }
 

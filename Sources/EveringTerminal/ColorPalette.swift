@@ -40,7 +40,11 @@ struct ColorPalette {
 
     let colors: Bool
 
-    /// Registers one pair per role (pair number = role + 1) when colours are on.
+    /// A palette without touching the terminal (tests).
+    init(colors: Bool) { self.colors = colors }
+
+    /// Registers one pair per role (pair number = role + 1) when colours are on and the
+    /// terminal has at least 8 colours and enough pairs.
     init(useColor: Bool) {
         var enabled = false
         if useColor && cn_start_colors() >= 8 && cn_color_pairs() > ColorRole.allCases.count {

@@ -12,6 +12,8 @@ public protocol DashboardSource: AnyObject {
     func resetPeaks()
     /// Renders the current view for a terminal of the given size.
     func render(state: DashboardState, width: Int, height: Int) -> ScreenGrid
+    /// How far each panel can scroll in that view (see `DashboardRenderer.scrollLimits`).
+    func scrollLimits(state: DashboardState, width: Int, height: Int) -> [DashboardPanel: Int]
 }
 
 /// The htop-style loop: sample when the interval has elapsed, draw as a separate step
@@ -26,11 +28,13 @@ public enum DashboardLoop {
     }
 
     /// Runs the dashboard until `q` or a quit signal. The terminal is restored whatever
-    /// happens: on return, on a thrown error, and on the signals (which end the loop
-    /// instead of killing the process).
+    /// happens: on return, on a thrown error, on the quit signals (which end the loop
+    /// instead of killing the process), and on a crash (the handler leaves curses mode
+    /// before the process dies).
     public static func run(source: DashboardSource, state initial: DashboardState) throws -> Exit {
         var state = initial
         cn_install_quit_handlers()
+        cn_install_crash_handlers()
         let screen = TerminalScreen()
         try screen.start(useColor: state.color)
         defer { screen.stop() }
@@ -48,6 +52,7 @@ public enum DashboardLoop {
             }
             if dirty {
                 let size = screen.size
+                state.clampScroll(to: source.scrollLimits(state: state, width: size.width, height: size.height))
                 screen.draw(source.render(state: state, width: size.width, height: size.height))
                 dirty = false
             }

@@ -69,6 +69,10 @@ public final class LiveRingFeed: DashboardSource {
 
     public func resetPeaks() { sampler.resetPeaks() }
 
+    public func scrollLimits(state: DashboardState, width: Int, height: Int) -> [DashboardPanel: Int] {
+        DashboardRenderer.scrollLimits(input, state: state, width: width, height: height)
+    }
+
     public func render(state: DashboardState, width: Int, height: Int) -> ScreenGrid {
         DashboardRenderer.render(input, state: state, width: width, height: height, now: Clock.monotonicNanoseconds)
     }

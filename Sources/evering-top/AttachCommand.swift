@@ -41,7 +41,8 @@ struct AttachCommand: ParsableCommand {
         } catch .notReady {
             return nil
         } catch .notFound {
-            throw AttachError.missing(name.path, existing: existingRings())
+            // Same wording as the inspector's commands, with the rings that do exist.
+            throw AttachError(message: InspectAttach.message(for: RingError.notFound(name.path)))
         }
     }
 
@@ -52,32 +53,10 @@ struct AttachCommand: ParsableCommand {
         }
         return try DashboardLoop.run(source: feed, state: options.initialState)
     }
-
-    /// Names in /dev/shm that are evering rings (ready or not).
-    static func existingRings() -> [String] {
-        sharedMemoryObjectNames().filter { bare in
-            guard let name = try? RingName(bare) else { return false }
-            do throws(RingError) {
-                _ = try RingObserver(attaching: name)
-                return true
-            } catch .notReady {
-                return true
-            } catch {
-                return false
-            }
-        }
-    }
 }
 
-enum AttachError: Error, CustomStringConvertible {
-    case missing(String, existing: [String])
-
-    var description: String {
-        switch self {
-        case let .missing(name, existing):
-            let list = existing.isEmpty ? "there are no evering rings in /dev/shm"
-                : "existing rings: " + existing.joined(separator: ", ")
-            return "no ring named \(name); \(list)"
-        }
-    }
+/// An attach failure whose message is written for the user.
+struct AttachError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

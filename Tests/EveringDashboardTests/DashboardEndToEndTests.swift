@@ -24,7 +24,8 @@ final class DashboardEndToEndTests: XCTestCase {
                         width: Int = 120, height: Int = 40) throws -> TmuxSession {
         let session = try TmuxSession(width: width, height: height, term: term, label: "attach")
         tmux = session
-        try session.type("\(everingTopBinary().path) attach \(name.path) \(flags); echo EXIT=$?")
+        // ulimit -c 0: the crash test must not leave a core file behind.
+        try session.type("ulimit -c 0; \(everingTopBinary().path) attach \(name.path) \(flags); echo EXIT=$?")
         return session
     }
 
@@ -113,14 +114,30 @@ final class DashboardEndToEndTests: XCTestCase {
         load = try startLoad(name)
         let session = try startDashboard(name)
         XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
-        let pid = try session.format("#{pane_pid}")
-        // The dashboard is the shell's child.
-        let child = try String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
-            .split(separator: " ").first.map(String.init)
-        let dashboard = try XCTUnwrap(child.flatMap { Int32($0) })
-        kill(dashboard, SIGTERM)
+        kill(try dashboardPID(session), SIGTERM)
         XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=143") }, session.screen)
         XCTAssertEqual(try session.format("#{alternate_on}"), "0")
+    }
+
+    func testACrashStillRestoresTheTerminal() throws {
+        let name = uniqueRingName("segv")
+        ring = name
+        load = try startLoad(name)
+        let session = try startDashboard(name)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
+        XCTAssertEqual(try session.format("#{alternate_on}"), "1")
+        // What a read of a truncated mapping would do (SIGBUS), sent by hand.
+        kill(try dashboardPID(session), SIGBUS)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=135") }, "dies of SIGBUS (128+7):\n\(session.screen)")
+        XCTAssertEqual(try session.format("#{alternate_on}"), "0", "left the alternate screen before dying")
+        XCTAssertEqual(try session.format("#{cursor_flag}"), "1", "cursor visible again")
+    }
+
+    /// The dashboard process: the child of the pane's shell.
+    func dashboardPID(_ session: TmuxSession) throws -> Int32 {
+        let shell = try session.format("#{pane_pid}")
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        return try XCTUnwrap(children.split(separator: " ").first.flatMap { Int32($0) }, "no child of the shell")
     }
 
     func testMissingRingFailsBeforeTheTerminalIsTouchedAndNamesExistingRings() throws {
@@ -195,6 +212,25 @@ final class DashboardEndToEndTests: XCTestCase {
         XCTAssertTrue(gone?.contains("In-flight ops") == true, gone ?? "")
         try session.press("q")
         XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=0") }, session.screen)
+    }
+
+    func testNotReadyRingShowsWaitingThenAttachesWhenReady() throws {
+        let name = uniqueRingName("notready")
+        ring = name
+        // An object of size 0 is what a creator between shm_open and ftruncate leaves: not ready.
+        let fd = shm_open(name.path, O_CREAT | O_EXCL | O_RDWR, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let session = try startDashboard(name)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("waiting for ring \(name.path)") }, session.screen)
+        // The creator finishes (here: the object is replaced by a complete ring).
+        let requester = try Requester.create(name, configuration: .init(submissionCapacity: 16, slotCount: 16, bufferSize: 64,
+                                                                         replaceExisting: true))
+        defer { requester.detach() }
+        _ = requester.trySubmit(opcode: 3, length: 0)
+        let attached = try session.waitForScreen { $0.contains("used 1/16") }
+        XCTAssertNotNil(attached, session.screen)
+        XCTAssertFalse(attached?.contains("waiting for ring") ?? true)
     }
 
     func testTooSmallThenResizedRelaysOut() throws {

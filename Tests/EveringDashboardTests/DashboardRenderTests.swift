@@ -108,6 +108,14 @@ final class DashboardRenderTests: XCTestCase {
         _ = state.handle(.end)
         let bottom = render(input, state)
         XCTAssertTrue(bottom.text(row: layout.inFlight.maxY - 1).contains("17-20/20"), bottom.text)
+        // The loop clamps the state to the content, so one Up from the end moves one row.
+        let limits = DashboardRenderer.scrollLimits(input, state: state, width: 80, height: 24)
+        XCTAssertEqual(limits[.inFlight], 16)
+        state.clampScroll(to: limits)
+        XCTAssertEqual(state.scrollOffset(.inFlight), 16)
+        _ = state.handle(.up)
+        let upOne = render(input, state)
+        XCTAssertTrue(upOne.text(row: layout.inFlight.maxY - 1).contains("16-19/20"), upOne.text)
     }
 
     func testSlotMapAggregatesAndShowsTheWorstStatePerCell() {
@@ -196,6 +204,16 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertEqual(grid[column, 1].style.role, .critical)
     }
 
+    func testStaleHeartbeatIsAWarningAtTheStallTimeout() throws {
+        let input = DashboardInput(name: "r", connection: .live,
+                                   snapshot: F.snapshot(responder: F.side(.responder, pid: 101, heartbeat: 600_000_000)))
+        let lenient = render(input, DashboardState(stallTimeout: 1))
+        let strict = render(input, DashboardState(stallTimeout: 0.5))
+        let column = try XCTUnwrap(lenient.find("hb 600ms", row: 1))
+        XCTAssertEqual(lenient[column, 1].style.role, .muted)
+        XCTAssertEqual(strict[column, 1].style.role, .warning)
+    }
+
     func testTooSmallSaysSoInsteadOfDrawingGarbage() {
         let grid = render(F.healthyInput(), width: 60, height: 20)
         XCTAssertEqual(grid.width, 60)
@@ -249,5 +267,9 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertTrue(grid.text(row: fillRow).contains("▁"), grid.text(row: fillRow))
         XCTAssertEqual(grid.height, 40)
         XCTAssertTrue(grid.text(row: 39).hasPrefix("q quit"))
+        // The wider in-flight table adds length and user data.
+        let header = try! XCTUnwrap(grid.rowContaining("state     age"))
+        XCTAssertTrue(grid.text(row: header).contains("age      len    user data"), grid.text(row: header))
+        XCTAssertTrue(grid.text(row: header + 1).contains("3.0s     16     0x0"), grid.text(row: header + 1))
     }
 }

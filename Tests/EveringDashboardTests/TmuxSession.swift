@@ -22,7 +22,11 @@ final class TmuxSession {
         try run(["set-option", "-t", target, "remain-on-exit", "on"])
     }
 
-    deinit { _ = try? run(["kill-server"]) }
+    deinit {
+        _ = try? run(["kill-server"])
+        // tmux leaves its socket file behind; remove it so test runs do not pile them up.
+        unlink("\(ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp")/tmux-\(getuid())/\(socket)")
+    }
 
     /// Runs one tmux client command and returns its output.
     ///

@@ -54,6 +54,24 @@ final class LoadRunTests: LoadTestCase {
         XCTAssertFalse(sharedMemoryObjectNames().contains(name), "ring not unlinked after SIGINT")
     }
 
+    func testSigtermWithKeepLeavesADrainedDetachedRing() throws {
+        let name = uniqueName("sigterm-keep")
+        let run = try LoadProcess(["load", name, "--concurrency", "8", "--duration", "60s", "--json", "--keep"])
+        let observer = try observe(name)
+        XCTAssertTrue(poll(within: 10) { observer.queue(.submission).head > 200 }, "no traffic: \(run.stderr)")
+        kill(run.pid, SIGTERM)
+        XCTAssertEqual(run.waitForExit(within: 10), 0, run.stderr)
+        XCTAssertEqual(try run.summary().stopReason, "signal")
+        XCTAssertTrue(sharedMemoryObjectNames().contains(name), "--keep must leave the ring in /dev/shm")
+        XCTAssertEqual(observer.side(.requester).state, .detached)
+        XCTAssertEqual(observer.side(.responder).state, .detached)
+        XCTAssertEqual(slotCount(observer, .free), Int(observer.layout.slotCount), "drained: every slot free")
+        let sq = observer.queue(.submission), cq = observer.queue(.completion)
+        XCTAssertEqual(sq.used, 0)
+        XCTAssertEqual(cq.used, 0)
+        XCTAssertEqual(sq.tail, cq.tail, "every submission was completed")
+    }
+
     func testResponderKilledMidRunMakesRequesterFailQuicklyWithClearMessage() throws {
         let name = uniqueName("kill")
         let requester = try LoadProcess(["load", name, "--role", "requester", "--concurrency", "4", "--duration", "60s", "--json"])

@@ -95,4 +95,10 @@ void cn_install_quit_handlers(void);
 /* The signal that asked us to quit, or 0. */
 int cn_quit_signal(void);
 
+/* ---- crashes ----
+ * SIGSEGV/SIGBUS (a ring truncated under our read-only mapping), SIGILL/SIGTRAP (a Swift
+ * runtime trap) and SIGABRT: leave curses mode so the user's terminal is usable, then die
+ * of the same signal (default action, so core dumps and exit statuses stay truthful). */
+void cn_install_crash_handlers(void);
+
 #endif
