@@ -42,6 +42,10 @@ final class IOUringDashboardFeed: DashboardSource {
 
     func resetPeaks() { sampler.resetPeaks() }
 
+    func scrollLimits(state: DashboardState, width: Int, height: Int) -> [DashboardPanel: Int] {
+        DashboardRenderer.scrollLimits(input, state: state, width: width, height: height)
+    }
+
     func render(state: DashboardState, width: Int, height: Int) -> ScreenGrid {
         DashboardRenderer.render(input, state: state, width: width, height: height, now: Clock.monotonicNanoseconds)
     }
