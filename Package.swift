@@ -42,5 +42,7 @@ let package = Package(
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
+        // Faults from `load`, diagnosed by `check`/`dump`: all through the built binary.
+        .testTarget(name: "EveringEndToEndTests", dependencies: ["EveringInspect", "Evering", "evering-top"]),
     ]
 )
