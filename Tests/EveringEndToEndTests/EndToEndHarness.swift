@@ -48,8 +48,8 @@ final class Background {
         let id = UUID().uuidString
         stdoutURL = directory.appendingPathComponent("e2e-\(id).out")
         stderrURL = directory.appendingPathComponent("e2e-\(id).err")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = Tool.url
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
