@@ -177,7 +177,12 @@ final class FaultDiagnosisEndToEndTests: EndToEndTestCase {
     func testStallRequesterOnceFullBlocksBothQueuesAndNamesTheCause() throws {
         let name = try uniqueName("stall-req-full")
         let load = try startLoad(name, ["--fault", "stall-requester@300ms", "--capacity", "16", "--concurrency", "64"])
-        try waitForState(name, load, "both queues full") { s in s.completion.used == 16 && s.submission.used == 16 }
+        // Both full also happens in passing under back-pressure: wait until no op younger
+        // than 0.5 s exists, i.e. nothing was reaped and resubmitted since.
+        try waitForState(name, load, "both queues full, no op younger than 0.5 s") { s in
+            s.completion.used == 16 && s.submission.used == 16
+                && (s.slots?.busy.allSatisfy { $0.ageNanoseconds >= 500_000_000 } ?? false)
+        }
         let (status, report) = try check(name)
         XCTAssertEqual(status, 1)
         XCTAssertEqual(ruleSubjects(report.findings), ["producer-blocked sq", "producer-blocked cq"], "\(report.findings)")
