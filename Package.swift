@@ -51,5 +51,7 @@ let package = Package(
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
+        // Faults from `load`, diagnosed by `check`/`dump`: all through the built binary.
+        .testTarget(name: "EveringEndToEndTests", dependencies: ["EveringInspect", "Evering", "evering-top"]),
     ]
 )
