@@ -52,6 +52,8 @@ let package = Package(
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
+        // Faults from `load`, diagnosed by `check`/`dump`: all through the built binary.
+        .testTarget(name: "EveringEndToEndTests", dependencies: ["EveringInspect", "Evering", "evering-top"]),
         // io_uring inspection: fdinfo parser, /proc discovery, snapshots and rules (read-only).
         .target(name: "EveringIOUring", dependencies: ["Evering", "EveringInspect"]),
         // Test helper: a real io_uring left with unsubmitted SQEs / unreaped CQEs / overflow.
