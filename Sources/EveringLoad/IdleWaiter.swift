@@ -5,8 +5,8 @@ import Musl
 #endif
 import CEvering
 
-/// How the load loops wait when nothing moved: a short spin (a round trip on an idle
-/// machine is well under a microsecond), then `sched_yield` for up to 200 µs, then sleeps
+/// How the load loops wait when nothing moved: a short spin (~25 µs; a round trip on an
+/// idle machine is well under a microsecond), then `sched_yield` for up to 200 µs, then sleeps
 /// backing off to 256 µs (an idle side wakes ~4000 times a second: cheap, and a paced
 /// run's round trip pays at most that wake-up).
 ///
@@ -19,7 +19,9 @@ struct IdleWaiter {
     private var idleSince: UInt64 = 0
     private var sleeps = 0
 
-    static let spinIterations = 2_000
+    /// ~25 µs at the ~50 ns a PAUSE takes on this project's EPYC machines: far longer than
+    /// a round trip with both sides running, short enough not to eat a shared core.
+    static let spinIterations = 500
     static let yieldNanoseconds: UInt64 = 200_000
 
     mutating func reset() {
