@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
+        .library(name: "EveringInspect", targets: ["EveringInspect"]),
         .library(name: "EveringLoad", targets: ["EveringLoad"]),
     ],
     dependencies: [
@@ -18,6 +19,15 @@ let package = Package(
         .target(name: "CEvering"),
         // The ring library: the only Swift module with raw pointers, atomics and syscalls.
         .target(name: "Evering", dependencies: ["CEvering"]),
+        // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
+        // reads rings only through RingObserver (read-only). No terminal code.
+        .target(name: "EveringInspect", dependencies: ["Evering", "CEvering"]),
+        // ncurses for Swift: the macros and globals Swift cannot import, as inline functions.
+        .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]),
+        // The dashboard's screen model: pure render functions from snapshots to a cell grid.
+        .target(name: "EveringDashboard", dependencies: ["EveringInspect"]),
+        // The ncurses backend: draws grids, reads keys, runs the sample/draw loop.
+        .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "EveringInspect", "CNcurses", "Evering"]),
         // The load generator and fault injector, callable from Swift (demo, benchmarks) and the CLI.
         .target(
             name: "EveringLoad",
@@ -30,11 +40,24 @@ let package = Package(
             name: "evering-top",
             dependencies: [
                 "Evering",
+                "EveringInspect",
+                "EveringDashboard",
+                "EveringTerminal",
+                "EveringIOUring",
                 "EveringLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
+        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
+        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
+        // Faults from `load`, diagnosed by `check`/`dump`: all through the built binary.
+        .testTarget(name: "EveringEndToEndTests", dependencies: ["EveringInspect", "Evering", "evering-top"]),
+        // io_uring inspection: fdinfo parser, /proc discovery, snapshots and rules (read-only).
+        .target(name: "EveringIOUring", dependencies: ["Evering", "EveringInspect"]),
+        // Test helper: a real io_uring left with unsubmitted SQEs / unreaped CQEs / overflow.
+        .executableTarget(name: "UringFixture", linkerSettings: [.linkedLibrary("uring")]),
+        .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "EveringInspect", "Evering"], exclude: ["Fixtures"]),
     ]
 )
