@@ -5,8 +5,8 @@ import Musl
 #endif
 import CEvering
 
-/// How the load loops wait when nothing moved: a short spin (a round trip on an idle
-/// machine is well under a microsecond), then `sched_yield` for up to 200 µs, then sleeps
+/// How the load loops wait when nothing moved: a short spin (~3 µs; a round trip on an
+/// idle machine is well under a microsecond), then `sched_yield` for up to 200 µs, then sleeps
 /// backing off to 256 µs (an idle side wakes ~4000 times a second: cheap, and a paced
 /// run's round trip pays at most that wake-up).
 ///
@@ -19,7 +19,11 @@ struct IdleWaiter {
     private var idleSince: UInt64 = 0
     private var sleeps = 0
 
-    static let spinIterations = 2_000
+    /// ~3 µs at the ~50 ns a PAUSE takes on this project's EPYC machines: ten times a round
+    /// trip with both sides running (~0.3 µs), and short enough not to eat a core the peer
+    /// needs. (The bench helper measured 2000 pauses collapsing a shared-core ping-pong to
+    /// ~250 µs p50 and 64 giving ~10 µs: docs/benchmarks/profile-notes.md on `bench`.)
+    static let spinIterations = 64
     static let yieldNanoseconds: UInt64 = 200_000
 
     mutating func reset() {
