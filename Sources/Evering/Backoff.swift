@@ -8,8 +8,10 @@ import CEvering
 /// How evering waits when a queue has nothing for it: spin briefly, then yield the core,
 /// then sleep with exponential backoff.
 ///
-/// - **Spin** (`spinIterations` CPU-relax hints, a few microseconds): a ping-pong peer on
-///   its own core answers in well under a microsecond, so most waits end here.
+/// - **Spin** (`spinIterations` CPU-relax hints, ~3 µs at the ~50 ns a PAUSE takes on the
+///   project's EPYC machines): a ping-pong peer on its own core answers in ~0.3 µs, so most
+///   waits end here. Longer is worse: 2000 pauses made a ping-pong whose two ends share one
+///   core take ~250 µs per round trip (p50), 64 pauses ~10 µs (docs/LOAD.md).
 /// - **Yield** (`sched_yield` for up to `yieldNanoseconds`): on a small or busy machine the
 ///   peer is often runnable on *our* core; yielding hands it the core at once, while a long
 ///   spin would burn the very slice the peer needs, and even the shortest nanosleep costs
@@ -27,7 +29,7 @@ public struct Backoff: Sendable {
     private var yieldingSince: UInt64 = 0
     private var sleeps = 0
 
-    public init(spinIterations: Int = 128, yieldNanoseconds: UInt64 = 200_000, maxSleepNanoseconds: Int = 256_000) {
+    public init(spinIterations: Int = 64, yieldNanoseconds: UInt64 = 200_000, maxSleepNanoseconds: Int = 256_000) {
         self.spinIterations = spinIterations
         self.yieldNanoseconds = yieldNanoseconds
         self.maxSleepNanoseconds = maxSleepNanoseconds

@@ -68,7 +68,7 @@ public enum LoadRun {
         func spawnChild() throws(LoadError) {
             guard options.spawnResponder else { return }
             child = try ChildProcess(executable: options.executable, arguments: config.responderArguments(quiet: true),
-                                     discardOutput: true)
+                                     output: .discardStandardOutput)
         }
         func childExited() throws(LoadError) {
             if let child, let status = child.poll() {
@@ -105,9 +105,7 @@ public enum LoadRun {
                                                    batch: min(64, config.concurrency))
                 try spawnChild()
                 // Start the clock only once the responder is attached.
-                let side = requester.region.side(.responder)
-                // Acquire pairs with the responder's release store of its state.
-                while ev_load_acquire_u32(ev_side_state_ptr(side)) != EV_SIDE_ATTACHED.rawValue {
+                while requester.region.sideInfo(.responder).state != .attached {
                     do throws(LoadError) { try waitingForResponder() } catch { transport.close(); throw error }
                     if ev_monotonic_ns() > deadline {
                         transport.close()
