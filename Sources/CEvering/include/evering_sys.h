@@ -34,18 +34,6 @@ static inline void ev_cpu_relax(void) {
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
-/* ---- field addresses (the struct layout, not Swift, decides the offsets) ---- */
-
-static inline uint64_t *ev_queue_head_ptr(ev_queue *q) { return &q->head; }
-static inline uint64_t *ev_queue_tail_ptr(ev_queue *q) { return &q->tail; }
-static inline uint64_t *ev_queue_full_stalls_ptr(ev_queue *q) { return &q->full_stalls; }
-static inline uint64_t *ev_queue_empty_waits_ptr(ev_queue *q) { return &q->empty_waits; }
-static inline uint32_t *ev_header_ready_ptr(ev_header *h) { return &h->ready; }
-static inline uint32_t *ev_header_refcount_ptr(ev_header *h) { return &h->refcount; }
-static inline uint32_t *ev_side_state_ptr(ev_side *s) { return &s->state; }
-static inline uint64_t *ev_side_heartbeat_ptr(ev_side *s) { return &s->heartbeat_ns; }
-static inline uint32_t *ev_slot_state_ptr(ev_slot *s) { return &s->state; }
-
 #endif
 }
 
