@@ -17,13 +17,19 @@ let package = Package(
         .target(name: "CEvering"),
         // The ring library: the only Swift module with raw pointers, atomics and syscalls.
         .target(name: "Evering", dependencies: ["CEvering"]),
+        // Benchmark only: a minimal C SPSC ring of the same design, the reference the Swift queues are measured against.
+        .target(name: "CEveringReference", dependencies: ["CEvering"]),
+        // Benchmarks: ring vs C reference, and (issue 6) ring vs other IPC.
+        .target(name: "EveringBench", dependencies: ["Evering", "CEvering", "CEveringReference"]),
         .executableTarget(
             name: "evering-top",
             dependencies: [
                 "Evering",
+                "EveringBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
+        .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
     ]
 )

@@ -8,6 +8,7 @@ struct EveringTop: ParsableCommand {
         discussion: "An evering ring is a pair of SPSC queues plus a driver slot table in a POSIX shm object (see docs/ABI.md).",
         subcommands: [
             EchoResponderCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CEvering
+
+/// The other end of a cross-process benchmark: this same executable, re-executed with
+/// arguments naming its role (posix_spawn, never fork, so no Swift runtime state is
+/// duplicated into the child).
+public final class PeerProcess: @unchecked Sendable {
+    // @unchecked: a pid and a flag, used by the thread that spawned it.
+    public let pid: pid_t
+    private var reaped = false
+
+    /// Path of the running executable, so the peer is exactly the same build.
+    public static func currentExecutable() throws(BenchError) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { throw .system("readlink(/proc/self/exe)", errno) }
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Starts `executable` with `arguments` (argv[1...]); stdout and stderr are inherited.
+    public init(executable: String, arguments: [String]) throws(BenchError) {
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, executable, nil, nil, argv, environ)
+        guard rc == 0 else { throw .system("posix_spawn(\(executable))", rc) }
+        pid = child
+    }
+
+    deinit {
+        if !reaped { kill(pid, SIGKILL); var status: Int32 = 0; waitpid(pid, &status, 0) }
+    }
+
+    /// Nil while running; the exit status (or 128+signal) once it has exited.
+    public func poll() -> Int32? {
+        guard !reaped else { return nil }
+        var status: Int32 = 0
+        let rc = waitpid(pid, &status, WNOHANG)
+        guard rc == pid else { return nil }
+        reaped = true
+        return Self.exitCode(status)
+    }
+
+    /// Waits for the exit, killing the peer if it takes longer than `timeoutNanoseconds`.
+    public func wait(timeoutNanoseconds: UInt64) throws(BenchError) -> Int32 {
+        let deadline = ev_monotonic_ns() &+ timeoutNanoseconds
+        while true {
+            if let code = poll() { return code }
+            if ev_monotonic_ns() > deadline {
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+                reaped = true
+                throw .timedOut("peer \(pid) did not exit in time")
+            }
+            var pause = timespec(tv_sec: 0, tv_nsec: 200_000)
+            nanosleep(&pause, nil)
+        }
+    }
+
+    /// Waits until `isReady()` holds, failing if the peer exits or the deadline passes.
+    public func waitUntil(timeoutNanoseconds: UInt64, what: String, _ isReady: () -> Bool) throws(BenchError) {
+        let deadline = ev_monotonic_ns() &+ timeoutNanoseconds
+        while !isReady() {
+            if let code = poll() { throw .peer("exited with status \(code) before \(what)") }
+            if ev_monotonic_ns() > deadline { throw .timedOut("peer \(pid) never reached '\(what)'") }
+            sched_yield()
+        }
+    }
+
+    static func exitCode(_ status: Int32) -> Int32 {
+        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+}
