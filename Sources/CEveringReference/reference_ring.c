@@ -74,41 +74,38 @@ static inline void consumer_release(consumer *c, uint64_t head) {
 evref_outcome evref_stream_produce##BITS(ev_queue *queue, ENTRY *entries, uint64_t first,     \
                                          uint64_t count, uint64_t deadline_ns) {              \
     producer p = make_producer(queue);                                                         \
-    evref_outcome out = {0, 0, 0};                                                             \
     uint32_t spins = 0;                                                                        \
     for (uint64_t i = 0; i < count; i++) {                                                     \
         uint64_t seq = first + i, at;                                                          \
         while ((at = producer_reserve(&p)) == UINT64_MAX) {                                    \
             if ((++spins & EVREF_CLOCK_EVERY) == 0 && ev_monotonic_ns() > deadline_ns) {       \
-                out.timed_out = 1; return out;                                                 \
+                return (evref_outcome){ i, 0, 1 };                                             \
             }                                                                                  \
         }                                                                                      \
         ENTRY *e = &entries[at & p.mask];                                                      \
         SET;                                                                                   \
         producer_publish(&p, at);                                                              \
-        out.transferred++;                                                                     \
     }                                                                                          \
-    return out;                                                                                \
+    return (evref_outcome){ count, 0, 0 };                                                     \
 }                                                                                              \
 evref_outcome evref_stream_consume##BITS(ev_queue *queue, const ENTRY *entries, uint64_t first,\
                                          uint64_t count, uint64_t deadline_ns) {              \
     consumer c = make_consumer(queue);                                                         \
-    evref_outcome out = {0, 0, 0};                                                             \
+    uint64_t errors = 0;                                                                       \
     uint32_t spins = 0;                                                                        \
     for (uint64_t i = 0; i < count; i++) {                                                     \
         uint64_t at;                                                                           \
         while ((at = consumer_peek(&c)) == UINT64_MAX) {                                       \
             if ((++spins & EVREF_CLOCK_EVERY) == 0 && ev_monotonic_ns() > deadline_ns) {       \
-                out.timed_out = 1; return out;                                                 \
+                return (evref_outcome){ i, errors, 1 };                                        \
             }                                                                                  \
         }                                                                                      \
         ENTRY copy = entries[at & c.mask];                                                     \
         consumer_release(&c, at);                                                              \
         uint64_t seq = first + i;                                                              \
-        out.errors += (copy.SEQ != seq) | (copy.CHECK != evref_check(seq));                   \
-        out.transferred++;                                                                     \
+        errors += (copy.SEQ != seq) | (copy.CHECK != evref_check(seq));                       \
     }                                                                                          \
-    return out;                                                                                \
+    return (evref_outcome){ count, errors, 0 };                                                \
 }
 
 DEFINE_STREAM(16, evref_entry, (e->sequence = seq, e->check = evref_check(seq)), sequence, check)
@@ -122,25 +119,24 @@ evref_outcome evref_pingpong_initiate16(ev_queue *out_q, evref_entry *out_entrie
                                         uint64_t count, uint64_t *rtt_ns, uint64_t deadline_ns) {
     producer p = make_producer(out_q);
     consumer c = make_consumer(in_q);
-    evref_outcome out = {0, 0, 0};
+    uint64_t errors = 0;
     uint32_t spins = 0;
     for (uint64_t i = 0; i < count; i++) {
         uint64_t start = ev_monotonic_ns(), at;
         while ((at = producer_reserve(&p)) == UINT64_MAX) {
-            if ((++spins & EVREF_CLOCK_EVERY) == 0 && ev_monotonic_ns() > deadline_ns) { out.timed_out = 1; return out; }
+            if ((++spins & EVREF_CLOCK_EVERY) == 0 && ev_monotonic_ns() > deadline_ns) return (evref_outcome){ i, errors, 1 };
         }
         out_entries[at & p.mask] = (evref_entry){ i, evref_check(i) };
         producer_publish(&p, at);
         while ((at = consumer_peek(&c)) == UINT64_MAX) {
-            if ((++spins & EVREF_CLOCK_EVERY) == 0 && ev_monotonic_ns() > deadline_ns) { out.timed_out = 1; return out; }
+            if ((++spins & EVREF_CLOCK_EVERY) == 0 && ev_monotonic_ns() > deadline_ns) return (evref_outcome){ i, errors, 1 };
         }
         evref_entry reply = in_entries[at & c.mask];
         consumer_release(&c, at);
         rtt_ns[i] = ev_monotonic_ns() - start;
-        out.errors += (reply.sequence != i) | (reply.check != evref_check(i) + 1);
-        out.transferred++;
+        errors += (reply.sequence != i) | (reply.check != evref_check(i) + 1);
     }
-    return out;
+    return (evref_outcome){ count, errors, 0 };
 }
 
 evref_outcome evref_pingpong_echo16(ev_queue *in_q, const evref_entry *in_entries,
@@ -148,23 +144,22 @@ evref_outcome evref_pingpong_echo16(ev_queue *in_q, const evref_entry *in_entrie
                                     uint64_t count, uint64_t deadline_ns) {
     consumer c = make_consumer(in_q);
     producer p = make_producer(out_q);
-    evref_outcome out = {0, 0, 0};
+    uint64_t errors = 0;
     uint32_t spins = 0;
     for (uint64_t i = 0; i < count; i++) {
         uint64_t at;
         while ((at = consumer_peek(&c)) == UINT64_MAX) {
-            if ((++spins & EVREF_CLOCK_EVERY) == 0 && ev_monotonic_ns() > deadline_ns) { out.timed_out = 1; return out; }
+            if ((++spins & EVREF_CLOCK_EVERY) == 0 && ev_monotonic_ns() > deadline_ns) return (evref_outcome){ i, errors, 1 };
         }
         evref_entry request = in_entries[at & c.mask];
         consumer_release(&c, at);
-        out.errors += (request.sequence != i) | (request.check != evref_check(i));
+        errors += (request.sequence != i) | (request.check != evref_check(i));
         while ((at = producer_reserve(&p)) == UINT64_MAX) {
-            if ((++spins & EVREF_CLOCK_EVERY) == 0 && ev_monotonic_ns() > deadline_ns) { out.timed_out = 1; return out; }
+            if ((++spins & EVREF_CLOCK_EVERY) == 0 && ev_monotonic_ns() > deadline_ns) return (evref_outcome){ i, errors, 1 };
         }
         /* Echo what arrived (not what was expected), so the initiator checks the round trip. */
         out_entries[at & p.mask] = (evref_entry){ request.sequence, request.check + 1 };
         producer_publish(&p, at);
-        out.transferred++;
     }
-    return out;
+    return (evref_outcome){ count, errors, 0 };
 }

@@ -69,6 +69,9 @@ public struct RingBenchConfiguration: Sendable {
 
 /// One run's figures.
 public struct RingRun: Codable, Sendable, Equatable {
+    /// Which repetition this run belongs to: the C and Swift runs of one repetition ran
+    /// back to back, so their ratio is the least disturbed by the machine's mood.
+    public var repetition = 0
     public var scenario: RingScenario
     public var implementation: RingImplementation
     public var entries: UInt64
@@ -96,7 +99,8 @@ public struct RingBenchmark {
             for scenario in configuration.scenarios {
                 let order: [RingImplementation] = repetition % 2 == 0 ? [.c, .swift] : [.swift, .c]
                 for implementation in order {
-                    let run = try measure(scenario, implementation)
+                    var run = try measure(scenario, implementation)
+                    run.repetition = repetition
                     progress(run)
                     runs.append(run)
                 }

@@ -37,8 +37,10 @@ final class SampleStatisticsTests: XCTestCase {
 }
 
 final class RingBenchSummaryTests: XCTestCase {
-    func stream(_ implementation: RingImplementation, _ perSecond: Double, _ scenario: RingScenario = .stream16) -> RingRun {
-        RingRun(scenario: scenario, implementation: implementation, entries: 1, nanoseconds: 1, perSecond: perSecond, roundTrip: nil)
+    func stream(_ implementation: RingImplementation, _ perSecond: Double, _ scenario: RingScenario = .stream16,
+                repetition: Int = 0) -> RingRun {
+        RingRun(repetition: repetition, scenario: scenario, implementation: implementation, entries: 1, nanoseconds: 1,
+                perSecond: perSecond, roundTrip: nil)
     }
 
     func pingPong(_ implementation: RingImplementation, p50: Double, p99: Double) -> RingRun {
@@ -49,7 +51,9 @@ final class RingBenchSummaryTests: XCTestCase {
 
     func testMediansRatiosAndVerdicts() {
         let runs = [
-            stream(.c, 80e6), stream(.swift, 70e6), stream(.c, 100e6), stream(.swift, 95e6), stream(.c, 90e6), stream(.swift, 85e6),
+            stream(.c, 80e6, repetition: 0), stream(.swift, 70e6, repetition: 0),
+            stream(.swift, 95e6, repetition: 1), stream(.c, 100e6, repetition: 1),
+            stream(.c, 90e6, repetition: 2), stream(.swift, 85e6, repetition: 2),
             pingPong(.c, p50: 200, p99: 300), pingPong(.swift, p50: 230, p99: 400),
             stream(.c, 50e6, .stream32), stream(.swift, 49e6, .stream32),
         ]
@@ -65,8 +69,12 @@ final class RingBenchSummaryTests: XCTestCase {
         XCTAssertEqual(summary.figure(.pingPong16, .swift)?.p99, 400)
         XCTAssertEqual(summary.meetsGoal(.stream32), true)
         let table = summary.markdown()
-        XCTAssertTrue(table.contains("| stream-16B (M entries/s) | 90.0 [80.0–100.0] | 85.0 [70.0–95.0] | 0.944 | ≥ 0.90: met |"), table)
-        XCTAssertTrue(table.contains("| ping-pong-16B round trip p50 (ns) | 200 [200–200] | 230 [230–230] | 1.150 | ≤ 1.10: missed |"), table)
+        // Paired ratios 0.875, 0.95, 0.944 -> median 0.944; best runs 95/100.
+        XCTAssertEqual(summary.pairedRatios[.stream16]!, 85.0 / 90.0, accuracy: 1e-9)
+        XCTAssertEqual(summary.bestRatios[.stream16]!, 0.95, accuracy: 1e-9)
+        XCTAssertEqual(summary.bestRatios[.pingPong16]!, 1.15, accuracy: 1e-9)  // lowest p50s: 230 / 200
+        XCTAssertTrue(table.contains("| stream-16B (M entries/s) | 90.0 [80.0–100.0] | 85.0 [70.0–95.0] | 0.944 | 0.944 | 0.950 | ≥ 0.90: met |"), table)
+        XCTAssertTrue(table.contains("| ping-pong-16B round trip p50 (ns) | 200 [200–200] | 230 [230–230] | 1.150 | 1.150 | 1.150 | ≤ 1.10: missed |"), table)
     }
 
     func testMissingImplementationHasNoRatio() {
