@@ -32,6 +32,11 @@ public enum RingPeerRole: String, CaseIterable, Sendable {
     case echo16C = "echo16-c"
     case consume32Swift = "consume32-swift"
     case consume32C = "consume32-c"
+    /// Not a peer: one thread fills and drains a queue in capacity-sized chunks through
+    /// the same loops, so `valgrind --tool=callgrind` can count instructions per entry
+    /// without the other process's timing in the picture.
+    case singleThread16Swift = "single-thread16-swift"
+    case singleThread16C = "single-thread16-c"
 
     init(_ scenario: RingScenario, _ implementation: RingImplementation) {
         switch (scenario, implementation) {
@@ -243,11 +248,37 @@ public struct RingBenchmark {
                        perSecond: Double(count) * 1e9 / Double(elapsed), roundTrip: SampleStatistics(nanoseconds: counted))
     }
 
+    /// Streams `count` entries through queue 0 in chunks of its capacity, one thread.
+    static func singleThread(swift: Bool, shm: String, count: UInt64) throws(BenchError) -> Int32 {
+        let region = try BenchRegion.create(name: shm, capacity: 4096)
+        defer { region.unlink() }
+        let producer = QueueProducer<StreamEntry>(block: region.queueBlock(0), entries: UnsafeMutableRawPointer(region.entries(0)),
+                                                  owner: region, peer: nil)
+        let consumer = QueueConsumer<StreamEntry>(block: region.queueBlock(0), entries: UnsafeMutableRawPointer(region.entries(0)),
+                                                  owner: region, peer: nil)
+        let stop = ev_monotonic_ns() &+ peerDeadlineNanoseconds
+        let chunk = UInt64(region.capacity)
+        var errors: UInt64 = 0
+        for _ in 0..<(count / chunk) {
+            if swift {
+                _ = SwiftRingLoops.produce16(producer, count: chunk, deadline: stop)
+                errors += SwiftRingLoops.consume16(consumer, count: chunk, deadline: stop).errors
+            } else {
+                _ = evref_stream_produce16(region.queueBlock(0), region.entries(0), 0, chunk, stop)
+                errors += evref_stream_consume16(region.queueBlock(0), region.entries(0), 0, chunk, stop).errors
+            }
+        }
+        return errors == 0 ? 0 : 3
+    }
+
     // MARK: peer side
 
     /// The peer process's whole job: attach, announce readiness, run its loop, report
     /// into the control block. Returns the process exit status.
     public static func runPeer(role: RingPeerRole, shm: String, ring: String?, count: UInt64) throws(BenchError) -> Int32 {
+        if role == .singleThread16C || role == .singleThread16Swift {
+            return try singleThread(swift: role == .singleThread16Swift, shm: shm, count: count)
+        }
         let region = try BenchRegion.open(name: shm)
         let control = region.control
         let stop = ev_monotonic_ns() &+ peerDeadlineNanoseconds
@@ -279,6 +310,8 @@ public struct RingBenchmark {
         case .consume32C:
             let layout = responder!.region.layout.submission
             outcome = evref_stream_consume32(responder!.region.queueBlock(layout), responder!.region.entries(layout), 0, count, stop)
+        case .singleThread16Swift, .singleThread16C:
+            preconditionFailure("handled above")
         }
         let end = ev_monotonic_ns()
         control.pointee.peer_end_ns = end
