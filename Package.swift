@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
+        .library(name: "EveringLoad", targets: ["EveringLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,16 +21,26 @@ let package = Package(
         // Benchmark only: a minimal C SPSC ring of the same design, the reference the Swift queues are measured against.
         .target(name: "CEveringReference", dependencies: ["CEvering"]),
         // Benchmarks: ring vs C reference, and (issue 6) ring vs other IPC.
-        .target(name: "EveringBench", dependencies: ["Evering", "CEvering", "CEveringReference"]),
+        .target(name: "EveringBench", dependencies: ["Evering", "CEvering", "CEveringReference", "EveringLoad"]),
+        // The load generator and fault injector, callable from Swift (demo, benchmarks) and the CLI.
+        .target(
+            name: "EveringLoad",
+            dependencies: [
+                "Evering", "CEvering",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "evering-top",
             dependencies: [
                 "Evering",
                 "EveringBench",
+                "EveringLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
+        .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
     ]
 )

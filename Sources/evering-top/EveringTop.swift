@@ -9,6 +9,7 @@ struct EveringTop: ParsableCommand {
         subcommands: [
             EchoResponderCommand.self,
             BenchCommand.self,
+            LoadCommand.self,
         ]
     )
 }

@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CEvering
+import Evering
+
+/// Entry points of the load generator for other Swift code (the CLI, the demo, the
+/// benchmarks).
+///
+/// - In process, requester here and responder as a child process (what `evering-top
+///   load` does with `--role both`):
+///
+///       var config = LoadConfiguration()
+///       config.name = "bench-ring"; config.transport = .uds; config.limit = .count(100_000)
+///       let summary = try LoadRun.runRequester(config, options: .init(spawnResponder: true,
+///                                              executable: "/path/to/evering-top"))
+///       print(summary.latencyNanoseconds.p50)
+///
+///   `executable` must be an `evering-top` binary (the child runs `load --role responder`);
+///   it defaults to the running executable.
+/// - Only one side: `runRequester(config, options: .init(spawnResponder: false))` and,
+///   elsewhere, `runResponder(config)`.
+/// - A whole run in the background (the demo): start `evering-top` with
+///   `LoadRun.commandLine(config, role: .both)` as arguments (see `ChildProcess`), and
+///   send it SIGINT to stop it; it drains, detaches and unlinks.
+/// - Lower level: `LoadRequester` / `LoadResponder` drive any `RequesterTransport` /
+///   `ResponderTransport`, e.g. a `RingRequesterTransport` over your own `Requester`.
+public enum LoadRun {
+    public struct RequesterOptions {
+        /// Start the responder as a child process (`--role both`).
+        public var spawnResponder: Bool
+        /// The `evering-top` binary the child runs.
+        public var executable: String
+        /// Leave the ring in /dev/shm after the run (for post-mortem inspection).
+        public var keep: Bool
+        /// Replace an existing shm object of the same name.
+        public var replace: Bool
+        /// Checked every loop iteration; defaults to the SIGINT/SIGTERM flag.
+        public var shouldStop: () -> Bool
+        /// Called about once a second.
+        public var progress: ((LoadProgress) -> Void)?
+
+        public init(spawnResponder: Bool = true, executable: String = ChildProcess.currentExecutable, keep: Bool = false,
+                    replace: Bool = false, shouldStop: @escaping () -> Bool = { StopSignal.isRequested },
+                    progress: ((LoadProgress) -> Void)? = nil) {
+            self.spawnResponder = spawnResponder
+            self.executable = executable
+            self.keep = keep
+            self.replace = replace
+            self.shouldStop = shouldStop
+            self.progress = progress
+        }
+    }
+
+    /// Sets up the transport (creating the ring, or listening), optionally spawns the
+    /// responder, runs the requester loop, and cleans up: detach/close, stop the child,
+    /// unlink the ring unless `keep`. Throws only for setup failures; a run that fails
+    /// midway returns a summary whose `failure` says why.
+    public static func runRequester(_ config: LoadConfiguration, options: RequesterOptions = .init()) throws(LoadError) -> LoadSummary {
+        try config.validate()
+        let deadline = ev_monotonic_ns() &+ UInt64(config.connectTimeout.nanoseconds)
+        let name: RingName
+        do { name = try RingName(config.name) } catch { throw .ring(error) }
+        var child: ChildProcess? = nil
+        var ringCreated = false
+        func spawnChild() throws(LoadError) {
+            guard options.spawnResponder else { return }
+            child = try ChildProcess(executable: options.executable, arguments: config.responderArguments(quiet: true),
+                                     discardOutput: true)
+        }
+        func childExited() throws(LoadError) {
+            if let child, let status = child.poll() {
+                throw .responderGone("the responder process (pid \(child.pid)) \(ChildProcess.describe(status))")
+            }
+        }
+        let transport: RequesterTransport
+        do throws(LoadError) {
+            switch config.transport {
+            case .ring:
+                let requester: Requester
+                do {
+                    requester = try Requester.create(name, configuration: RingConfiguration(
+                        submissionCapacity: config.capacity, slotCount: config.effectiveSlots, bufferSize: config.bufferSize,
+                        replaceExisting: options.replace))
+                } catch { throw .ring(error) }
+                ringCreated = true
+                transport = RingRequesterTransport(requester: requester, hangTimeout: config.hangTimeout)
+                try spawnChild()
+                // Start the clock only once the responder is attached.
+                let side = requester.region.side(.responder)
+                // Acquire pairs with the responder's release store of its state.
+                while ev_load_acquire_u32(ev_side_state_ptr(side)) != EV_SIDE_ATTACHED.rawValue {
+                    do throws(LoadError) { try childExited() } catch { transport.close(); throw error }
+                    if ev_monotonic_ns() > deadline {
+                        transport.close()
+                        throw .peerNeverArrived("no responder attached to \(name) within \(DurationText.format(config.connectTimeout))")
+                    }
+                    FileDescriptorIO.sleep(milliseconds: 2)
+                }
+            case .uds:
+                try spawnChild()
+                let fd = try StreamEndpoints.acceptUnix(path: config.socketPath, deadline: deadline, waiting: childExited)
+                transport = StreamRequesterTransport(readFD: fd, writeFD: fd, payloadBytes: config.payloadBytes,
+                                                     responseSize: config.responseBytes, description: "socket \(config.socketPath)")
+            case .pipe:
+                try spawnChild()
+                let (readFD, writeFD) = try StreamEndpoints.openRequesterFifos(
+                    request: config.requestFifoPath, response: config.responseFifoPath, deadline: deadline, waiting: childExited)
+                transport = StreamRequesterTransport(readFD: readFD, writeFD: writeFD, payloadBytes: config.payloadBytes,
+                                                     responseSize: config.responseBytes, description: "pipe \(config.requestFifoPath)")
+            }
+        } catch {
+            child?.waitOrKill(timeout: .zero)
+            if ringCreated && !options.keep { try? unlinkRing(name) }
+            throw error
+        }
+
+        let summary = LoadRequester(configuration: config, transport: transport)
+            .run(shouldStop: options.shouldStop, supervise: childExited, progress: options.progress)
+        transport.close()
+        if let child {
+            // The responder leaves by itself once we detach/close; a stopped (hung) one
+            // never will, and SIGKILL is the only signal a stopped process acts on.
+            let hung = summary.failure?.contains("heartbeat stopped") ?? false
+            child.waitOrKill(timeout: hung ? .zero : .seconds(2))
+        }
+        if ringCreated && !options.keep { try? unlinkRing(name) }
+        return summary
+    }
+
+    /// Attaches to (or connects to) the requester and answers until it leaves.
+    public static func runResponder(_ config: LoadConfiguration,
+                                    shouldStop: () -> Bool = { StopSignal.isRequested }) throws(LoadError) -> ResponderReport {
+        let deadline = ev_monotonic_ns() &+ UInt64(config.connectTimeout.nanoseconds)
+        let transport: ResponderTransport
+        switch config.transport {
+        case .ring:
+            let name: RingName
+            do { name = try RingName(config.name) } catch { throw .ring(error) }
+            var responder: Responder? = nil
+            while responder == nil {
+                do {
+                    responder = try Responder.open(name)
+                } catch .notFound, .notReady {
+                    if ev_monotonic_ns() > deadline { throw .peerNeverArrived("no ring named \(name) appeared within \(DurationText.format(config.connectTimeout)); start the requester first") }
+                    FileDescriptorIO.sleep(milliseconds: 5)
+                } catch {
+                    throw .ring(error)
+                }
+            }
+            transport = RingResponderTransport(responder: responder!)
+        case .uds:
+            let fd = try StreamEndpoints.connectUnix(path: config.socketPath, deadline: deadline)
+            transport = StreamResponderTransport(readFD: fd, writeFD: fd, payloadBytes: config.payloadBytes,
+                                                 responseSize: config.responseBytes, description: "socket \(config.socketPath)")
+        case .pipe:
+            let (readFD, writeFD) = try StreamEndpoints.openResponderFifos(
+                request: config.requestFifoPath, response: config.responseFifoPath, deadline: deadline)
+            transport = StreamResponderTransport(readFD: readFD, writeFD: writeFD, payloadBytes: config.payloadBytes,
+                                                 responseSize: config.responseBytes, description: "pipe \(config.requestFifoPath)")
+        }
+        let report = LoadResponder(configuration: config, transport: transport).run(shouldStop: shouldStop)
+        transport.close()
+        return report
+    }
+
+    /// `evering-top` arguments that run `config` as a whole (for starting it in the
+    /// background): `load NAME --role ROLE --mode ... [--json]`.
+    public static func commandLine(_ config: LoadConfiguration, role: LoadConfiguration.Role = .both,
+                                   json: Bool = false, keep: Bool = false, replace: Bool = false) -> [String] {
+        var args = ["load", config.name, "--role", role.rawValue, "--mode", config.mode.rawValue,
+                    "--transport", config.transport.rawValue, "--payload", String(config.payloadBytes),
+                    "--concurrency", String(config.concurrency), "--capacity", String(config.capacity)]
+        if let slots = config.slots { args += ["--slots", String(slots)] }
+        if let rate = config.rate { args += ["--rate", String(rate)] }
+        switch config.limit {
+        case .duration(let d): args += ["--duration", DurationText.format(d)]
+        case .count(let n): args += ["--count", String(n)]
+        }
+        for fault in config.faults { args += ["--fault", fault.description] }
+        if !config.verify { args.append("--no-verify") }
+        if json { args.append("--json") }
+        if keep { args.append("--keep") }
+        if replace { args.append("--replace") }
+        return args
+    }
+}
