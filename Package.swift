@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
         .library(name: "EveringLoad", targets: ["EveringLoad"]),
+        .library(name: "EveringInspect", targets: ["EveringInspect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,17 +31,22 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
+        // reads rings only through RingObserver (read-only). No terminal code.
+        .target(name: "EveringInspect", dependencies: ["Evering"]),
         .executableTarget(
             name: "evering-top",
             dependencies: [
                 "Evering",
                 "EveringBench",
                 "EveringLoad",
+                "EveringInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
+        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
     ]
 )

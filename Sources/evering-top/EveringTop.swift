@@ -10,6 +10,10 @@ struct EveringTop: ParsableCommand {
             EchoResponderCommand.self,
             BenchCommand.self,
             LoadCommand.self,
+            ListCommand.self,
+            DumpCommand.self,
+            WatchCommand.self,
+            CheckCommand.self,
         ]
     )
 }

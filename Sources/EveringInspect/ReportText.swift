@@ -1,0 +1,166 @@
+/// Plain-text renderings for the headless commands (`dump`, `watch --batch`, `list`):
+/// pure functions of the model, so they are tested without running anything.
+public enum ReportText {
+    /// A multi-line dump in the spirit of `rte_ring_dump`. `allSlots` lists every busy slot
+    /// instead of the oldest few.
+    public static func dump(_ report: InspectReport, allSlots: Bool = false, slotLimit: Int = 10) -> String {
+        let s = report.snapshot
+        var lines: [String] = []
+        var title = "ring \(s.name) (\(s.source.rawValue)"
+        if let h = s.header {
+            title += " ABI \(h.abiMajor).\(h.abiMinor), \(bytes(h.totalSize)), created by pid \(h.creatorPID), refcount \(h.refcount)"
+        }
+        title += ")"
+        if !s.isStillLinked { title += "  [UNLINKED]" }
+        lines.append(title)
+        for side in [s.requester, s.responder].compactMap({ $0 }) {
+            lines.append(pad(side.role.rawValue, 10) + sideText(side))
+        }
+        if let process = s.process {
+            lines.append(pad("process", 10) + "pid \(process.pid) \(process.command ?? "") \(process.liveness.rawValue)")
+        }
+        for queue in [s.submission, s.completion] {
+            lines.append(pad(queue.kind.rawValue, 10) + queueText(queue))
+            for entry in queue.pending {
+                lines.append(pad("", 12) + "at \(entry.position): " + entryText(entry))
+            }
+        }
+        if let slots = s.slots {
+            let c = slots.counts
+            var line = pad("slots", 10) + "\(slots.slotCount): free \(c.free) submitted \(c.submitted) waiting \(c.waiting) completed \(c.completed) cancelled \(c.cancelled)"
+            if c.unknown > 0 { line += " UNKNOWN \(c.unknown)" }
+            lines.append(line)
+            let records = allSlots ? slots.busy : Array(slots.busy.sorted { $0.ageNanoseconds > $1.ageNanoseconds }.prefix(slotLimit))
+            if !records.isEmpty {
+                let heading = allSlots ? "busy slots (by index)" : "oldest busy slots (\(records.count) of \(slots.busy.count), --slots for all)"
+                lines.append(pad("", 10) + heading)
+                lines.append(pad("", 12) + pad("slot", 8) + pad("gen", 8) + pad("opcode", 8) + pad("state", 11) + "age")
+                for r in records {
+                    lines.append(pad("", 12) + pad(String(r.index), 8) + pad(String(r.generation), 8) + pad(String(r.opcode), 8)
+                                 + pad(r.state == .unknown ? "?\(r.rawState)" : r.state.rawValue, 11) + duration(r.ageNanoseconds))
+                }
+            }
+        }
+        if let rates = report.rates { lines.append(pad("rates", 10) + ratesText(rates)) }
+        lines.append(contentsOf: findingsText(report.findings))
+        return lines.joined(separator: "\n")
+    }
+
+    /// The findings block: "healthy" or one line per finding.
+    public static func findingsText(_ findings: [Finding]) -> [String] {
+        if findings.isEmpty { return [pad("findings", 10) + "none (healthy)"] }
+        return [pad("findings", 10) + "\(findings.count)"] + findings.map(findingLine)
+    }
+
+    public static func findingLine(_ f: Finding) -> String {
+        "  " + pad(f.severity.rawValue.uppercased(), 9) + pad(f.rule.rawValue, 22) + f.message
+    }
+
+    /// The column heads of `watch --batch` lines.
+    public static let watchHeader =
+        "time(s)   sq used/cap      sq in/s    sq out/s  cq used/cap      cq in/s    cq out/s  inflight  free  findings"
+
+    /// One `watch --batch` line. `elapsed` is seconds since the watch started.
+    public static func watchLine(_ report: InspectReport, elapsed: Double) -> String {
+        let s = report.snapshot
+        let r = report.rates
+        func q(_ queue: QueueStatus) -> String { pad("\(queue.used)/\(queue.capacity)", 13) }
+        func rate(_ value: Double?) -> String { lpad(value.map(compact) ?? "-", 10) + "  " }
+        var line = pad(String(format1: elapsed), 10)
+        line += q(s.submission) + rate(r?.submissionEnqueuesPerSecond) + rate(r?.submissionDequeuesPerSecond)
+        line += q(s.completion) + rate(r?.completionEnqueuesPerSecond) + rate(r?.completionDequeuesPerSecond)
+        line += pad(s.slots.map { String($0.counts.inFlight) } ?? "-", 10) + pad(s.slots.map { String($0.counts.free) } ?? "-", 6)
+        line += report.findings.isEmpty ? "healthy" : report.findings.map { "\($0.severity.rawValue):\($0.rule.rawValue)" }.joined(separator: ",")
+        return line
+    }
+
+    /// `list` output: a header and one line per object.
+    public static func list(_ listings: [RingListing]) -> String {
+        var lines = [pad("NAME", 28) + pad("SIZE", 10) + pad("OWNER", 10) + pad("REQUESTER", 16) + pad("RESPONDER", 16)
+                     + pad("SQ FILL", 12) + "STATUS"]
+        for l in listings {
+            var line = pad(l.name, 28) + pad(l.sizeBytes.map(bytes) ?? "?", 10) + pad(l.owner ?? "?", 10)
+            if l.kind == .evering {
+                line += pad(pidText(l.requesterPID, l.requesterLiveness), 16) + pad(pidText(l.responderPID, l.responderLiveness), 16)
+                line += pad("\(l.submissionUsed ?? 0)/\(l.submissionCapacity ?? 0)", 12)
+                line += l.status.rawValue
+                if let first = l.findings?.first { line += "  " + first.rule.rawValue }
+            } else {
+                line += pad("-", 16) + pad("-", 16) + pad("-", 12) + l.status.rawValue
+                if let reason = l.reason, l.kind != .notEvering { line += "  (" + reason + ")" }
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: pieces
+
+    static func pidText(_ pid: Int32?, _ liveness: Liveness?) -> String {
+        guard let pid, pid > 0 else { return "-" }
+        return "\(pid) \(liveness == .alive ? "alive" : liveness?.rawValue ?? "?")"
+    }
+
+    static func sideText(_ side: SideStatus) -> String {
+        var text = side.state == .never ? "never attached" : "pid \(side.pid) \(side.liveness.rawValue), \(side.state.rawValue)"
+        if side.state == .unknown { text += " (raw \(side.rawState))" }
+        if side.state == .attached, let age = side.heartbeatAgeNanoseconds { text += ", heartbeat \(duration(age)) ago" }
+        return text
+    }
+
+    static func queueText(_ q: QueueStatus) -> String {
+        var text = "head \(q.head) tail \(q.tail) used \(q.used)/\(q.capacity)"
+        text += q.isOverfull ? " OVERFULL" : " (\(String(format1: q.fill * 100))%) free \(q.free)"
+        if let stalls = q.fullStalls { text += " full-stalls \(stalls)" }
+        if let waits = q.emptyWaits { text += " empty-waits \(waits)" }
+        if !q.isConsistent { text += " (indices moved while read)" }
+        return text
+    }
+
+    static func entryText(_ e: QueueEntry) -> String {
+        var text = "op \(e.opLabel) opcode \(e.opcode) length \(e.length)"
+        if let state = e.slotState {
+            text += " -> slot \(state.rawValue)"
+            if e.generationMatches == false { text += " (other generation)" }
+        } else if e.slot != nil {
+            text += " -> slot out of range"
+        }
+        if let age = e.ageNanoseconds { text += ", submitted \(duration(age)) ago" }
+        return text
+    }
+
+    static func ratesText(_ r: Rates) -> String {
+        var text = "sq in \(compact(r.submissionEnqueuesPerSecond))/s out \(compact(r.submissionDequeuesPerSecond))/s, "
+        text += "cq in \(compact(r.completionEnqueuesPerSecond))/s out \(compact(r.completionDequeuesPerSecond))/s"
+        if let c = r.cancellationsPerSecond { text += ", cancellations \(compact(c))/s" }
+        return text + " (over \(String(format1: r.intervalSeconds)) s)"
+    }
+
+    /// 1234567 -> "1.2M".
+    public static func compact(_ value: Double) -> String {
+        let a = abs(value)
+        if a >= 1e9 { return String(format1: value / 1e9) + "G" }
+        if a >= 1e6 { return String(format1: value / 1e6) + "M" }
+        if a >= 1e4 { return String(format1: value / 1e3) + "k" }
+        return String(Int64(value.rounded()))
+    }
+
+    public static func bytes(_ value: UInt64) -> String {
+        if value >= 1 << 30 { return String(format1: Double(value) / Double(1 << 30)) + "G" }
+        if value >= 1 << 20 { return String(format1: Double(value) / Double(1 << 20)) + "M" }
+        if value >= 1 << 10 { return String(format1: Double(value) / Double(1 << 10)) + "K" }
+        return "\(value)B"
+    }
+
+    public static func duration(_ nanoseconds: UInt64) -> String {
+        Diagnosis.format(seconds: Double(nanoseconds) / 1e9)
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    static func lpad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+    }
+}

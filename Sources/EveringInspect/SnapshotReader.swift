@@ -1,0 +1,175 @@
+import Evering
+
+/// Anything that can produce snapshots of one ring: an evering shm ring (`SnapshotReader`)
+/// or, later, an io_uring read from /proc.
+public protocol RingSource: AnyObject {
+    /// How the ring is named to the user (`/evering-demo`, `io_uring:1234:5`).
+    var displayName: String { get }
+    /// One read of the ring. Throws when the ring can no longer be read.
+    func snapshot() throws -> Snapshot
+}
+
+/// Errors of an inspection in progress (attach errors are `RingError`s).
+public enum InspectError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The object shrank below the size we mapped: reading on would fault (SIGBUS).
+    case objectShrank(String)
+
+    public var description: String {
+        switch self {
+        case let .objectShrank(name):
+            return "\(name) was truncated while being inspected; it can no longer be read safely"
+        }
+    }
+}
+
+/// Reads snapshots of an evering ring through a read-only `RingObserver`.
+///
+/// Cheap enough for large rings: one pass loads only slot states (`slotStates(into:)`,
+/// one 4-byte load per slot, reusing a buffer), and full slot records are read only for
+/// slots that are not free.
+///
+///     let reader = SnapshotReader(observer: try RingObserver(attaching: RingName("evering-demo")))
+///     let snapshot = try reader.snapshot()
+public final class SnapshotReader: RingSource {
+    public let observer: RingObserver
+    /// How many entries to read at each queue's head.
+    public var pendingLimit: Int
+    /// Reused between snapshots so a 65,536-slot table costs no allocation per read.
+    private var states: [UInt32] = []
+
+    public init(observer: RingObserver, pendingLimit: Int = 4) {
+        self.observer = observer
+        self.pendingLimit = pendingLimit
+    }
+
+    /// Attaches read-only to `name`.
+    public convenience init(attaching name: RingName, pendingLimit: Int = 4) throws(RingError) {
+        self.init(observer: try RingObserver(attaching: name), pendingLimit: pendingLimit)
+    }
+
+    public var displayName: String { observer.name.path }
+
+    public func snapshot() throws -> Snapshot {
+        // A truncated object would fault on the first read past its new end; check first.
+        guard observer.isIntact else { throw InspectError.objectShrank(observer.name.path) }
+        let started = Clock.monotonicNanoseconds
+        let realtime = Clock.realtimeNanoseconds
+        let layout = observer.layout
+        let h = observer.header
+        let header = HeaderStatus(abiMajor: h.abiMajor, abiMinor: h.abiMinor, totalSize: h.totalSize,
+                                  createdAtNanoseconds: h.createdAtNanoseconds, creatorPID: h.creatorPID,
+                                  refcount: h.refcount, flags: h.flags, slotCount: layout.slotCount,
+                                  bufferSize: layout.bufferSize)
+        let requester = side(.requester, now: started)
+        let responder = side(.responder, now: started)
+
+        observer.slotStates(into: &states)
+        var counts = SlotTable.Counts()
+        var busy: [SlotTable.Record] = []
+        states.withUnsafeBufferPointer { raw in
+            for state in raw { counts[SlotStateName(raw: state)] += 1 }
+            busy.reserveCapacity(raw.count - counts.free)
+            for (index, state) in raw.enumerated() where state != 0 {
+                let record = observer.slot(UInt32(index))
+                let name = SlotStateName(raw: record.rawState)
+                if name == .free { continue }  // freed since the state pass
+                busy.append(Self.record(index: UInt32(index), record, state: name, now: started))
+            }
+        }
+        let slots = SlotTable(slotCount: layout.slotCount, counts: counts, busy: busy)
+
+        let submission = queue(.submission, now: started)
+        let completion = queue(.completion, now: started)
+        let linked = observer.isStillLinked
+        return Snapshot(source: .evering, name: observer.name.path, takenAtMonotonicNanoseconds: started,
+                        takenAtRealtimeNanoseconds: realtime,
+                        readDurationNanoseconds: Clock.monotonicNanoseconds &- started,
+                        header: header, requester: requester, responder: responder,
+                        submission: submission, completion: completion, slots: slots,
+                        isIntact: true, isStillLinked: linked)
+    }
+
+    static func record(index: UInt32, _ r: RingObserver.SlotRecord, state: SlotStateName, now: UInt64) -> SlotTable.Record {
+        let completed = state == .completed && r.completedNanoseconds != 0
+        return SlotTable.Record(
+            index: index, state: state, rawState: r.rawState, generation: r.generation, opcode: r.opcode,
+            length: r.length, userData: r.userData, ageNanoseconds: age(now, r.submittedNanoseconds),
+            latencyNanoseconds: completed ? r.completedNanoseconds &- r.submittedNanoseconds : nil,
+            completedAgeNanoseconds: completed ? age(now, r.completedNanoseconds) : nil)
+    }
+
+    /// `now - then`, saturating at 0 (a timestamp written after our clock read).
+    static func age(_ now: UInt64, _ then: UInt64) -> UInt64 { now > then ? now - then : 0 }
+
+    private func side(_ role: SideRole, now: UInt64) -> SideStatus {
+        let info = observer.side(role == .requester ? .requester : .responder)
+        let state: SideStatus.AttachState
+        switch info.state {
+        case .never: state = .never
+        case .attached: state = .attached
+        case .detached: state = .detached
+        case .unknown: state = .unknown
+        }
+        let liveness: Liveness
+        if info.identity.pid <= 0 {
+            liveness = state == .never ? .unknown : .dead
+        } else {
+            switch info.identity.liveness {
+            case .alive: liveness = .alive
+            case .dead: liveness = .dead
+            case .pidReused: liveness = .pidReused
+            }
+        }
+        return SideStatus(role: role, state: state, rawState: info.rawState, pid: info.identity.pid,
+                          startTime: info.identity.startTime, liveness: liveness,
+                          heartbeatAgeNanoseconds: info.heartbeatNanoseconds == 0 ? nil : Self.age(now, info.heartbeatNanoseconds),
+                          attachedAtNanoseconds: info.attachedAtNanoseconds, detachedAtNanoseconds: info.detachedAtNanoseconds)
+    }
+
+    private func queue(_ kind: QueueKind, now: UInt64) -> QueueStatus {
+        let observed: RingObserver.QueueKind = kind == .submission ? .submission : .completion
+        // The observer reads head before tail, so tail - head is never negative; but the
+        // consumer may advance head (and the producer refill) between those two reads,
+        // making tail - head exceed the capacity for an instant. Re-reading head after the
+        // tail tells us whether the pair is one instant's view; retry a few times if not.
+        var indices = observer.queue(observed)
+        var consistent = observer.queue(observed).head == indices.head
+        var attempts = 1
+        while !consistent && attempts < 8 {
+            indices = observer.queue(observed)
+            consistent = observer.queue(observed).head == indices.head
+            attempts += 1
+        }
+        var pending: [QueueEntry] = []
+        let used = indices.tail &- indices.head
+        if consistent && used <= UInt64(indices.capacity) {
+            let count = Int(min(used, UInt64(pendingLimit)))
+            for offset in 0..<count {
+                pending.append(entry(observed, at: indices.head &+ UInt64(offset), now: now))
+            }
+            if !pending.isEmpty {
+                // Had the consumer taken the entries while we read them (or their slots),
+                // what we saw may already be stale: mark them so no rule judges them.
+                let stable = observer.queue(observed).head == indices.head
+                if !stable { for i in pending.indices { pending[i].isStable = false } }
+            }
+        }
+        return QueueStatus(kind: kind, head: indices.head, tail: indices.tail, capacity: indices.capacity,
+                           fullStalls: indices.fullStalls, emptyWaits: indices.emptyWaits,
+                           isConsistent: consistent, pending: pending)
+    }
+
+    private func entry(_ kind: RingObserver.QueueKind, at position: UInt64, now: UInt64) -> QueueEntry {
+        let e = observer.entry(kind, at: position)
+        let op = OpID(rawValue: e.op_id)
+        var result = QueueEntry(position: position, opID: e.op_id, opcode: e.opcode, length: e.length,
+                                userData: e.user_data, result: e.result, slot: op.slot, generation: op.generation)
+        if op.slot < observer.layout.slotCount {
+            let slot = observer.slot(op.slot)
+            result.slotState = SlotStateName(raw: slot.rawState)
+            result.generationMatches = slot.generation == op.generation
+            if slot.generation == op.generation { result.ageNanoseconds = Self.age(now, slot.submittedNanoseconds) }
+        }
+        return result
+    }
+}

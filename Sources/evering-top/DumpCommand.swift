@@ -1,0 +1,36 @@
+import ArgumentParser
+import Evering
+import EveringInspect
+
+/// `evering-top dump NAME`: one snapshot and its diagnosis.
+struct DumpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump",
+        abstract: "Print one snapshot of a ring and its diagnosis.",
+        discussion: "From one read, rules that need time use the ring's own timestamps (e.g. the age of the op at the submission head). Exit 0 on success, 2 if the ring cannot be attached."
+    )
+
+    @Argument(help: "Ring name (leading '/' optional).") var name: String
+    @Flag(help: "Print JSON (schema in docs/INSPECT-JSON.md).") var json = false
+    @Flag(help: "List every busy slot, not only the oldest ten.") var slots = false
+    @OptionGroup var diagnosis: DiagnosisOptions
+
+    func run() throws {
+        let reader = InspectAttach.reader(name)
+        let snapshot: Snapshot
+        do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
+        let report = InspectReport(snapshot: snapshot, findings: Diagnosis.diagnose(snapshot, thresholds: diagnosis.thresholds),
+                                   thresholds: diagnosis.thresholds)
+        if json {
+            var output = report
+            if !slots, var table = output.snapshot.slots, table.busy.count > 1000 {
+                // Keep the JSON small by default; --slots gives every record.
+                table.busy = Array(table.busy.sorted { $0.ageNanoseconds > $1.ageNanoseconds }.prefix(1000))
+                output.snapshot.slots = table
+            }
+            InspectAttach.emit(try InspectJSON.encode(output, pretty: true))
+        } else {
+            InspectAttach.emit(ReportText.dump(report, allSlots: slots))
+        }
+    }
+}

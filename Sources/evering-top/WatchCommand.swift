@@ -1,0 +1,55 @@
+import ArgumentParser
+import Evering
+import EveringInspect
+
+/// `evering-top watch NAME --batch`: a line (or a JSON line) per interval, with rates.
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Print a line per interval with fill, rates and findings (top -b style).",
+        discussion: "Only --batch mode exists here; the interactive view is `attach`. Exit 0 after N iterations, 2 if the ring cannot be attached or disappears."
+    )
+
+    @Argument(help: "Ring name (leading '/' optional).") var name: String
+    @Flag(help: "Non-interactive output, one line per interval (required).") var batch = false
+    @Option(name: [.short, .customLong("delay")], help: "Seconds between samples.") var delay: Double = 1.0
+    @Option(name: [.customShort("n"), .customLong("iterations")], help: "Stop after this many lines (0: until interrupted).")
+    var iterations: Int = 0
+    @Flag(help: "Print one JSON report per line (schema in docs/INSPECT-JSON.md).") var json = false
+    @OptionGroup var diagnosis: DiagnosisOptions
+
+    func validate() throws {
+        guard batch else { throw ValidationError("watch needs --batch (the interactive dashboard is `evering-top attach NAME`)") }
+        guard delay > 0, delay.isFinite else { throw ValidationError("--delay must be a positive number of seconds") }
+        guard iterations >= 0 else { throw ValidationError("--iterations must be 0 or more") }
+    }
+
+    func run() throws {
+        let reader = InspectAttach.reader(name)
+        var sampler = Sampler()
+        let thresholds = diagnosis.thresholds
+        let period = UInt64(delay * 1e9)
+        let start = Clock.monotonicNanoseconds
+        if !json { InspectAttach.emit(ReportText.watchHeader) }
+        var count = 0
+        while iterations == 0 || count < iterations {
+            let snapshot: Snapshot
+            do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
+            let sample = sampler.record(snapshot)
+            let report = InspectReport(snapshot: snapshot, rates: sample.rates,
+                                       findings: Diagnosis.diagnose(snapshot, history: sampler.history, thresholds: thresholds),
+                                       thresholds: thresholds)
+            if json {
+                var line = report
+                line.snapshot.slots?.busy = []  // per-slot records make lines huge; counts stay
+                InspectAttach.emit(try InspectJSON.encode(line))
+            } else {
+                InspectAttach.emit(ReportText.watchLine(report, elapsed: Double(snapshot.takenAtMonotonicNanoseconds - start) / 1e9))
+            }
+            count += 1
+            if iterations != 0 && count >= iterations { break }
+            // Sleep for what is left of the period, so lines stay on a steady cadence.
+            sleepUntil(start + UInt64(count) * period)
+        }
+    }
+}
