@@ -63,10 +63,11 @@ public final class ChildProcess: @unchecked Sendable {
         return raw
     }
 
-    /// "exited with status 3" / "was killed by signal 9".
+    /// "exited with status 3" / "died: killed by signal 9 (SIGKILL)".
     public static func describe(_ status: Int32) -> String {
         let signal = status & 0x7f
         if signal == 0 { return "exited with status \((status >> 8) & 0xff)" }
-        return "was killed by signal \(signal)"
+        let name = signal == SIGKILL ? " (SIGKILL)" : signal == SIGSEGV ? " (SIGSEGV)" : signal == SIGTERM ? " (SIGTERM)" : ""
+        return "died: killed by signal \(signal)\(name)"
     }
 }

@@ -1,4 +1,5 @@
 import Evering
+import Foundation
 
 /// Everything that can stop a load run, with messages written for the user.
 public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -25,7 +26,7 @@ public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .ring(error): error.description
         case let .responderGone(detail): "responder gone: \(detail)"
         case let .responderHung(pid, silent):
-            "responder (pid \(pid)) is attached but its heartbeat stopped \(DurationText.format(silent)) ago: it is hung or stopped (SIGSTOP)"
+            "responder (pid \(pid)) is attached but its heartbeat stopped \(String(format: "%.1f", Double(silent.nanoseconds) / 1e9)) s ago: it is hung or stopped (SIGSTOP)"
         case let .requesterGone(detail): "requester gone: \(detail)"
         case let .peerNeverArrived(detail): detail
         case let .system(call, errno): "\(call) failed: \(String(cString: strerror(errno))) (errno \(errno))"

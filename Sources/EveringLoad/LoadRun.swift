@@ -117,14 +117,19 @@ public enum LoadRun {
             throw error
         }
 
-        let summary = LoadRequester(configuration: config, transport: transport)
+        var summary = LoadRequester(configuration: config, transport: transport)
             .run(shouldStop: options.shouldStop, supervise: childExited, progress: options.progress)
         transport.close()
         if let child {
             // The responder leaves by itself once we detach/close; a stopped (hung) one
             // never will, and SIGKILL is the only signal a stopped process acts on.
             let hung = summary.failure?.contains("heartbeat stopped") ?? false
-            child.waitOrKill(timeout: hung ? .zero : .seconds(2))
+            let alreadyExited = child.poll() != nil
+            let status = child.waitOrKill(timeout: hung ? .zero : .seconds(2))
+            // A socket EOF says little; say how the responder process ended, if it did so by itself.
+            if alreadyExited, let failure = summary.failure, !failure.contains("pid \(child.pid)") {
+                summary.failure = failure + " (the responder process, pid \(child.pid), \(ChildProcess.describe(status)))"
+            }
         }
         if ringCreated && !options.keep { try? unlinkRing(name) }
         return summary

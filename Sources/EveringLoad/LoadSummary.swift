@@ -11,6 +11,10 @@ public struct LoadSummary: Codable, Sendable, Equatable {
         public var p999: UInt64 = 0
         public var max: UInt64 = 0
         public var mean: Double = 0
+        public init() {}
+        public init(p50: UInt64, p90: UInt64, p99: UInt64, p999: UInt64, max: UInt64, mean: Double) {
+            (self.p50, self.p90, self.p99, self.p999, self.max, self.mean) = (p50, p90, p99, p999, max, mean)
+        }
     }
 
     /// Everything verification can find wrong; any non-zero field fails the run.
@@ -25,6 +29,8 @@ public struct LoadSummary: Codable, Sendable, Equatable {
         public var rejectedByResponder: UInt64 = 0
         /// Ops still outstanding when the run ended (answers lost, or never drained).
         public var lost: UInt64 = 0
+
+        public init() {}
 
         public var total: UInt64 { corrupt + duplicate + reordered + rejectedByResponder + lost }
     }
@@ -77,6 +83,25 @@ public struct LoadSummary: Codable, Sendable, Equatable {
             "  stopped by \(stopReason)" + (failure.map { ": \($0)" } ?? ""),
         ]
         if !succeeded { lines.append("  FAILED") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension LoadSummary {
+    /// The same workload over several transports, side by side, relative to the first:
+    ///
+    ///     compare    p50 us    p99 us      ops/s   p50 vs ring
+    ///     ring          2.3       4.1     410000          1.0x
+    ///     uds          13.1      30.5      70000          5.7x
+    public static func comparison(_ runs: [LoadSummary]) -> String {
+        guard let base = runs.first else { return "" }
+        var lines = ["compare       p50 us     p99 us        ops/s   p50 vs \(base.transport)"]
+        for run in runs {
+            let ratio = base.latencyNanoseconds.p50 > 0 ? Double(run.latencyNanoseconds.p50) / Double(base.latencyNanoseconds.p50) : 0
+            lines.append(run.transport.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: " %10.1f %10.1f %12.0f %12.1fx",
+                                Double(run.latencyNanoseconds.p50) / 1000, Double(run.latencyNanoseconds.p99) / 1000,
+                                run.opsPerSecond, ratio))
+        }
         return lines.joined(separator: "\n")
     }
 }

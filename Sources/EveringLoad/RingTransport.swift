@@ -96,6 +96,9 @@ public final class RingResponderTransport: ResponderTransport {
             return IncomingRequest(opcode: request.opcode, userData: request.entry.user_data, payload: request.payload,
                                    responseBuffer: request.buffer, ringRequest: request)
         } catch .timedOut {
+            // The library checks the peer only every 100 ms of waiting, so a short
+            // timeout can expire first: check here so a departed requester is noticed.
+            try checkPeer()
             return nil
         } catch .peerDetached {
             throw .requesterGone("it detached from the ring")

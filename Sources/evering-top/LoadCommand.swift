@@ -31,7 +31,8 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "How long to run (e.g. 10s, 500ms); default 10s unless --count is given.") var duration: String?
     @Option(help: "Stop after this many ops instead of after a duration.") var count: UInt64?
     @Option(help: "both (default), requester or responder.") var role: LoadConfiguration.Role = .both
-    @Option(help: "ring (default), uds or pipe.") var transport: LoadConfiguration.Transport = .ring
+    @Option(help: "ring (default), uds or pipe; a comma list (ring,uds,pipe) runs the same workload over each in turn and compares them.")
+    var transport: String = "ring"
     @Option(help: "Inject a fault (repeatable): KIND[@AFTER] or KIND=VALUE.") var fault: [String] = []
     @Flag(help: "Print the summary as one JSON object on stdout.") var json = false
     @Flag(help: "Leave the ring in /dev/shm after the run for post-mortem inspection.") var keep = false
@@ -46,7 +47,7 @@ struct LoadCommand: ParsableCommand {
         var config = LoadConfiguration()
         config.name = name
         config.mode = mode
-        config.transport = transport
+        config.transport = try transports.first ?? .ring
         config.payloadBytes = try Self.parseBytes(payload)
         config.concurrency = concurrency ?? (mode == .pingpong ? 1 : 256)
         config.capacity = capacity
@@ -77,6 +78,20 @@ struct LoadCommand: ParsableCommand {
         return config
     }
 
+    var transports: [LoadConfiguration.Transport] {
+        get throws {
+            let list = try transport.split(separator: ",").map { item in
+                guard let value = LoadConfiguration.Transport(rawValue: String(item)) else {
+                    throw ValidationError("--transport '\(item)' is not one of ring, uds, pipe")
+                }
+                return value
+            }
+            guard !list.isEmpty else { throw ValidationError("--transport needs at least one of ring, uds, pipe") }
+            if list.count > 1 && role != .both { throw ValidationError("comparing transports needs --role both") }
+            return list
+        }
+    }
+
     /// "16", "4K", "4KiB", "1M", "1MiB" (K and KiB both mean 1024).
     static func parseBytes(_ text: String) throws -> Int {
         let units: [(String, Int)] = [("KiB", 1024), ("MiB", 1 << 20), ("K", 1024), ("M", 1 << 20), ("B", 1), ("", 1)]
@@ -86,9 +101,12 @@ struct LoadCommand: ParsableCommand {
         throw ValidationError("--payload '\(text)' is not a byte count like 16, 4K or 1MiB")
     }
 
+    func validate() throws {
+        do { _ = try makeConfiguration() } catch let error as LoadError { throw ValidationError(error.description) }
+    }
+
     func run() throws {
-        let config: LoadConfiguration
-        do { config = try makeConfiguration() } catch let error as LoadError { throw ValidationError(error.description) }
+        let config = try makeConfiguration()
         StopSignal.install()
         if role == .responder {
             let report = try LoadRun.runResponder(config)
@@ -105,18 +123,27 @@ struct LoadCommand: ParsableCommand {
         let options = LoadRun.RequesterOptions(
             spawnResponder: role == .both, keep: keep, replace: replace,
             progress: showProgress ? { writeStandardError($0.line() + "\n") } : nil)
-        let summary = try LoadRun.runRequester(config, options: options)
-        if json { print(summary.jsonLine()) } else if !quiet { print(summary.text()) }
-        if let failure = summary.failure { writeStandardError("error: \(failure)\n") }
-        if summary.errors.total > 0 { writeStandardError("error: \(summary.errors.total) verification errors\n") }
-        if keep && config.transport == .ring { writeStandardError("ring \(config.name) kept in /dev/shm (remove it with: rm /dev/shm/\(config.name))\n") }
-        if !summary.succeeded { throw ExitCode(1) }
+        var summaries: [LoadSummary] = []
+        for transport in try transports where !StopSignal.isRequested {
+            var config = config
+            config.transport = transport
+            try config.validate()
+            let summary = try LoadRun.runRequester(config, options: options)
+            summaries.append(summary)
+            if json { print(summary.jsonLine()) } else if !quiet { print(summary.text()) }
+            if let failure = summary.failure { writeStandardError("error: \(failure)\n") }
+            let mismatches = summary.errors.total - summary.errors.lost
+            if mismatches > 0 { writeStandardError("error: \(mismatches) verification errors (corrupt, duplicate, reordered or rejected ops)\n") }
+            if summary.errors.lost > 0 { writeStandardError("error: \(summary.errors.lost) ops never completed\n") }
+            if keep && config.transport == .ring { writeStandardError("ring \(config.name) kept in /dev/shm (remove it with: rm /dev/shm/\(config.name))\n") }
+        }
+        if summaries.count > 1 && !json && !quiet { print(LoadSummary.comparison(summaries)) }
+        if summaries.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
     }
 }
 
 extension LoadConfiguration.Mode: ExpressibleByArgument {}
 extension LoadConfiguration.Role: ExpressibleByArgument {}
-extension LoadConfiguration.Transport: ExpressibleByArgument {}
 
 /// Writes to fd 2 directly (the C `stderr` global is not usable in Swift 6 mode).
 private func writeStandardError(_ text: String) {
