@@ -11,7 +11,9 @@ import CEvering
 public final class PeerProcess: @unchecked Sendable {
     // @unchecked: a pid and a flag, used by the thread that spawned it.
     public let pid: pid_t
-    private var reaped = false
+    /// The exit code (or 128+signal) once reaped.
+    public private(set) var exitCode: Int32?
+    private var reaped: Bool { exitCode != nil }
 
     /// Path of the running executable, so the peer is exactly the same build.
     public static func currentExecutable() throws(BenchError) -> String {
@@ -21,12 +23,19 @@ public final class PeerProcess: @unchecked Sendable {
         return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Starts `executable` with `arguments` (argv[1...]); stdout and stderr are inherited.
-    public init(executable: String, arguments: [String]) throws(BenchError) {
+    /// Starts `executable` with `arguments` (argv[1...]); stderr is inherited, stdout too
+    /// unless `stdoutPath` names a file to write it to.
+    public init(executable: String, arguments: [String], stdoutPath: String? = nil) throws(BenchError) {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let stdoutPath {
+            posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, nil, nil, argv, environ)
+        let rc = posix_spawn(&child, executable, &actions, nil, argv, environ)
         guard rc == 0 else { throw .system("posix_spawn(\(executable))", rc) }
         pid = child
     }
@@ -37,12 +46,12 @@ public final class PeerProcess: @unchecked Sendable {
 
     /// Nil while running; the exit status (or 128+signal) once it has exited.
     public func poll() -> Int32? {
-        guard !reaped else { return nil }
+        if let exitCode { return exitCode }
         var status: Int32 = 0
         let rc = waitpid(pid, &status, WNOHANG)
         guard rc == pid else { return nil }
-        reaped = true
-        return Self.exitCode(status)
+        exitCode = Self.decode(status: status)
+        return exitCode
     }
 
     /// Waits for the exit, killing the peer if it takes longer than `timeoutNanoseconds`.
@@ -54,7 +63,7 @@ public final class PeerProcess: @unchecked Sendable {
                 kill(pid, SIGKILL)
                 var status: Int32 = 0
                 waitpid(pid, &status, 0)
-                reaped = true
+                exitCode = Self.decode(status: status)
                 throw .timedOut("peer \(pid) did not exit in time")
             }
             var pause = timespec(tv_sec: 0, tv_nsec: 200_000)
@@ -72,7 +81,14 @@ public final class PeerProcess: @unchecked Sendable {
         }
     }
 
-    static func exitCode(_ status: Int32) -> Int32 {
+    /// Asks the peer to stop (SIGINT, which the inspector and load commands handle by
+    /// finishing cleanly), then waits for it.
+    public func interruptAndWait(timeoutNanoseconds: UInt64) throws(BenchError) -> Int32 {
+        if poll() == nil { kill(pid, SIGINT) }
+        return try wait(timeoutNanoseconds: timeoutNanoseconds)
+    }
+
+    static func decode(status: Int32) -> Int32 {
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift cannot import.
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
