@@ -12,6 +12,12 @@ import EveringLoad
 /// responder as a child process running `evering-top load --role responder`), so ring,
 /// Unix socket and pipe are driven by the same workload code and verified the same way.
 public struct IPCBenchConfiguration: Sendable {
+    /// The sections of the benchmark that can be run on their own.
+    public enum Part: String, CaseIterable, Sendable {
+        case pingpong, stream, inspector
+    }
+
+    public var parts = Part.allCases
     public var transports: [LoadConfiguration.Transport] = [.ring, .uds, .pipe]
     public var payloads: [Int] = [4, 64, 512, 4096, 65536, 262_144, 1 << 20]
     public var concurrencies: [Int] = [1, 200]
@@ -126,12 +132,18 @@ public struct IPCBenchmark {
     public func run(command: String, log: (String) -> Void) throws(BenchError) -> IPCBenchReport {
         let started = ev_monotonic_ns()
         let machine = MachineDescription.current()
-        let pingPong = try pingPongMatrix(log: log)
-        var streaming = try transportStreams(log: log)
-        streaming += try rawQueueStreams(log: log)
-        let inspector = try inspectorOverhead(log: log)
+        let parts = configuration.parts
+        let pingPong = parts.contains(.pingpong) ? try pingPongMatrix(log: log) : []
+        var streaming: [StreamFigure] = []
+        if parts.contains(.stream) {
+            streaming += try transportStreams(log: log)
+            streaming += try rawQueueStreams(log: log)
+        }
+        let inspector = parts.contains(.inspector) ? try inspectorOverhead(log: log) : nil
         var checks: [String: Double] = [:]
-        for payload in configuration.payloads { checks[String(payload)] = Self.payloadCheckCost(bytes: payload) }
+        if parts.contains(.pingpong) {
+            for payload in configuration.payloads { checks[String(payload)] = Self.payloadCheckCost(bytes: payload) }
+        }
         var report = IPCBenchReport(
             command: command, machine: machine, repetitions: configuration.repetitions,
             pingPongSeconds: Double(configuration.pingPongDuration.nanoseconds) / 1e9,

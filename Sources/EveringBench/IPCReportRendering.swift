@@ -111,20 +111,22 @@ extension IPCBenchReport {
             }
             lines.append("")
         }
-        lines.append("## Streaming (one way)")
-        lines.append("")
-        lines.append("| what | rate (median [min–max]) | verified |")
-        lines.append("|---|---|---|")
-        for figure in streaming {
-            lines.append("| \(figure.label) | \(Self.rate(figure.perSecond.median)) [\(Self.rate(figure.perSecond.min))–\(Self.rate(figure.perSecond.max))] \(figure.unit) | \(figure.verified) |")
-        }
-        if let swift = streaming.first(where: { $0.label.hasPrefix("Swift SPSC") }),
-           let c = streaming.first(where: { $0.label.hasPrefix("C reference") }) {
+        if !streaming.isEmpty {
+            lines.append("## Streaming (one way)")
             lines.append("")
-            lines.append("Swift queue / C reference ring (medians): \(format(swift.perSecond.median / max(c.perSecond.median, 1e-9), 3)).")
+            lines.append("| what | rate (median [min–max]) | verified |")
+            lines.append("|---|---|---|")
+            for figure in streaming {
+                lines.append("| \(figure.label) | \(Self.rate(figure.perSecond.median)) [\(Self.rate(figure.perSecond.min))–\(Self.rate(figure.perSecond.max))] \(figure.unit) | \(figure.verified) |")
+            }
+            if let swift = streaming.first(where: { $0.label.hasPrefix("Swift SPSC") }),
+               let c = streaming.first(where: { $0.label.hasPrefix("C reference") }) {
+                lines.append("")
+                lines.append("Swift queue / C reference ring (medians): \(format(swift.perSecond.median / max(c.perSecond.median, 1e-9), 3)).")
+            }
+            lines.append("")
         }
         if let inspector {
-            lines.append("")
             lines.append("## Inspector overhead")
             lines.append("")
             lines.append("Ring streaming (16 B ops, 256 in flight, \(format(streamSeconds, 1)) s runs) without and with " +
@@ -136,19 +138,21 @@ extension IPCBenchReport {
             lines.append("| \(Self.rate(inspector.withoutWatch.median)) [\(Self.rate(inspector.withoutWatch.min))–\(Self.rate(inspector.withoutWatch.max))] ops/s " +
                          "| \(Self.rate(inspector.withWatch.median)) [\(Self.rate(inspector.withWatch.min))–\(Self.rate(inspector.withWatch.max))] ops/s " +
                          "| \(format(inspector.pairedRatio, 3)) | \(format(inspector.overheadPercent, 2))% |")
+            lines.append("")
         }
-        lines.append("")
-        lines.append("## Payload check cost (in process)")
-        lines.append("")
-        lines.append("Writing and verifying one payload (PayloadFormat encode + decode); a ping-pong op pays it twice " +
-                     "(request and response) on every transport, so at large payloads it bounds every transport alike.")
-        lines.append("")
-        lines.append("| payload | encode+decode µs |")
-        lines.append("|---|---|")
-        for (key, value) in payloadCheckNanoseconds.sorted(by: { Int($0.key)! < Int($1.key)! }) {
-            lines.append("| \(Self.size(Int(key)!)) | \(Self.micro(value)) |")
+        if !payloadCheckNanoseconds.isEmpty {
+            lines.append("## Payload check cost (in process)")
+            lines.append("")
+            lines.append("Writing and verifying one payload (PayloadFormat encode + decode); a ping-pong op pays it twice " +
+                         "(request and response) on every transport, so at large payloads it bounds every transport alike.")
+            lines.append("")
+            lines.append("| payload | encode+decode µs |")
+            lines.append("|---|---|")
+            for (key, value) in payloadCheckNanoseconds.sorted(by: { Int($0.key)! < Int($1.key)! }) {
+                lines.append("| \(Self.size(Int(key)!)) | \(Self.micro(value)) |")
+            }
+            lines.append("")
         }
-        lines.append("")
         lines.append("## Targets (issue 6)")
         lines.append("")
         lines.append("| target | goal | measured | |")

@@ -22,6 +22,8 @@ struct BenchIPCCommand: ParsableCommand {
     var payload: [Int] = []
     @Option(parsing: .upToNextOption, help: "Concurrency levels (default 1 200).") var concurrency: [Int] = []
     @Option(parsing: .upToNextOption, help: "Transports (default ring uds pipe).") var transport: [String] = []
+    @Option(parsing: .upToNextOption, help: "Run only these parts (pingpong, stream, inspector; default all).")
+    var part: [String] = []
     @Option(help: "Write the figures as JSON to this file.") var json: String?
     @Option(help: "Also write the markdown report to this file.") var output: String?
 
@@ -30,6 +32,9 @@ struct BenchIPCCommand: ParsableCommand {
         if let duration { guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive") } }
         for size in payload where !(LoadConfiguration.minimumPayload...LoadConfiguration.maximumPayload).contains(size) {
             throw ValidationError("--payload \(size) must be from \(LoadConfiguration.minimumPayload) to \(LoadConfiguration.maximumPayload) bytes")
+        }
+        for name in part where IPCBenchConfiguration.Part(rawValue: name) == nil {
+            throw ValidationError("unknown part '\(name)'; choose from pingpong, stream, inspector")
         }
         for name in transport where LoadConfiguration.Transport(rawValue: name) == nil {
             throw ValidationError("unknown transport '\(name)'; choose from ring, uds, pipe")
@@ -46,6 +51,7 @@ struct BenchIPCCommand: ParsableCommand {
         if let duration { config.pingPongDuration = .nanoseconds(Int64(duration * 1e9)) }
         if !payload.isEmpty { config.payloads = payload }
         if !concurrency.isEmpty { config.concurrencies = concurrency }
+        if !part.isEmpty { config.parts = part.compactMap(IPCBenchConfiguration.Part.init(rawValue:)) }
         if !transport.isEmpty { config.transports = transport.compactMap(LoadConfiguration.Transport.init(rawValue:)) }
         let command = (["evering-top"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let report = try IPCBenchmark(configuration: config).run(command: command) { printErr("  " + $0) }

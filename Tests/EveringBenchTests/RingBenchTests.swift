@@ -163,7 +163,7 @@ final class BenchRingCommandTests: XCTestCase {
     func testQuickRingBenchRunsEveryScenarioAcrossProcesses() throws {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["bench", "ring", "--repetitions", "1", "--stream-count", "200000", "--ping-pong-count", "2000",
+        process.arguments = ["bench", "ring", "--repetitions", "1", "--stream-count", "50000", "--ping-pong-count", "1000",
                              "--capacity", "256"]
         let output = Pipe()
         process.standardOutput = output
