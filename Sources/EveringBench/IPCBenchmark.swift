@@ -327,10 +327,10 @@ public struct IPCBenchmark {
         })
         var lines = 0
         if let watcher {
-            let code = try watcher.interruptAndWait(timeoutNanoseconds: 5_000_000_000)
+            let code = try watcher.terminateAndWait(timeoutNanoseconds: 5_000_000_000)
             lines = Self.lineCount(watchOutput)
-            // SIGINT's default action ends it with 128+2; anything else means it failed.
-            guard code == 0 || code == 130 else { throw .peer("watch exited with status \(code) during the run") }
+            // SIGTERM's default action ends it with 128+15; anything else means it failed.
+            guard code == 0 || code == 128 + SIGTERM else { throw .peer("watch exited with status \(code) during the run") }
         }
         transport.close()
         transportOpen = false

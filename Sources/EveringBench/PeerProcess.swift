@@ -34,8 +34,19 @@ public final class PeerProcess: @unchecked Sendable {
         if let stdoutPath {
             posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         }
+        // Default dispositions for the stop signals: a benchmark started from a background
+        // shell job inherits SIGINT ignored, and its peers must still stop when told.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, nil, argv, environ)
+        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
         guard rc == 0 else { throw .system("posix_spawn(\(executable))", rc) }
         pid = child
     }
@@ -81,10 +92,9 @@ public final class PeerProcess: @unchecked Sendable {
         }
     }
 
-    /// Asks the peer to stop (SIGINT, which the inspector and load commands handle by
-    /// finishing cleanly), then waits for it.
-    public func interruptAndWait(timeoutNanoseconds: UInt64) throws(BenchError) -> Int32 {
-        if poll() == nil { kill(pid, SIGINT) }
+    /// Asks the peer to stop (SIGTERM), then waits for it.
+    public func terminateAndWait(timeoutNanoseconds: UInt64) throws(BenchError) -> Int32 {
+        if poll() == nil { kill(pid, SIGTERM) }
         return try wait(timeoutNanoseconds: timeoutNanoseconds)
     }
 
