@@ -27,8 +27,10 @@ public struct IPCBenchConfiguration: Sendable {
     /// Length of each transport-streaming run and of each inspector-overhead run.
     public var streamDuration: Duration = .milliseconds(1000)
     public var overheadRepetitions = 5
-    /// Entries per raw-queue streaming run (Swift queue vs C reference ring).
-    public var rawStreamCount: UInt64 = 10_000_000
+    /// Entries per raw-queue streaming run (Swift queue vs C reference ring), and how
+    /// many runs of each: many short runs, as the machine's noise comes in bursts.
+    public var rawStreamCount: UInt64 = 4_000_000
+    public var rawStreamRepetitions = 9
     public var executable: String
 
     public init(executable: String) { self.executable = executable }
@@ -39,7 +41,8 @@ public struct IPCBenchConfiguration: Sendable {
         config.pingPongDuration = .milliseconds(80)
         config.streamDuration = .milliseconds(300)
         config.overheadRepetitions = 2
-        config.rawStreamCount = 2_000_000
+        config.rawStreamCount = 1_000_000
+        config.rawStreamRepetitions = 2
         return config
     }
 }
@@ -251,7 +254,7 @@ public struct IPCBenchmark {
     func rawQueueStreams(log: (String) -> Void) throws(BenchError) -> [StreamFigure] {
         var ring = RingBenchConfiguration(executable: configuration.executable, peerCommand: ["bench", "peer"])
         ring.streamCount = configuration.rawStreamCount
-        ring.repetitions = configuration.repetitions
+        ring.repetitions = configuration.rawStreamRepetitions
         ring.scenarios = [.stream16]
         let runs = try RingBenchmark(configuration: ring).runAll { run in
             log("stream raw 16-byte entries, \(run.implementation.rawValue): \(Int(run.perSecond)) entries/s")

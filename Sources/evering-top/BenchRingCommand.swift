@@ -13,9 +13,9 @@ struct BenchRingCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Runs of each measurement per implementation.") var repetitions = 7
-    @Option(help: "Entries per streaming run.") var streamCount: UInt64 = 10_000_000
-    @Option(help: "Counted round trips per ping-pong run.") var pingPongCount: UInt64 = 300_000
+    @Option(help: "Runs of each measurement per implementation (many short runs: the machine is noisy).") var repetitions = 15
+    @Option(help: "Entries per streaming run.") var streamCount: UInt64 = 4_000_000
+    @Option(help: "Counted round trips per ping-pong run.") var pingPongCount: UInt64 = 200_000
     @Option(help: "Queue capacity in entries (power of two).") var capacity: UInt32 = 4096
     @Option(help: "Only these measurements (\(RingScenario.allCases.map(\.rawValue).joined(separator: ", "))).")
     var scenario: [String] = []
