@@ -118,6 +118,9 @@ public struct IPCBenchReport: Codable, Sendable {
     public var payloadCheckNanoseconds: [String: Double]
     public var targets: [TargetCheck]
     public var totalSeconds: Double
+    /// /proc/loadavg when the run ended: with 2 cores, anything above ~2 means other
+    /// processes competed with the benchmark's two.
+    public var loadAverageAtEnd: String = ""
 }
 
 public struct IPCBenchmark {
@@ -155,6 +158,7 @@ public struct IPCBenchmark {
             targets: [], totalSeconds: 0)
         report.targets = IPCTargets.check(report)
         report.totalSeconds = Double(ev_monotonic_ns() &- started) / 1e9
+        report.loadAverageAtEnd = MachineDescription.readFirstLine("/proc/loadavg") ?? "?"
         return report
     }
 

@@ -63,7 +63,7 @@ extension IPCBenchReport {
             "# IPC benchmark: evering ring vs Unix socket vs pipe",
             "",
             "Command: `\(command)`  ",
-            "Run at \(machine.utcTime) on \(machine.markdown); the whole run took \(format(totalSeconds, 0)) s.",
+            "Run at \(machine.utcTime) on \(machine.markdown); the whole run took \(format(totalSeconds, 0)) s; load average at the end: \(loadAverageAtEnd).",
             "",
             "Each figure is the median of \(repetitions) repetitions, with [min–max]. Ping-pong runs last " +
             "\(format(pingPongSeconds, 2)) s each (plus the drain of in-flight ops), through the load generator's engine " +

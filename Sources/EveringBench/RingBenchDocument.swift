@@ -22,7 +22,8 @@ public struct RingBenchDocument {
             "# Ring benchmark: Swift queues vs the C reference ring",
             "",
             "Command: `\(command)`  ",
-            "Run at \(machine.utcTime) on \(machine.markdown).",
+            "Run at \(machine.utcTime) on \(machine.markdown); load average at the end: " +
+            "\(MachineDescription.readFirstLine("/proc/loadavg") ?? "?").",
             "",
             "Two processes (the peer is this binary re-executed), \(configuration.repetitions) runs per figure, C and Swift " +
             "alternating (the first of each pair alternates too); queue capacity \(configuration.capacity) entries; " +
