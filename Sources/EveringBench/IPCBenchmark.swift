@@ -24,9 +24,12 @@ public struct IPCBenchConfiguration: Sendable {
     public var repetitions = 3
     /// Length of each ping-pong run (then in-flight ops drain, and are counted too).
     public var pingPongDuration: Duration = .milliseconds(250)
-    /// Length of each transport-streaming run and of each inspector-overhead run.
+    /// Length of each transport-streaming run.
     public var streamDuration: Duration = .milliseconds(1000)
-    public var overheadRepetitions = 5
+    /// Pairs (without, with the watcher) of inspector-overhead runs, and their length:
+    /// many short pairs, as the machine's noise comes in bursts.
+    public var overheadRepetitions = 9
+    public var overheadDuration: Duration = .milliseconds(500)
     /// Entries per raw-queue streaming run (Swift queue vs C reference ring), and how
     /// many runs of each: many short runs, as the machine's noise comes in bursts.
     public var rawStreamCount: UInt64 = 4_000_000
@@ -41,6 +44,7 @@ public struct IPCBenchConfiguration: Sendable {
         config.pingPongDuration = .milliseconds(80)
         config.streamDuration = .milliseconds(300)
         config.overheadRepetitions = 2
+        config.overheadDuration = .milliseconds(300)
         config.rawStreamCount = 1_000_000
         config.rawStreamRepetitions = 2
         return config
@@ -110,6 +114,7 @@ public struct IPCBenchReport: Codable, Sendable {
     public var repetitions: Int
     public var pingPongSeconds: Double
     public var streamSeconds: Double
+    public var overheadSeconds: Double = 0
     public var pingPong: [PingPongCell]
     public var streaming: [StreamFigure]
     public var inspector: InspectorOverhead?
@@ -154,6 +159,7 @@ public struct IPCBenchmark {
             command: command, machine: machine, repetitions: configuration.repetitions,
             pingPongSeconds: Double(configuration.pingPongDuration.nanoseconds) / 1e9,
             streamSeconds: Double(configuration.streamDuration.nanoseconds) / 1e9,
+            overheadSeconds: Double(configuration.overheadDuration.nanoseconds) / 1e9,
             pingPong: pingPong, streaming: streaming, inspector: inspector, payloadCheckNanoseconds: checks,
             targets: [], totalSeconds: 0)
         report.targets = IPCTargets.check(report)
@@ -299,7 +305,7 @@ public struct IPCBenchmark {
     /// started after the ring exists and seen sampling before the clock starts.
     func ringStream(watched: Bool) throws(BenchError) -> (opsPerSecond: Double, watchLines: Int) {
         let config = loadConfiguration(.ring, mode: .stream, payload: 16, concurrency: 256,
-                                       duration: configuration.streamDuration)
+                                       duration: configuration.overheadDuration)
         let name: RingName
         let requester: Requester
         do {

@@ -129,15 +129,16 @@ extension IPCBenchReport {
         if let inspector {
             lines.append("## Inspector overhead")
             lines.append("")
-            lines.append("Ring streaming (16 B ops, 256 in flight, \(format(streamSeconds, 1)) s runs) without and with " +
+            lines.append("Ring streaming (16 B ops, 256 in flight, \(format(overheadSeconds, 1)) s runs) without and with " +
                          "`evering-top watch NAME --batch -d 0.1` attached, alternating; the watcher printed " +
                          "\(inspector.watchSamples.map(String.init).joined(separator: ", ")) lines in its runs.")
             lines.append("")
-            lines.append("| without watch | with watch | with ÷ without (median of pairs) | overhead |")
-            lines.append("|---|---|---|---|")
+            lines.append("| without watch | with watch | with ÷ without (median of pairs) | overhead | best with ÷ best without |")
+            lines.append("|---|---|---|---|---|")
             lines.append("| \(Self.rate(inspector.withoutWatch.median)) [\(Self.rate(inspector.withoutWatch.min))–\(Self.rate(inspector.withoutWatch.max))] ops/s " +
                          "| \(Self.rate(inspector.withWatch.median)) [\(Self.rate(inspector.withWatch.min))–\(Self.rate(inspector.withWatch.max))] ops/s " +
-                         "| \(format(inspector.pairedRatio, 3)) | \(format(inspector.overheadPercent, 2))% |")
+                         "| \(format(inspector.pairedRatio, 3)) | \(format(inspector.overheadPercent, 2))% " +
+                         "| \(format(inspector.withWatch.max / max(inspector.withoutWatch.max, 1e-9), 3)) |")
             lines.append("")
         }
         if !payloadCheckNanoseconds.isEmpty {
