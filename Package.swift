@@ -7,8 +7,8 @@ let package = Package(
     products: [
         .executable(name: "evering-top", targets: ["evering-top"]),
         .library(name: "Evering", targets: ["Evering"]),
-        .library(name: "EveringLoad", targets: ["EveringLoad"]),
         .library(name: "EveringInspect", targets: ["EveringInspect"]),
+        .library(name: "EveringLoad", targets: ["EveringLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +23,15 @@ let package = Package(
         .target(name: "CEveringReference", dependencies: ["CEvering"]),
         // Benchmarks: ring vs C reference, and (issue 6) ring vs other IPC.
         .target(name: "EveringBench", dependencies: ["Evering", "CEvering", "CEveringReference", "EveringLoad"]),
+        // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
+        // reads rings only through RingObserver (read-only). No terminal code.
+        .target(name: "EveringInspect", dependencies: ["Evering", "CEvering"]),
+        // ncurses for Swift: the macros and globals Swift cannot import, as inline functions.
+        .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]),
+        // The dashboard's screen model: pure render functions from snapshots to a cell grid.
+        .target(name: "EveringDashboard", dependencies: ["EveringInspect"]),
+        // The ncurses backend: draws grids, reads keys, runs the sample/draw loop.
+        .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "EveringInspect", "CNcurses", "Evering"]),
         // The load generator and fault injector, callable from Swift (demo, benchmarks) and the CLI.
         .target(
             name: "EveringLoad",
@@ -31,22 +40,22 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
-        // reads rings only through RingObserver (read-only). No terminal code.
-        .target(name: "EveringInspect", dependencies: ["Evering"]),
         .executableTarget(
             name: "evering-top",
             dependencies: [
                 "Evering",
-                "EveringBench",
-                "EveringLoad",
                 "EveringInspect",
+                "EveringDashboard",
+                "EveringTerminal",
+                "EveringLoad",
+                "EveringBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
+        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
+        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
-        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
     ]
 )

@@ -54,7 +54,9 @@ public final class SharedRegion: @unchecked Sendable {
         }
         do throws(RingError) {
             // shm_open's mode is filtered by the umask; set the bits the caller asked for.
-            _ = fchmod(fd, mode_t(configuration.mode))
+            if fchmod(fd, mode_t(configuration.mode)) != 0 {
+                throw RingError.system(call: "fchmod(\(String(configuration.mode, radix: 8)))", errno: errno)
+            }
             try SystemCalls.truncate(fd, to: layout.totalSize)
             // Reserve the pages now: on a full /dev/shm a later store would SIGBUS instead.
             let rc = posix_fallocate(fd, 0, off_t(layout.totalSize))

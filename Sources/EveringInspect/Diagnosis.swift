@@ -11,10 +11,14 @@ public enum Diagnosis {
     /// Runs every rule. `history` is the sampler's history, oldest first; it may or may
     /// not already contain the sample of `snapshot` (samples at or after its time are ignored).
     public static func diagnose(_ snapshot: Snapshot, history: [Sample] = [], thresholds: Thresholds = .default) -> [Finding] {
+        // A slice of the caller's history, not a copy: with hundreds of samples per call,
+        // copying showed in the 65,536-slot benchmark.
         let now = snapshot.takenAtMonotonicNanoseconds
-        var samples = history.filter { $0.time < now }
-        samples.append(Sample(snapshot))
-        let context = Context(snapshot: snapshot, samples: samples, thresholds: thresholds)
+        var end = history.endIndex
+        while end > history.startIndex && history[end - 1].time >= now { end -= 1 }
+        var context = Context(snapshot: snapshot, earlier: history[..<end], current: Sample(snapshot), thresholds: thresholds)
+        context.busy = BusySummary(snapshot.slots, cancelLimit: nanoseconds(thresholds.cancellationTimeout),
+                                   inFlightLimit: nanoseconds(context.inFlightLimitSeconds))
 
         var findings: [Finding] = []
         findings += ringGone(context)
@@ -39,51 +43,85 @@ public enum Diagnosis {
         }.map(\.element)
     }
 
-    /// What the rules share: the snapshot, the samples up to and including it, and limits.
+    /// What the rules share: the snapshot, the history before it, and limits.
     struct Context {
         var snapshot: Snapshot
-        /// Oldest first; the last one is the current snapshot's.
-        var samples: [Sample]
+        /// Samples older than the snapshot, oldest first.
+        var earlier: ArraySlice<Sample>
+        /// The snapshot's own sample.
+        var current: Sample
         var thresholds: Thresholds
+        /// Mean latency over the last 10 s of history (see `typicalLatency`).
+        var typicalLatencySeconds: Double?
+        /// One pass over the busy slot records, shared by the slot rules.
+        var busy = BusySummary(nil, cancelLimit: 0, inFlightLimit: 0)
         var now: UInt64 { snapshot.takenAtMonotonicNanoseconds }
+
+        init(snapshot: Snapshot, earlier: ArraySlice<Sample>, current: Sample, thresholds: Thresholds) {
+            self.snapshot = snapshot
+            self.earlier = earlier
+            self.current = current
+            self.thresholds = thresholds
+            typicalLatencySeconds = Self.typicalLatency(current: current, earlier: earlier)
+        }
+
+        /// Age beyond which a submitted/waiting op is "old".
+        var inFlightLimitSeconds: Double {
+            max(thresholds.inFlightMinimumAge, (typicalLatencySeconds ?? 0) * thresholds.inFlightLatencyFactor)
+        }
 
         /// Seconds for which `holds` has been true in every sample back from the current
         /// one (0 when it does not hold now). Counted from the oldest sample of the run.
         func secondsHolding(_ holds: (Sample) -> Bool) -> Double {
-            var oldest: UInt64?
-            for sample in samples.reversed() {
-                guard holds(sample) else { break }
-                oldest = sample.time
-            }
-            guard let oldest else { return 0 }
-            return seconds(now - oldest)
+            guard let start = runStart(holds) else { return 0 }
+            return seconds(now - start.time)
         }
 
         /// The oldest sample of the run in which `holds` has been true (current included).
         func runStart(_ holds: (Sample) -> Bool) -> Sample? {
-            var start: Sample?
-            for sample in samples.reversed() {
+            guard holds(current) else { return nil }
+            var start = current
+            for sample in earlier.reversed() {
                 guard holds(sample) else { break }
                 start = sample
             }
             return start
         }
 
-        /// Mean latency over the recent history by Little's law: mean ops in flight divided
-        /// by completions reaped per second. Nil without enough history or completions.
-        var typicalLatencySeconds: Double? {
-            let window = samples.filter { now - $0.time <= 10 * 1_000_000_000 }
-            guard let first = window.first, let last = window.last, last.time > first.time,
-                  last.completion.head > first.completion.head else { return nil }
-            let inFlight = window.compactMap { $0.slotCounts.map { Double($0.submitted + $0.waiting) } }
-            guard !inFlight.isEmpty else { return nil }
-            let rate = Double(last.completion.head - first.completion.head) / seconds(last.time - first.time)
-            let meanInFlight = inFlight.reduce(0, +) / Double(inFlight.count)
-            return max(meanInFlight, 1) / rate
+        /// Mean latency over the last 10 s by Little's law: mean ops in flight divided by
+        /// completions reaped per second. Nil without enough history or completions.
+        static func typicalLatency(current: Sample, earlier: ArraySlice<Sample>) -> Double? {
+            let windowStart = current.time > 10_000_000_000 ? current.time - 10_000_000_000 : 0
+            var first = current
+            var inFlightSum = 0.0
+            var inFlightSamples = 0
+            func absorb(_ sample: Sample) {
+                if let counts = sample.slotCounts {
+                    inFlightSum += Double(counts.submitted + counts.waiting)
+                    inFlightSamples += 1
+                }
+            }
+            absorb(current)
+            for sample in earlier.reversed() {
+                guard sample.time >= windowStart else { break }
+                first = sample
+                absorb(sample)
+            }
+            guard current.time > first.time, current.completion.head > first.completion.head,
+                  inFlightSamples > 0 else { return nil }
+            let rate = Double(current.completion.head - first.completion.head) / seconds(current.time - first.time)
+            return max(inFlightSum / Double(inFlightSamples), 1) / rate
         }
     }
 
     static func seconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e9 }
+
+    /// Seconds to ns for comparisons, saturating (a huge or odd threshold must not trap).
+    static func nanoseconds(_ seconds: Double) -> UInt64 {
+        guard seconds.isFinite, seconds > 0 else { return seconds == .infinity ? .max : 0 }
+        let value = seconds * 1e9
+        return value >= 1.8e19 ? .max : UInt64(value)
+    }
 
     static func format(seconds: Double) -> String {
         if seconds >= 1 { return String(format1: seconds) + " s" }
@@ -248,16 +286,46 @@ public enum Diagnosis {
             evidence: evidence)
     }
 
-    static func leakedCancellations(_ c: Context) -> [Finding] {
-        guard let slots = c.snapshot.slots, slots.counts.cancelled > 0 else { return [] }
-        let limit = UInt64(c.thresholds.cancellationTimeout * 1e9)
-        var count = 0
-        var oldest: SlotTable.Record?
-        for record in slots.busy where record.state == .cancelled && record.ageNanoseconds >= limit {
-            count += 1
-            if oldest == nil || record.ageNanoseconds > oldest!.ageNanoseconds { oldest = record }
+    /// What the slot rules need from the busy records, gathered in one pass (a 65,536-slot
+    /// table has as many records; walking them once per rule showed in the benchmark).
+    struct BusySummary {
+        /// Smallest age among busy slots (UInt64.max when none).
+        var youngestAge = UInt64.max
+        /// Cancelled slots at least `cancelLimit` old, and the oldest of them.
+        var leakedCancelled = 0
+        var oldestLeaked: SlotTable.Record?
+        /// Submitted/waiting slots older than `inFlightLimit`, and the oldest of them.
+        var oldInFlight = 0
+        var oldestInFlight: SlotTable.Record?
+
+        init(_ slots: SlotTable?, cancelLimit: UInt64, inFlightLimit: UInt64) {
+            guard let slots else { return }
+            var oldestLeakedIndex = -1, oldestInFlightIndex = -1
+            var oldestLeakedAge: UInt64 = 0, oldestInFlightAge: UInt64 = 0
+            slots.busy.withUnsafeBufferPointer { records in
+                for i in records.indices {
+                    let age = records[i].ageNanoseconds
+                    if age < youngestAge { youngestAge = age }
+                    switch records[i].state {
+                    case .cancelled where age >= cancelLimit:
+                        leakedCancelled += 1
+                        if oldestLeakedIndex < 0 || age > oldestLeakedAge { (oldestLeakedIndex, oldestLeakedAge) = (i, age) }
+                    case .submitted where age > inFlightLimit, .waiting where age > inFlightLimit:
+                        oldInFlight += 1
+                        if oldestInFlightIndex < 0 || age > oldestInFlightAge { (oldestInFlightIndex, oldestInFlightAge) = (i, age) }
+                    default:
+                        break
+                    }
+                }
+                if oldestLeakedIndex >= 0 { oldestLeaked = records[oldestLeakedIndex] }
+                if oldestInFlightIndex >= 0 { oldestInFlight = records[oldestInFlightIndex] }
+            }
         }
-        guard count > 0, let oldest else { return [] }
+    }
+
+    static func leakedCancellations(_ c: Context) -> [Finding] {
+        let count = c.busy.leakedCancelled
+        guard count > 0, let oldest = c.busy.oldestLeaked else { return [] }
         let age = seconds(oldest.ageNanoseconds)
         return [Finding(
             rule: .leakedCancellations, severity: .warning, subject: "slots",
@@ -266,18 +334,10 @@ public enum Diagnosis {
     }
 
     static func oldInFlightOp(_ c: Context) -> [Finding] {
-        guard let slots = c.snapshot.slots, slots.counts.submitted + slots.counts.waiting > 0 else { return [] }
+        let count = c.busy.oldInFlight
+        guard count > 0, let oldest = c.busy.oldestInFlight else { return [] }
         let typical = c.typicalLatencySeconds
-        let limit = max(c.thresholds.inFlightMinimumAge, (typical ?? 0) * c.thresholds.inFlightLatencyFactor)
-        let limitNanoseconds = UInt64(limit * 1e9)
-        var count = 0
-        var oldest: SlotTable.Record?
-        for record in slots.busy where (record.state == .submitted || record.state == .waiting)
-            && record.ageNanoseconds > limitNanoseconds {
-            count += 1
-            if oldest == nil || record.ageNanoseconds > oldest!.ageNanoseconds { oldest = record }
-        }
-        guard count > 0, let oldest else { return [] }
+        let limit = c.inFlightLimitSeconds
         let age = seconds(oldest.ageNanoseconds)
         var evidence: [String: Double] = ["count": Double(count), "oldestAgeSeconds": age, "oldestSlot": Double(oldest.index),
                                           "limitSeconds": limit]
@@ -298,9 +358,7 @@ public enum Diagnosis {
         // One-read evidence: every slot is busy and the youngest was allocated over the
         // timeout ago, so no slot has been freed (and reused) for that long.
         var duration = 0.0
-        if slots.busy.count == Int(slots.slotCount), let youngest = slots.busy.map(\.ageNanoseconds).min() {
-            duration = seconds(youngest)
-        }
+        if slots.busy.count == Int(slots.slotCount) { duration = seconds(c.busy.youngestAge) }
         // History evidence: no free slot in any sample, and no completion reaped.
         let cqHead = c.snapshot.completion.head
         duration = max(duration, c.secondsHolding { $0.slotCounts?.free == 0 && $0.completion.head == cqHead })
@@ -323,8 +381,9 @@ public enum Diagnosis {
 }
 
 extension String {
+    // Public so the commands format numbers the same way.
     /// One decimal place, without Foundation.
-    init(format1 value: Double) {
+    public init(format1 value: Double) {
         let tenths = (value * 10).rounded()
         guard tenths.isFinite, abs(tenths) < 1e15 else { self = "\(value)"; return }
         let whole = Int64(tenths) / 10

@@ -76,10 +76,11 @@ public enum ReportText {
 
     /// `list` output: a header and one line per object.
     public static func list(_ listings: [RingListing]) -> String {
-        var lines = [pad("NAME", 28) + pad("SIZE", 10) + pad("OWNER", 10) + pad("REQUESTER", 16) + pad("RESPONDER", 16)
+        let nameWidth = max(20, (listings.map(\.name.count).max() ?? 0) + 2)
+        var lines = [pad("NAME", nameWidth) + pad("SIZE", 10) + pad("OWNER", 10) + pad("REQUESTER", 16) + pad("RESPONDER", 16)
                      + pad("SQ FILL", 12) + "STATUS"]
         for l in listings {
-            var line = pad(l.name, 28) + pad(l.sizeBytes.map(bytes) ?? "?", 10) + pad(l.owner ?? "?", 10)
+            var line = pad(l.name, nameWidth) + pad(l.sizeBytes.map(bytes) ?? "?", 10) + pad(l.owner ?? "?", 10)
             if l.kind == .evering {
                 line += pad(pidText(l.requesterPID, l.requesterLiveness), 16) + pad(pidText(l.responderPID, l.responderLiveness), 16)
                 line += pad("\(l.submissionUsed ?? 0)/\(l.submissionCapacity ?? 0)", 12)

@@ -10,9 +10,8 @@ import Histogram
 /// `RequesterTransport`, paces them (`rate`), verifies every completion, records
 /// latency, and shuts down by draining.
 ///
-/// Verification: ops are numbered 0, 1, 2...; each completion must be for the oldest
-/// outstanding op (else it is counted reordered, or duplicate if it is not outstanding at
-/// all), carry a response whose check bytes hold and whose tag is "response to this
+/// Verification: ops are numbered 0, 1, 2...; each completion must be for an outstanding
+/// op (else duplicate), not older than one already completed (else reordered), carry a response whose check bytes hold and whose tag is "response to this
 /// sequence" (else corrupt), and not be rejected by the responder. Ops still outstanding
 /// after the drain count as lost.
 public final class LoadRequester {
@@ -41,21 +40,10 @@ public final class LoadRequester {
         let concurrency = UInt64(config.concurrency)
         var windowSize = 1
         while windowSize < config.concurrency { windowSize <<= 1 }
-        let mask = UInt64(windowSize - 1)
-        // Send times and "done" marks of the outstanding window [oldest, next), indexed
-        // by sequence & mask: never more than `concurrency` <= windowSize apart.
-        let sendTimes = UnsafeMutablePointer<UInt64>.allocate(capacity: windowSize)
-        sendTimes.initialize(repeating: 0, count: windowSize)
-        let done = UnsafeMutablePointer<Bool>.allocate(capacity: windowSize)
-        done.initialize(repeating: false, count: windowSize)
-        defer { sendTimes.deallocate(); done.deallocate() }
+        var book = CompletionBook(windowSize: windowSize, verify: config.verify, expectedResponse: expectedResponse,
+                                  recordInterval: progress != nil)
+        defer { book.deallocate() }
 
-        var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000,
-                                          numberOfSignificantValueDigits: .three)
-        var interval = histogram
-        var errors = LoadSummary.Errors()
-        var verified: UInt64 = 0
-        var completed: UInt64 = 0
         var cancelled: UInt64 = 0
         var failure: String? = nil
         var stopReason = "failure"
@@ -64,8 +52,6 @@ public final class LoadRequester {
         for case .stallRequester(let after) in config.faults { stallRequesterAfter = UInt64(after.nanoseconds) }
 
         let start = ev_monotonic_ns()
-        var oldest: UInt64 = 0
-        var next: UInt64 = 0
 
         // leak-cancel: ops 0..<N go out first and are cancelled at once; the responder
         // sees them in sequence but never answers, so they never enter the window.
@@ -79,48 +65,16 @@ public final class LoadRequester {
             } catch {
                 failure = error.description
             }
-            oldest = leaks
-            next = leaks
+            book.oldest = leaks
+            book.next = leaks
+            book.completedBeyond = leaks
         }
-        let first = next
+        let first = book.next
         let countLimit: UInt64? = if case .count(let n) = config.limit { n } else { nil }
         let durationLimit: UInt64? = if case .duration(let d) = config.limit { UInt64(d.nanoseconds) } else { nil }
         let rate = config.rate
         let verify = config.verify
-
-        func handle(_ completion: LoadCompletion) {
-            completed &+= 1
-            let sequence = completion.sequence
-            guard sequence >= oldest, sequence < next, !done[Int(sequence & mask)] else {
-                errors.duplicate += 1
-                return
-            }
-            if sequence != oldest { errors.reordered += 1 }
-            let index = Int(sequence & mask)
-            done[index] = true
-            let latency = ev_monotonic_ns() &- sendTimes[index]
-            _ = histogram.record(latency)
-            if progress != nil { _ = interval.record(latency) }
-            if verify {
-                if completion.status != 0 {
-                    errors.rejectedByResponder += 1
-                } else if completion.response.count != expectedResponse {
-                    errors.corrupt += 1
-                } else if completion.response.count > 0 {
-                    if let decoded = PayloadFormat.decode(completion.response), decoded.isResponse, decoded.matches(sequence) {
-                        if decoded.isRejected { errors.rejectedByResponder += 1 } else { verified += 1 }
-                    } else {
-                        errors.corrupt += 1
-                    }
-                } else {
-                    verified += 1
-                }
-            }
-            while oldest < next, done[Int(oldest & mask)] {
-                done[Int(oldest & mask)] = false
-                oldest += 1
-            }
-        }
+        let ownClock = !transport.measuresLatency
 
         var draining = failure != nil
         var drainDeadline: UInt64 = 0
@@ -128,7 +82,8 @@ public final class LoadRequester {
         var nextProgress = start &+ 1_000_000_000
         var lastProgressCompleted: UInt64 = 0
         var lastProgressTime = start
-        var idle = 0
+        var waiter = IdleWaiter()
+        var rateSleepUntil: UInt64 = 0
         var lastCompletion = start
 
         mainLoop: while failure == nil {
@@ -137,14 +92,17 @@ public final class LoadRequester {
             do {
                 // Reap, unless the stall-requester fault is active (drain always reaps).
                 if draining || stallRequesterAfter.map({ now &- start < $0 }) ?? true {
-                    let count = try transport.poll(handle)
+                    let count = try transport.poll { book.handle($0) }
                     if count > 0 { progressed = true; lastCompletion = ev_monotonic_ns() }
+                } else {
+                    // Stalled: still push out anything sent but buffered (poll would have).
+                    try transport.flush()
                 }
                 if !draining {
                     var reason: String? = nil
                     if shouldStop() { reason = "signal" }
                     else if let durationLimit, now &- start >= durationLimit { reason = "duration" }
-                    else if let countLimit, next &- first >= countLimit { reason = "count" }
+                    else if let countLimit, book.next &- first >= countLimit { reason = "count" }
                     if let reason {
                         stopReason = reason
                         draining = true
@@ -152,29 +110,39 @@ public final class LoadRequester {
                     }
                 }
                 if !draining {
-                    var budget = concurrency &- (next &- oldest)
-                    if let countLimit { budget = min(budget, countLimit &- (next &- first)) }
+                    var budget = concurrency &- (book.next &- book.oldest)
+                    if let countLimit { budget = min(budget, countLimit &- (book.next &- first)) }
                     if let rate {
                         let allowed = UInt64(Double(now &- start) * rate / 1e9) + 1
-                        budget = min(budget, allowed > next &- first ? allowed &- (next &- first) : 0)
+                        budget = min(budget, allowed > book.next &- first ? allowed &- (book.next &- first) : 0)
+                        if budget == 0 && book.oldest == book.next {
+                            // Paced and idle: sleep until the next op is due instead of
+                            // spinning (a --rate run should cost little CPU).
+                            let due = start &+ UInt64(Double(book.next &- first) * 1e9 / rate)
+                            rateSleepUntil = due > now &+ 100_000 ? due &- 50_000 : 0
+                        }
                     }
                     var sent: UInt64 = 0
                     while sent < budget {
-                        let sequence = next
-                        let sendTime = ev_monotonic_ns()
+                        let sequence = book.next
+                        // The ring's driver stamps the slot itself; spare the second clock read.
+                        let sendTime = ownClock ? ev_monotonic_ns() : 0
                         let accepted = try transport.trySend(sequence: sequence, opcode: .echo, length: payload) { buffer in
-                            PayloadFormat.encode(tag: PayloadFormat.tag(sequence: sequence, response: false), into: buffer)
+                            // --no-verify measures the transport alone: the payload is whatever the buffer held.
+                            if verify { PayloadFormat.encode(tag: PayloadFormat.tag(sequence: sequence, response: false), into: buffer) }
                         }
                         if !accepted { break }
-                        sendTimes[Int(sequence & mask)] = sendTime
-                        next += 1
+                        book.sendTimes[Int(sequence & book.mask)] = sendTime
+                        book.next += 1
                         sent += 1
                     }
                     if sent > 0 { try transport.flush(); progressed = true }
                 } else {
-                    if oldest == next { break mainLoop }
-                    if ev_monotonic_ns() > drainDeadline {
-                        failure = "\(next - oldest) ops still in flight \(DurationText.format(config.drainTimeout)) after the run stopped; the responder is not answering"
+                    if book.oldest == book.next { break mainLoop }
+                    // The drain gives up only after drainTimeout without any completion, so a
+                    // slow but working responder is waited for.
+                    if ev_monotonic_ns() > max(drainDeadline, lastCompletion &+ UInt64(config.drainTimeout.nanoseconds)) {
+                        failure = "\(book.next - book.oldest) ops still in flight \(DurationText.format(config.drainTimeout)) after the last completion; the responder is not answering"
                         break mainLoop
                     }
                 }
@@ -190,50 +158,125 @@ public final class LoadRequester {
             }
             if let progress, now >= nextProgress {
                 let seconds = Double(now &- lastProgressTime) / 1e9
-                let ops = Double(completed &- lastProgressCompleted) / seconds
+                let ops = Double(book.completed &- lastProgressCompleted) / seconds
                 let fill = transport.queueFill
                 progress(LoadProgress(elapsedSeconds: Double(now &- start) / 1e9, opsPerSecond: ops,
                                       megabytesPerSecond: ops * Double(payload) / 1e6,
-                                      p50Nanoseconds: interval.valueAtPercentile(50), p99Nanoseconds: interval.valueAtPercentile(99),
-                                      inFlight: Int(next &- oldest), queueUsed: fill?.used, queueCapacity: fill?.capacity,
-                                      errors: errors.total))
-                interval.reset()
-                lastProgressCompleted = completed
+                                      p50Nanoseconds: book.interval.valueAtPercentile(50), p99Nanoseconds: book.interval.valueAtPercentile(99),
+                                      inFlight: Int(book.next &- book.oldest), queueUsed: fill?.used, queueCapacity: fill?.capacity,
+                                      errors: book.errors.total))
+                book.interval.reset()
+                lastProgressCompleted = book.completed
                 lastProgressTime = now
                 nextProgress = now &+ 1_000_000_000
             }
-            // Wait strategy when nothing moved: spin (what ping-pong latency needs), then
-            // yield the core, then sleep with backoff up to 1 ms.
             if progressed {
-                idle = 0
+                waiter.reset()
+            } else if rateSleepUntil > 0 {
+                let nanoseconds = min(rateSleepUntil &- min(rateSleepUntil, ev_monotonic_ns()), 100_000_000)
+                var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+                _ = nanosleep(&request, nil)
+                rateSleepUntil = 0
             } else {
-                idle += 1
-                if idle < 2_000 { ev_cpu_relax() }
-                else if idle < 2_100 { sched_yield() }
-                else {
-                    var request = timespec(tv_sec: 0, tv_nsec: min(1_000_000, 8_000 << min(idle - 2_100, 7)))
-                    _ = nanosleep(&request, nil)
-                }
+                waiter.pause()
             }
         }
 
         // Whatever is still outstanding now never got its answer.
         var outstanding: UInt64 = 0
-        var sequence = oldest
-        while sequence < next { if !done[Int(sequence & mask)] { outstanding += 1 }; sequence += 1 }
-        errors.lost = outstanding
-        let end = completed > 0 ? lastCompletion : ev_monotonic_ns()
+        var sequence = book.oldest
+        while sequence < book.next { if !book.done[Int(sequence & book.mask)] { outstanding += 1 }; sequence += 1 }
+        book.errors.lost = outstanding
+        let end = book.completed > 0 ? lastCompletion : ev_monotonic_ns()
         let elapsed = max(Double(end &- start) / 1e9, 1e-9)
         let latency = LoadSummary.Latency(
-            p50: histogram.valueAtPercentile(50), p90: histogram.valueAtPercentile(90),
-            p99: histogram.valueAtPercentile(99), p999: histogram.valueAtPercentile(99.9),
-            max: histogram.totalCount > 0 ? histogram.max : 0, mean: histogram.totalCount > 0 ? histogram.mean : 0)
+            p50: book.histogram.valueAtPercentile(50), p90: book.histogram.valueAtPercentile(90),
+            p99: book.histogram.valueAtPercentile(99), p999: book.histogram.valueAtPercentile(99.9),
+            max: book.histogram.totalCount > 0 ? book.histogram.max : 0, mean: book.histogram.totalCount > 0 ? book.histogram.mean : 0)
         return LoadSummary(
             name: config.name, transport: config.transport.rawValue, mode: config.mode.rawValue,
             payloadBytes: payload, concurrency: config.concurrency, faults: config.faults.map(\.description),
-            elapsedSeconds: elapsed, operations: completed, opsPerSecond: Double(completed) / elapsed,
-            megabytesPerSecond: Double(completed) * Double(payload) / elapsed / 1e6,
-            latencyNanoseconds: latency, queueFullStalls: transport.fullStalls, verified: verified,
-            errors: errors, cancelled: cancelled, stopReason: stopReason, failure: failure)
+            elapsedSeconds: elapsed, operations: book.completed, opsPerSecond: Double(book.completed) / elapsed,
+            megabytesPerSecond: Double(book.completed) * Double(payload) / elapsed / 1e6,
+            latencyNanoseconds: latency, queueFullStalls: transport.fullStalls, verified: book.verified,
+            errors: book.errors, cancelled: cancelled, stopReason: stopReason, failure: failure)
+    }
+}
+
+/// The requester's record of outstanding ops and what their completions said. A struct
+/// mutated in place (rather than locals captured by a nested function) so the hot path
+/// pays no dynamic exclusivity checks.
+struct CompletionBook {
+    /// The outstanding window is [oldest, next); its send times and "done" marks are
+    /// indexed by sequence & mask (never more than `concurrency` <= window size apart).
+    var oldest: UInt64 = 0
+    var next: UInt64 = 0
+    /// One past the newest sequence completed so far.
+    var completedBeyond: UInt64 = 0
+    let mask: UInt64
+    let sendTimes: UnsafeMutablePointer<UInt64>
+    let done: UnsafeMutablePointer<Bool>
+    var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000,
+                                      numberOfSignificantValueDigits: .three)
+    /// The last second's latencies, for the progress line.
+    var interval: Histogram<UInt64>
+    let recordInterval: Bool
+    var errors = LoadSummary.Errors()
+    var verified: UInt64 = 0
+    var completed: UInt64 = 0
+    let verify: Bool
+    let expectedResponse: Int
+
+    init(windowSize: Int, verify: Bool, expectedResponse: Int, recordInterval: Bool) {
+        mask = UInt64(windowSize - 1)
+        sendTimes = .allocate(capacity: windowSize)
+        sendTimes.initialize(repeating: 0, count: windowSize)
+        done = .allocate(capacity: windowSize)
+        done.initialize(repeating: false, count: windowSize)
+        interval = histogram
+        self.verify = verify
+        self.expectedResponse = expectedResponse
+        self.recordInterval = recordInterval
+    }
+
+    func deallocate() {
+        sendTimes.deallocate()
+        done.deallocate()
+    }
+
+    mutating func handle(_ completion: LoadCompletion) {
+        completed &+= 1
+        let sequence = completion.sequence
+        guard sequence >= oldest, sequence < next, !done[Int(sequence & mask)] else {
+            errors.duplicate += 1
+            return
+        }
+        // Reordered: a newer op completed before this one. (Counted on the late op, so
+        // an op that never comes counts as lost only, not its successors as reordered.)
+        if sequence < completedBeyond { errors.reordered += 1 } else { completedBeyond = sequence + 1 }
+        let index = Int(sequence & mask)
+        done[index] = true
+        let latency = completion.latencyNanoseconds ?? (ev_monotonic_ns() &- sendTimes[index])
+        _ = histogram.record(latency)
+        if recordInterval { _ = interval.record(latency) }
+        if verify {
+            if completion.status != 0 {
+                errors.rejectedByResponder += 1
+            } else if completion.response.count != expectedResponse {
+                errors.corrupt += 1
+            } else if completion.response.count > 0 {
+                if let decoded = PayloadFormat.decode(completion.response), decoded.isResponse, decoded.matches(sequence) {
+                    if decoded.isRejected { errors.rejectedByResponder += 1 } else { verified += 1 }
+                } else {
+                    errors.corrupt += 1
+                }
+            } else {
+                verified += 1
+            }
+        }
+        while oldest < next, done[Int(oldest & mask)] {
+            done[Int(oldest & mask)] = false
+            oldest += 1
+        }
     }
 }

@@ -55,7 +55,7 @@ public final class LoadResponder {
 
         do throws(LoadError) {
             while !shouldStop() {
-                let elapsed = ev_monotonic_ns() &- start
+                let elapsed = hasTimedFault ? ev_monotonic_ns() &- start : 0
                 if let crashAfter, elapsed >= crashAfter {
                     // The honest crash: no detach, no cleanup, ops left in flight.
                     kill(getpid(), SIGKILL)
@@ -102,8 +102,13 @@ public final class LoadResponder {
                     var remaining = timespec()
                     while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
                 }
-                let length = config.responseBytes
-                if length > 0 {
+                var length = config.responseBytes
+                if request.responseBuffer.count < length {
+                    // A malformed entry (slot outside the table): answer with an error, write nothing.
+                    accepted = false
+                    length = 0
+                }
+                if length > 0 && config.verify {
                     PayloadFormat.encode(tag: PayloadFormat.tag(sequence: sequence, response: true, rejected: !accepted),
                                          into: UnsafeMutableRawBufferPointer(rebasing: request.responseBuffer[..<length]))
                 }

@@ -86,7 +86,8 @@ public enum LoadRun {
                         replaceExisting: options.replace))
                 } catch { throw .ring(error) }
                 ringCreated = true
-                transport = RingRequesterTransport(requester: requester, hangTimeout: config.hangTimeout)
+                transport = RingRequesterTransport(requester: requester, hangTimeout: config.hangTimeout,
+                                                   batch: min(64, config.concurrency))
                 try spawnChild()
                 // Start the clock only once the responder is attached.
                 let side = requester.region.side(.responder)
@@ -155,7 +156,10 @@ public enum LoadRun {
                     throw .ring(error)
                 }
             }
-            transport = RingResponderTransport(responder: responder!)
+            // Batch only in stream mode without a per-op delay: pingpong answers each op
+            // as soon as it is done, and slow-responder must publish after every sleep.
+            let slow = config.faults.contains { if case .slowResponder = $0 { true } else { false } }
+            transport = RingResponderTransport(responder: responder!, batch: config.mode == .stream && !slow ? 64 : 1)
         case .uds:
             let fd = try StreamEndpoints.connectUnix(path: config.socketPath, deadline: deadline)
             transport = StreamResponderTransport(readFD: fd, writeFD: fd, payloadBytes: config.payloadBytes,

@@ -1,3 +1,4 @@
+import CEvering
 import Evering
 
 /// Opcodes the load generator puts in requests.
@@ -18,6 +19,16 @@ public struct LoadCompletion {
     public var status: Int32
     /// The response payload (empty for ring stream completions); valid during the callback.
     public var response: UnsafeRawBufferPointer
+    /// Submission-to-reap time when the transport measured it itself (the ring's driver
+    /// stamps both ends in the slot); nil lets the requester loop use its own stamps.
+    public var latencyNanoseconds: UInt64?
+
+    public init(sequence: UInt64, status: Int32, response: UnsafeRawBufferPointer, latencyNanoseconds: UInt64? = nil) {
+        self.sequence = sequence
+        self.status = status
+        self.response = response
+        self.latencyNanoseconds = latencyNanoseconds
+    }
 }
 
 /// The requester's end of a transport. The same requester loop (`LoadRequester`)
@@ -46,6 +57,13 @@ public protocol RequesterTransport: AnyObject {
                        fill: (UInt64, UnsafeMutableRawBufferPointer) -> Void) throws(LoadError)
     /// Leaves: detach (ring) or close (sockets). Idempotent.
     func close()
+    /// True when every `LoadCompletion` carries `latencyNanoseconds`, so the loop need
+    /// not read the clock per op itself.
+    var measuresLatency: Bool { get }
+}
+
+extension RequesterTransport {
+    public var measuresLatency: Bool { false }
 }
 
 /// One request as the responder's transport hands it over.
@@ -56,8 +74,8 @@ public struct IncomingRequest {
     public var payload: UnsafeRawBufferPointer
     /// Where the response is written (the slot buffer on the ring).
     public var responseBuffer: UnsafeMutableRawBufferPointer
-    /// The ring's own handle for the op (nil on uds/pipe).
-    var ringRequest: Request? = nil
+    /// The ring entry the request came in (nil on uds/pipe).
+    var ringEntry: ev_entry? = nil
 }
 
 /// The responder's end of a transport.

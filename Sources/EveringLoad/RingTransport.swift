@@ -3,31 +3,86 @@ import Evering
 
 /// The requester's end over an evering ring: ops are driver slots, payloads live in
 /// the slot buffers, the sequence number rides in the entry's user data.
+///
+/// With `batch` > 1 a send allocates the slot and fills its buffer at once but stages the
+/// entry; `flush` (and every `poll`) publishes the staged entries with one tail store, and
+/// completions are taken up to `batch` at a time, so the queue indices cross between
+/// cores once per batch rather than once per op.
 public final class RingRequesterTransport: RequesterTransport {
     public let requester: Requester
     let monitor: PeerMonitor
     let hangTimeout: Duration
+    let staged: UnsafeMutableBufferPointer<ev_entry>
+    var stagedCount = 0
+    let reaped: UnsafeMutableBufferPointer<ev_entry>
     var closed = false
 
-    public init(requester: Requester, hangTimeout: Duration = .seconds(3)) {
+    public init(requester: Requester, hangTimeout: Duration = .seconds(3), batch: Int = 1) {
+        precondition(batch >= 1)
         self.requester = requester
         monitor = PeerMonitor(region: requester.region, side: .responder)
         self.hangTimeout = hangTimeout
+        staged = .allocate(capacity: batch)
+        reaped = .allocate(capacity: batch)
+    }
+
+    deinit {
+        staged.deallocate()
+        reaped.deallocate()
     }
 
     public func trySend(sequence: UInt64, opcode: LoadOpcode, length: Int,
                         fill: (UnsafeMutableRawBufferPointer) -> Void) throws(LoadError) -> Bool {
-        requester.trySubmit(opcode: opcode.rawValue, length: length, userData: sequence, fill: fill) != nil
+        if staged.count == 1 {
+            return requester.trySubmit(opcode: opcode.rawValue, length: length, userData: sequence, fill: fill) != nil
+        }
+        if stagedCount == staged.count {
+            publish()
+            if stagedCount == staged.count { return false }
+        }
+        guard let op = requester.driver.allocate(opcode: opcode.rawValue, length: UInt32(length), userData: sequence) else {
+            return false
+        }
+        fill(UnsafeMutableRawBufferPointer(rebasing: requester.region.buffer(slot: op.slot)[..<length]))
+        staged[stagedCount] = ev_entry(op_id: op.rawValue, opcode: opcode.rawValue, flags: 0, length: UInt32(length),
+                                       user_data: sequence, result: 0, reserved: 0)
+        stagedCount += 1
+        return true
     }
 
-    public func flush() throws(LoadError) {}
+    public func flush() throws(LoadError) { publish() }
+
+    /// Publishes as many staged entries as the submission queue takes; the rest stay
+    /// staged (in order) for the next try.
+    func publish() {
+        guard stagedCount > 0 else { return }
+        let sent = requester.submissions.trySend(contentsOf: UnsafeBufferPointer(rebasing: staged[..<stagedCount]))
+        if sent > 0 && sent < stagedCount {
+            for i in sent..<stagedCount { staged[i - sent] = staged[i] }
+        }
+        stagedCount -= sent
+    }
+
+    /// The driver stamps submission and completion in the slot already.
+    public var measuresLatency: Bool { true }
 
     public func poll(_ body: (LoadCompletion) -> Void) throws(LoadError) -> Int {
         let requester = self.requester
-        return requester.reap { completion in
-            body(LoadCompletion(sequence: completion.userData, status: completion.result,
-                                response: requester.response(of: completion)))
-            requester.release(completion.op)
+        publish()
+        var count = 0
+        while true {
+            let n = requester.completions.tryReceive(into: reaped)
+            if n == 0 { return count }
+            count += n
+            for i in 0..<n {
+                // Cancelled ops are reclaimed by the driver; unknown ids are not ours to
+                // report here (the requester loop counts what it never hears about as lost).
+                guard case .completed(let completion) = requester.driver.complete(reaped[i]) else { continue }
+                body(LoadCompletion(sequence: completion.userData, status: completion.result,
+                                    response: requester.response(of: completion),
+                                    latencyNanoseconds: completion.latencyNanoseconds))
+                requester.release(completion.op)
+            }
         }
     }
 
@@ -80,39 +135,102 @@ public final class RingRequesterTransport: RequesterTransport {
     }
 }
 
-/// The responder's end over an evering ring.
+/// The responder's end over an evering ring. With `batch` > 1 (stream mode) it takes
+/// up to `batch` submissions per queue access and publishes their completions together
+/// before it looks for more, so the queue indices cross between cores once per batch
+/// instead of once per op.
 public final class RingResponderTransport: ResponderTransport {
     public let responder: Responder
     let monitor: PeerMonitor
+    let incoming: UnsafeMutableBufferPointer<ev_entry>
+    var incomingNext = 0
+    var incomingEnd = 0
+    let outgoing: UnsafeMutableBufferPointer<ev_entry>
+    var outgoingCount = 0
 
-    public init(responder: Responder) {
+    public init(responder: Responder, batch: Int = 1) {
+        precondition(batch >= 1)
         self.responder = responder
         monitor = PeerMonitor(region: responder.region, side: .requester)
+        incoming = .allocate(capacity: batch)
+        outgoing = .allocate(capacity: batch)
     }
 
+    deinit {
+        incoming.deallocate()
+        outgoing.deallocate()
+    }
+
+    /// Polls with `IdleWaiter` (not the library's blocking receive, whose long spin
+    /// phase starves a peer sharing our core) and checks the requester every 100 ms.
     public func receive(timeout: Duration) throws(LoadError) -> IncomingRequest? {
+        if incomingNext < incomingEnd { return next() }
+        // Answer everything taken so far before looking for (or waiting on) more.
+        try flushCompletions()
+        let start = ev_monotonic_ns()
+        let deadline = start &+ UInt64(timeout.nanoseconds)
+        var nextCheck = start &+ 100_000_000
+        var waiter = IdleWaiter()
+        var polls: UInt = 0
+        while true {
+            if refill() { return next() }
+            waiter.pause()
+            polls &+= 1
+            if polls & 63 != 0 { continue }  // the clock is read every 64 polls only
+            let now = ev_monotonic_ns()
+            if now >= nextCheck || now >= deadline {
+                nextCheck = now &+ 100_000_000
+                do throws(LoadError) { try checkPeer() } catch {
+                    // Its detach is a release store after its last submission: once we see
+                    // it, one more look at the queue finds anything it sent before leaving.
+                    if refill() { return next() }
+                    throw error
+                }
+                if now >= deadline { return nil }
+            }
+        }
+    }
+
+    private func refill() -> Bool {
+        incomingNext = 0
+        incomingEnd = responder.submissions.tryReceive(into: incoming)
+        return incomingEnd > 0
+    }
+
+    private func next() -> IncomingRequest {
+        let entry = incoming[incomingNext]
+        incomingNext += 1
+        let op = OpID(rawValue: entry.op_id)
+        let region = responder.region
+        // A slot index outside the table gets an empty buffer (the request then fails
+        // verification and is answered with an error, never written through).
+        let buffer = op.slot < region.layout.slotCount ? region.buffer(slot: op.slot) : UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        let payload = UnsafeRawBufferPointer(rebasing: buffer[..<min(Int(entry.length), buffer.count)])
+        return IncomingRequest(opcode: entry.opcode, userData: entry.user_data, payload: payload,
+                               responseBuffer: buffer, ringEntry: entry)
+    }
+
+    public func respond(_ request: IncomingRequest, status: Int32, length: Int) throws(LoadError) {
+        let entry = request.ringEntry!
+        if outgoingCount == outgoing.count { try flushCompletions() }
+        outgoing[outgoingCount] = ev_entry(op_id: entry.op_id, opcode: entry.opcode, flags: 0, length: UInt32(length),
+                                           user_data: entry.user_data, result: status, reserved: 0)
+        outgoingCount += 1
+        if outgoing.count == 1 { try flushCompletions() }
+    }
+
+    /// Publishes the buffered completions, waiting while the completion queue is full
+    /// (the library's wait notices a dead or departed requester).
+    func flushCompletions() throws(LoadError) {
+        guard outgoingCount > 0 else { return }
         do {
-            let request = try responder.receive(timeout: timeout)
-            return IncomingRequest(opcode: request.opcode, userData: request.entry.user_data, payload: request.payload,
-                                   responseBuffer: request.buffer, ringRequest: request)
-        } catch .timedOut {
-            // The library checks the peer only every 100 ms of waiting, so a short
-            // timeout can expire first: check here so a departed requester is noticed.
-            try checkPeer()
-            return nil
+            try responder.completions.send(contentsOf: UnsafeBufferPointer(rebasing: outgoing[..<outgoingCount]))
         } catch .peerDetached {
             throw .requesterGone("it detached from the ring")
         } catch {
             throw .ring(error)
         }
-    }
-
-    public func respond(_ request: IncomingRequest, status: Int32, length: Int) throws(LoadError) {
-        do { try responder.complete(request.ringRequest!, result: status, length: length) } catch .peerDetached {
-            throw .requesterGone("it detached from the ring")
-        } catch {
-            throw .ring(error)
-        }
+        outgoingCount = 0
     }
 
     public func checkPeer() throws(LoadError) {
@@ -123,5 +241,8 @@ public final class RingResponderTransport: ResponderTransport {
         }
     }
 
-    public func close() { responder.detach() }
+    public func close() {
+        try? flushCompletions()
+        responder.detach()
+    }
 }

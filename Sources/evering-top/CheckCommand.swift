@@ -16,7 +16,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var diagnosis: DiagnosisOptions
 
     func run() throws {
-        let reader = InspectAttach.reader(name)
+        let reader = InspectAttach.source(name)
         let thresholds = diagnosis.thresholds
         var sampler = Sampler(historyCapacity: 1000)
         let period = min(UInt64(100_000_000), UInt64(diagnosis.stallTimeout * 1e8))

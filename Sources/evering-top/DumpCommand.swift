@@ -16,7 +16,7 @@ struct DumpCommand: ParsableCommand {
     @OptionGroup var diagnosis: DiagnosisOptions
 
     func run() throws {
-        let reader = InspectAttach.reader(name)
+        let reader = InspectAttach.source(name)
         let snapshot: Snapshot
         do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
         let report = InspectReport(snapshot: snapshot, findings: Diagnosis.diagnose(snapshot, thresholds: diagnosis.thresholds),

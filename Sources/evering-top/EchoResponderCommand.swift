@@ -12,7 +12,7 @@ struct EchoResponderCommand: ParsableCommand {
 
     @Argument(help: "Ring name.") var name: String
     @Option(help: "Stop after this many requests (0: until the requester detaches).") var count: UInt64 = 0
-    @Option(help: "Seconds to wait for each request before giving up.") var timeout: Double = 10
+    @Option(help: "Seconds to wait for each request before giving up.") var timeout: Double = 120
 
     func run() throws {
         let responder = try Responder.open(try RingName(name))

@@ -23,8 +23,8 @@ struct DiagnosisOptions: ParsableArguments {
     var stallTimeout: Double = 1.0
 
     func validate() throws {
-        guard stallTimeout > 0, stallTimeout.isFinite else {
-            throw ValidationError("--stall-timeout must be a positive number of seconds")
+        guard stallTimeout > 0, stallTimeout <= 86_400 else {
+            throw ValidationError("--stall-timeout must be a positive number of seconds, at most 86400")
         }
     }
 
@@ -33,6 +33,12 @@ struct DiagnosisOptions: ParsableArguments {
 
 /// Attaching for inspection: read-only, with errors written for the user and exit code 2.
 enum InspectAttach {
+    /// The source for a ring argument. Today: an evering ring name. Other kinds of ring
+    /// (io_uring:PID[:FD]) add a branch here, and every command accepts them.
+    static func source(_ raw: String) -> any RingSource {
+        reader(raw)
+    }
+
     static func reader(_ raw: String, pendingLimit: Int = 4) -> SnapshotReader {
         do throws(RingError) {
             return try SnapshotReader(attaching: try RingName(raw), pendingLimit: pendingLimit)

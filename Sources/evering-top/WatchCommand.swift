@@ -20,18 +20,19 @@ struct WatchCommand: ParsableCommand {
 
     func validate() throws {
         guard batch else { throw ValidationError("watch needs --batch (the interactive dashboard is `evering-top attach NAME`)") }
-        guard delay > 0, delay.isFinite else { throw ValidationError("--delay must be a positive number of seconds") }
+        guard delay >= 0.001, delay <= 86_400 else { throw ValidationError("--delay must be from 0.001 to 86400 seconds") }
         guard iterations >= 0 else { throw ValidationError("--iterations must be 0 or more") }
     }
 
     func run() throws {
-        let reader = InspectAttach.reader(name)
+        let reader = InspectAttach.source(name)
         var sampler = Sampler()
         let thresholds = diagnosis.thresholds
         let period = UInt64(delay * 1e9)
         let start = Clock.monotonicNanoseconds
         if !json { InspectAttach.emit(ReportText.watchHeader) }
         var count = 0
+        var reported: Set<String> = []
         while iterations == 0 || count < iterations {
             let snapshot: Snapshot
             do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
@@ -45,6 +46,12 @@ struct WatchCommand: ParsableCommand {
                 InspectAttach.emit(try InspectJSON.encode(line))
             } else {
                 InspectAttach.emit(ReportText.watchLine(report, elapsed: Double(snapshot.takenAtMonotonicNanoseconds - start) / 1e9))
+                // Spell out a finding the first time it appears (the line only names its rule).
+                let current = Set(report.findings.map { "\($0.rule.rawValue) \($0.subject)" })
+                for finding in report.findings where !reported.contains("\(finding.rule.rawValue) \(finding.subject)") {
+                    InspectAttach.emit(ReportText.findingLine(finding))
+                }
+                reported = current
             }
             count += 1
             if iterations != 0 && count >= iterations { break }

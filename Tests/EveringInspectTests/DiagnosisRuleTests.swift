@@ -186,6 +186,15 @@ final class DiagnosisRuleTests: XCTestCase {
         XCTAssertEqual(rules(findings), [.peerDead, .heartbeatStale])
     }
 
+    func testExtremeThresholdsDoNotTrap() {
+        var now = T.busy(sq: (10, 14), inFlight: 2, age: 5 * second)
+        now.slots!.busy[1].state = .cancelled
+        now.slots!.counts = SlotTable.Counts(free: 62, submitted: 1, cancelled: 1)
+        XCTAssertEqual(Diagnosis.diagnose(now, thresholds: Thresholds(stallTimeout: .infinity)), [])
+        XCTAssertEqual(Diagnosis.diagnose(now, thresholds: Thresholds(stallTimeout: 1e300)), [])
+        XCTAssertFalse(Diagnosis.diagnose(now, thresholds: Thresholds(stallTimeout: 0)).isEmpty)
+    }
+
     func testReportRoundTripsThroughJSON() throws {
         let now = T.busy(sq: (10, 40), inFlight: 0)
         let report = InspectReport(snapshot: now, findings: Diagnosis.diagnose(now), thresholds: .default)

@@ -113,6 +113,13 @@ final class InspectCommandTests: XCTestCase {
         XCTAssertEqual(text.stdout.split(separator: "\n").count, 3, "header plus two lines: \(text.stdout)")
         XCTAssertTrue(text.stdout.contains("healthy"))
 
+        _ = try XCTUnwrap(requester.trySubmit(opcode: 1, length: 0))  // never taken: a stall appears
+        let stalled = try binary.run(["watch", name.path, "--batch", "-d", "0.1", "-n", "6", "--stall-timeout", "0.3"])
+        let stallLines = stalled.stdout.split(separator: "\n").filter { $0.contains("consumer-stalled") }
+        XCTAssertTrue(stallLines.contains { $0.contains("critical:consumer-stalled") }, stalled.stdout)
+        XCTAssertEqual(stallLines.filter { $0.contains("has not taken from the submission queue") }.count, 1,
+                       "the finding is spelled out once, when it appears: \(stalled.stdout)")
+
         let noBatch = try binary.run(["watch", name.path])
         XCTAssertNotEqual(noBatch.status, 0)
         XCTAssertTrue(noBatch.stderr.contains("--batch"), noBatch.stderr)
@@ -175,12 +182,24 @@ final class InspectCommandTests: XCTestCase {
     }
 
     func testPermissionDeniedNamesTheOwner() throws {
-        guard geteuid() != 0 else { throw XCTSkip("root may open any object; permission errors cannot happen") }
         let binary = try Binary(for: self)
-        let bare = try writeObject("noaccess", headerBytes(), mode: 0)
-        let result = try binary.run(["dump", bare])
-        XCTAssertEqual(result.status, 2)
-        XCTAssertTrue(result.stderr.contains("permission denied"), result.stderr)
+        var launcher: [String] = []
+        if geteuid() == 0 {
+            // Root opens anything; drop to nobody for the run so the mode bites.
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+                throw XCTSkip("running as root without setpriv: cannot provoke a permission error")
+            }
+            launcher = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        }
+        let bare = try writeObject("noaccess", headerBytes(), mode: geteuid() == 0 ? 0o600 : 0)
+        let result = try binary.run(["dump", bare], launcher: launcher)
+        XCTAssertEqual(result.status, 2, result.stdout)
+        XCTAssertTrue(result.stderr.contains("permission denied opening /\(bare)"), result.stderr)
+        let owner = String(cString: getpwuid(geteuid())!.pointee.pw_name)
+        XCTAssertTrue(result.stderr.contains("belongs to \(owner)"), result.stderr)
+        let listed = try binary.run(["list", "--all", "--json"], launcher: launcher)
+        let listing = try InspectJSON.decode([RingListing].self, from: listed.stdout).first { $0.name == "/" + bare }
+        XCTAssertEqual(listing?.status, .permissionDenied)
     }
 
     func testInvalidNameIsRejectedWithReason() throws {

@@ -84,10 +84,16 @@ struct Binary {
     }
 
     /// Runs to completion with a timeout (the child is killed if it overruns).
-    func run(_ arguments: [String], timeout: Double = 20) throws -> Output {
+    /// `launcher` runs the binary through another program (e.g. setpriv to drop privileges).
+    func run(_ arguments: [String], launcher: [String] = [], timeout: Double = 20) throws -> Output {
         let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
+        if let tool = launcher.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = Array(launcher.dropFirst()) + [url.path] + arguments
+        } else {
+            process.executableURL = url
+            process.arguments = arguments
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -38,3 +38,10 @@ final class SnapshotModelTests: XCTestCase {
         XCTAssertEqual(decoded.source, .ioUring)
     }
 }
+
+extension SnapshotModelTests {
+    /// Records are the bulk of a 65,536-slot snapshot; keep an eye on their size.
+    func testSlotRecordStaysCompact() {
+        XCTAssertLessThanOrEqual(MemoryLayout<SlotTable.Record>.stride, 80)
+    }
+}

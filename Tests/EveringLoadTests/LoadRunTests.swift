@@ -54,6 +54,24 @@ final class LoadRunTests: LoadTestCase {
         XCTAssertFalse(sharedMemoryObjectNames().contains(name), "ring not unlinked after SIGINT")
     }
 
+    func testSigtermWithKeepLeavesADrainedDetachedRing() throws {
+        let name = uniqueName("sigterm-keep")
+        let run = try LoadProcess(["load", name, "--concurrency", "8", "--duration", "60s", "--json", "--keep"])
+        let observer = try observe(name)
+        XCTAssertTrue(poll(within: 10) { observer.queue(.submission).head > 200 }, "no traffic: \(run.stderr)")
+        kill(run.pid, SIGTERM)
+        XCTAssertEqual(run.waitForExit(within: 10), 0, run.stderr)
+        XCTAssertEqual(try run.summary().stopReason, "signal")
+        XCTAssertTrue(sharedMemoryObjectNames().contains(name), "--keep must leave the ring in /dev/shm")
+        XCTAssertEqual(observer.side(.requester).state, .detached)
+        XCTAssertEqual(observer.side(.responder).state, .detached)
+        XCTAssertEqual(slotCount(observer, .free), Int(observer.layout.slotCount), "drained: every slot free")
+        let sq = observer.queue(.submission), cq = observer.queue(.completion)
+        XCTAssertEqual(sq.used, 0)
+        XCTAssertEqual(cq.used, 0)
+        XCTAssertEqual(sq.tail, cq.tail, "every submission was completed")
+    }
+
     func testResponderKilledMidRunMakesRequesterFailQuicklyWithClearMessage() throws {
         let name = uniqueName("kill")
         let requester = try LoadProcess(["load", name, "--role", "requester", "--concurrency", "4", "--duration", "60s", "--json"])
@@ -77,5 +95,62 @@ final class LoadRunTests: LoadTestCase {
         XCTAssertEqual(try requester.summary().verified, 300)
         XCTAssertEqual(responder.waitForExit(within: 5), 0, responder.stderr)
         XCTAssertTrue(responder.stdout.contains("300 requests, 0 rejected"), responder.stdout)
+    }
+}
+
+/// The Swift entry points the demo and benchmark commands use.
+final class LoadAPITests: LoadTestCase {
+    func testRunRequesterInProcessSpawnsTheResponderFromTheGivenBinary() throws {
+        var config = LoadConfiguration()
+        config.name = uniqueName("api")
+        config.concurrency = 3
+        config.limit = .count(300)
+        let summary = try LoadRun.runRequester(config, options: .init(executable: LoadProcess.executable.path, shouldStop: { false }))
+        XCTAssertEqual(summary.verified, 300)
+        XCTAssertTrue(summary.succeeded, summary.failure ?? "")
+        XCTAssertFalse(sharedMemoryObjectNames().contains(config.name))
+    }
+
+    func testCommandLineRunsTheSameConfiguration() throws {
+        var config = LoadConfiguration()
+        config.name = uniqueName("cmdline")
+        config.mode = .stream
+        config.transport = .pipe
+        config.payloadBytes = 48
+        config.concurrency = 5
+        config.limit = .count(400)
+        config.faults = [.slowResponder(delay: .microseconds(1))]
+        let run = try LoadProcess(LoadRun.commandLine(config, json: true))
+        XCTAssertEqual(run.waitForExit(within: 30), 0, run.stderr)
+        let summary = try run.summary()
+        XCTAssertEqual(summary.mode, "stream")
+        XCTAssertEqual(summary.transport, "pipe")
+        XCTAssertEqual(summary.payloadBytes, 48)
+        XCTAssertEqual(summary.concurrency, 5)
+        XCTAssertEqual(summary.faults, ["slow-responder=1us"])
+        XCTAssertEqual(summary.verified, 400)
+    }
+
+    func testTransportComparisonRunsEachInTurn() throws {
+        let name = uniqueName("compare")
+        let run = try LoadProcess(["load", name, "--transport", "ring,uds,pipe", "--count", "200"])
+        XCTAssertEqual(run.waitForExit(within: 30), 0, run.stderr)
+        for transport in ["ring", "uds", "pipe"] {
+            XCTAssertTrue(run.stdout.contains("pingpong over \(transport)"), run.stdout)
+        }
+        XCTAssertTrue(run.stdout.contains("p50 vs ring"), run.stdout)
+    }
+}
+
+final class LoadRateTests: LoadTestCase {
+    /// Pacing allows at most rate × elapsed + 1 ops, however fast the transport is.
+    func testRateCapsOps() throws {
+        let name = uniqueName("rate")
+        let run = try LoadProcess(["load", name, "--rate", "200", "--duration", "500ms", "--json"])
+        XCTAssertEqual(run.waitForExit(within: 20), 0, run.stderr)
+        let summary = try run.summary()
+        XCTAssertGreaterThan(summary.operations, 0)
+        XCTAssertLessThanOrEqual(summary.operations, 102, "200 ops/s for 0.5 s allows 101 ops")
+        XCTAssertEqual(summary.verified, summary.operations)
     }
 }

@@ -109,12 +109,12 @@ final class QueueTests: XCTestCase {
             var next: UInt64 = 0
             while next < total {
                 if next % 3 == 0 {
-                    try! producer.send(Item(sequence: next, check: EchoMessage.checksum(next)), timeout: .seconds(30))
+                    try! producer.send(Item(sequence: next, check: EchoMessage.checksum(next)), timeout: .seconds(120))
                     next += 1
                 } else {
                     let n = Int(min(16, total - next))
                     for i in 0..<n { batch[i] = Item(sequence: next + UInt64(i), check: EchoMessage.checksum(next + UInt64(i))) }
-                    try! batch.withUnsafeBufferPointer { try producer.send(contentsOf: UnsafeBufferPointer(rebasing: $0[..<n]), timeout: .seconds(30)) }
+                    try! batch.withUnsafeBufferPointer { try producer.send(contentsOf: UnsafeBufferPointer(rebasing: $0[..<n]), timeout: .seconds(120)) }
                     next += UInt64(n)
                 }
             }
@@ -123,7 +123,7 @@ final class QueueTests: XCTestCase {
         var expected: UInt64 = 0, bad = 0
         var buffer = [Item](repeating: Item(sequence: 0, check: 0), count: 32)
         while expected < total {
-            let n = try buffer.withUnsafeMutableBufferPointer { try consumer.receive(into: $0, timeout: .seconds(30)) }
+            let n = try buffer.withUnsafeMutableBufferPointer { try consumer.receive(into: $0, timeout: .seconds(120)) }
             for item in buffer[..<n] {
                 if item.sequence != expected || item.check != EchoMessage.checksum(expected) { bad += 1 }
                 expected += 1

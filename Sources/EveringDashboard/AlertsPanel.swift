@@ -1,0 +1,103 @@
+import EveringInspect
+
+/// Diagnosis findings, active ones first and newest first, coloured by severity;
+/// resolved ones stay dimmed for a while. Empty says "healthy".
+public enum AlertsPanel {
+    public static func role(_ severity: Finding.Severity) -> ColorRole {
+        switch severity {
+        case .info: .info
+        case .warning: .warning
+        case .critical: .critical
+        }
+    }
+
+    static func tag(_ severity: Finding.Severity) -> String {
+        switch severity {
+        case .info: "INFO"
+        case .warning: "WARN"
+        case .critical: "CRIT"
+        }
+    }
+
+    public static func draw(_ input: DashboardInput, state: DashboardState, now: UInt64, in rect: Rect,
+                            into grid: inout ScreenGrid) {
+        let active = input.alerts.filter(\.isActive).count
+        let inner = PanelFrame.draw(rect, title: DashboardPanel.alerts.title, focused: state.focus == .alerts,
+                                    glyphs: state.glyphs, into: &grid,
+                                    rightTitle: active > 0 ? "\(active) active" : nil)
+        guard inner.height >= 1, inner.width >= 10 else { return }
+        let x = inner.x + 1
+        let width = inner.width - 2
+        if input.alerts.filter(\.isActive).isEmpty {
+            let text = input.snapshot == nil ? "no data yet" : "healthy: no findings"
+            grid.put(state.color ? text : "OK " + text, x: x, y: inner.y, style: TextStyle(.good, .bold))
+        }
+        let rows = input.alerts
+        let start = rows.contains(where: \.isActive) ? inner.y : inner.y + 1
+        let visible = inner.maxY - start
+        guard visible > 0 else { return }
+        let offset = DashboardState.clampedScroll(state.scrollOffset(.alerts), rows: rows.count, visible: 1)
+        var y = start
+        var shown = 0
+        for entry in rows.dropFirst(offset) where y < inner.maxY {
+            y = drawEntry(entry, now: now, x: x, y: y, width: width, lastRow: inner.maxY - 1, into: &grid)
+            shown += 1
+        }
+        if offset > 0 || offset + shown < rows.count {
+            grid.putRight("\(offset + 1)-\(offset + shown)/\(rows.count)", endX: inner.maxX, y: inner.maxY,
+                          style: TextStyle(.muted))
+        }
+    }
+
+    /// One alert: "CRIT rule message (age)", the message wrapped onto indented
+    /// continuation lines (at most up to `lastRow`). Returns the next free row.
+    static func drawEntry(_ entry: AlertLog.Entry, now: UInt64, x: Int, y: Int, width: Int, lastRow: Int,
+                          into grid: inout ScreenGrid) -> Int {
+        let finding = entry.finding
+        let since = now > entry.firstSeen ? Formatting.duration(nanoseconds: now - entry.firstSeen) : "0s"
+        let role = role(finding.severity)
+        var cx: Int
+        let text: String
+        let textStyle: TextStyle
+        if entry.isActive {
+            cx = grid.put(tag(finding.severity), x: x, y: y,
+                          style: TextStyle(role, finding.severity == .critical ? [.bold, .reverse] : .bold))
+            cx = grid.put(" \(finding.rule.rawValue) ", x: cx, y: y, style: TextStyle(role, .bold))
+            text = "\(finding.message) (\(since))"
+            textStyle = .plain
+        } else {
+            cx = grid.put("ok   \(finding.rule.rawValue) resolved: ", x: x, y: y, style: TextStyle(.muted, .dim))
+            text = finding.message
+            textStyle = TextStyle(.muted, .dim)
+        }
+        let indent = x + 5
+        var row = y
+        var lineStart = cx
+        for line in wrap(text, first: x + width - cx, rest: x + width - indent) {
+            guard row <= lastRow else { break }
+            grid.put(line, x: lineStart, y: row, style: textStyle)
+            row += 1
+            lineStart = indent
+        }
+        return row
+    }
+
+    /// Word-wraps `text`: the first line `first` columns wide, the others `rest`.
+    static func wrap(_ text: String, first: Int, rest: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        var limit = max(1, first)
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if candidate.count <= limit || current.isEmpty {
+                current = candidate
+            } else {
+                lines.append(current)
+                current = String(word)
+                limit = max(1, rest)
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+}

@@ -1,0 +1,98 @@
+import EveringInspect
+
+/// One queue: fill and free, a gauge of its ring with head (H) and tail (T) marks, the
+/// indices, enqueue/dequeue rates, sparklines of fill and throughput, and the entry at
+/// the head — what its consumer would take next, i.e. what it is stuck on.
+public enum QueuePanel {
+    public static func draw(_ kind: QueueKind, _ input: DashboardInput, state: DashboardState, tall: Bool,
+                            in rect: Rect, into grid: inout ScreenGrid) {
+        let panel: DashboardPanel = kind == .submission ? .submission : .completion
+        let glyphs = state.glyphs
+        let arrow = state.ascii ? ">" : "→"
+        let direction = kind == .submission ? "req\(arrow)resp" : "resp\(arrow)req"
+        let inner = PanelFrame.draw(rect, title: panel.title, focused: state.focus == panel, glyphs: glyphs,
+                                    into: &grid, rightTitle: direction)
+        guard inner.height >= 1, inner.width >= 10, let snapshot = input.snapshot else { return }
+        let queue = snapshot.queue(kind)
+        let peak = kind == .submission ? input.peaks.submissionUsed : input.peaks.completionUsed
+        var y = inner.y
+        let x = inner.x + 1
+        let width = inner.width - 2
+
+        // used / capacity, free, peak. Overfull is corruption: said, not clamped.
+        let usedStyle: TextStyle = queue.isOverfull ? TextStyle(.critical, .bold)
+            : queue.isFull ? TextStyle(.warning, .bold) : .bold
+        var cx = grid.put("used ", x: x, y: y, style: TextStyle(.label))
+        cx = grid.put("\(queue.used)/\(queue.capacity) \(Formatting.percent(queue.used, of: UInt64(queue.capacity)))",
+                      x: cx, y: y, style: usedStyle)
+        cx = grid.put("  free \(queue.free)", x: cx, y: y)
+        if queue.isOverfull { cx = grid.put(" OVERFULL", x: cx, y: y, style: TextStyle(.critical, .bold)) }
+        grid.put("  peak \(peak)", x: cx, y: y, style: TextStyle(.muted), maxWidth: inner.maxX - cx)
+        y += 1
+
+        if y + 1 < inner.maxY {
+            Gauge(head: queue.head, tail: queue.tail, capacity: UInt64(queue.capacity))
+                .draw(x: x, y: y, width: width, glyphs: glyphs, color: state.color, into: &grid)
+            y += 2
+        }
+        if y < inner.maxY {
+            cx = grid.put("head ", x: x, y: y, style: TextStyle(.headMark))
+            cx = grid.put("\(queue.head)", x: cx, y: y, style: .bold)
+            cx = grid.put("  tail ", x: cx, y: y, style: TextStyle(.tailMark))
+            cx = grid.put("\(queue.tail)", x: cx, y: y, style: .bold)
+            if tall, let stalls = queue.fullStalls, let waits = queue.emptyWaits {
+                grid.put("  full \(Formatting.count(stalls)) empty \(Formatting.count(waits))", x: cx, y: y,
+                         style: TextStyle(.muted), maxWidth: inner.maxX - cx)
+            }
+            y += 1
+        }
+        let rates = input.history.last?.rates
+        if y < inner.maxY {
+            let enq = rates.map { Formatting.count($0.enqueuesPerSecond(kind)) } ?? "-"
+            let deq = rates.map { Formatting.count($0.dequeuesPerSecond(kind)) } ?? "-"
+            cx = grid.put("enq ", x: x, y: y, style: TextStyle(.label))
+            cx = grid.put("\(enq)/s", x: cx, y: y, style: .bold)
+            cx = grid.put("  deq ", x: cx, y: y, style: TextStyle(.label))
+            grid.put("\(deq)/s", x: cx, y: y, style: .bold)
+            y += 1
+        }
+        let fills = input.history.map { Double($0.queue(kind).used) }
+        let throughput = input.history.compactMap { $0.rates?.dequeuesPerSecond(kind) }
+        let rateStyle = TextStyle(.good)
+        let fillStyle = TextStyle(.gaugeUsed)
+        if tall {
+            // Own rows, full width: "fill ▁▂▃▅" and "rate ▃▃▄▅".
+            for (label, values, maximum, style) in [("fill", fills, Double(queue.capacity), fillStyle),
+                                                     ("rate", throughput, nil, rateStyle)] where y < inner.maxY {
+                grid.put(label, x: x, y: y, style: TextStyle(.label))
+                Sparkline.draw(values, x: x + 5, y: y, width: width - 5, maximum: maximum, glyphs: glyphs, style: style, into: &grid)
+                y += 1
+            }
+        } else if y < inner.maxY {
+            // One row split in two halves.
+            let half = width / 2
+            grid.put("fill", x: x, y: y, style: TextStyle(.label))
+            Sparkline.draw(fills, x: x + 5, y: y, width: half - 6, maximum: Double(queue.capacity), glyphs: glyphs,
+                           style: fillStyle, into: &grid)
+            grid.put("rate", x: x + half, y: y, style: TextStyle(.label))
+            Sparkline.draw(throughput, x: x + half + 5, y: y, width: width - half - 5, glyphs: glyphs, style: rateStyle,
+                           into: &grid)
+            y += 1
+        }
+        // The entries at the head: what the consumer takes next.
+        let shown = max(0, min(queue.pending.count, inner.maxY - y))
+        if shown == 0 && y < inner.maxY {
+            grid.put(queue.isEmpty ? "at head: (empty)" : "at head: (not read)", x: x, y: y, style: TextStyle(.muted))
+        }
+        for (offset, entry) in queue.pending.prefix(shown).enumerated() {
+            grid.put(entryLine(entry, first: offset == 0), x: x, y: y + offset,
+                     style: offset == 0 ? TextStyle(.normal) : TextStyle(.muted), maxWidth: width)
+        }
+    }
+
+    static func entryLine(_ entry: QueueEntry, first: Bool) -> String {
+        var text = (first ? "at head: " : "   next: ") + "op \(entry.opLabel) opc \(entry.opcode) len \(entry.length)"
+        if let age = entry.ageNanoseconds { text += " \(Formatting.duration(nanoseconds: age))" }
+        return text
+    }
+}

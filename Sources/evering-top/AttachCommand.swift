@@ -1,0 +1,54 @@
+import ArgumentParser
+import Evering
+import EveringDashboard
+import EveringInspect
+import EveringTerminal
+
+/// `evering-top attach NAME`: the live dashboard. Attaches read-only; a missing ring
+/// fails before the terminal is touched, naming the rings that exist.
+struct AttachCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attach",
+        abstract: "Live dashboard of a ring (read-only), like htop.",
+        discussion: """
+            Keys: q quit, space/p pause, +/- refresh interval, s cycle sort, Tab focus, \
+            arrows/PgUp/PgDn scroll, h/? help, r reset peaks.
+            """
+    )
+
+    @Argument(help: "Ring name (as in /dev/shm; the leading '/' is optional).") var name: String
+    @OptionGroup var options: DashboardOptions
+
+    func run() throws {
+        let ringName = try RingName(name)
+        let reader = try Self.attachOrWait(ringName)
+        let exit = try Self.runDashboard(ringName, reader: reader, options: options)
+        if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
+    }
+
+    /// Attaches now; nil when the ring exists but is not ready (the dashboard waits for it).
+    static func attachOrWait(_ name: RingName) throws -> SnapshotReader? {
+        do throws(RingError) {
+            return try SnapshotReader(attaching: name)
+        } catch .notReady {
+            return nil
+        } catch .notFound {
+            // Same wording as the inspector's commands, with the rings that do exist.
+            throw AttachError(message: InspectAttach.message(for: RingError.notFound(name.path)))
+        }
+    }
+
+    static func runDashboard(_ name: RingName, reader: SnapshotReader?, options: DashboardOptions) throws -> DashboardLoop.Exit {
+        let thresholds = Thresholds(stallTimeout: options.stallTimeout)
+        let feed = LiveRingFeed(name: name, reader: reader) { snapshot, history in
+            Diagnosis.diagnose(snapshot, history: history, thresholds: thresholds)
+        }
+        return try DashboardLoop.run(source: feed, state: options.initialState)
+    }
+}
+
+/// An attach failure whose message is written for the user.
+struct AttachError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Evering
+import EveringLoad
+import EveringTerminal
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `evering-top demo`: the one-command tour. Starts a load run on a ring (requester and
+/// responder as child processes), attaches the dashboard to it, and on quit stops the
+/// load and removes the ring. `--fault` passes faults through so a newcomer can watch a
+/// ring get stuck.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a load on a demo ring and watch it in the dashboard.",
+        discussion: """
+            Faults: \(Fault.kinds.joined(separator: ", ")), e.g. --fault stall-responder@5s.
+            The load's own summary is printed after the dashboard quits.
+            """
+    )
+
+    @Option(help: "Ring name for the demo (replaced if it exists).") var name: String = "evering-demo"
+    @Option(help: "Inject a fault into the load (repeatable): KIND@AFTER or KIND=VALUE.") var fault: [String] = []
+    @Option(help: "Ops per second the load aims for, or 'max'.") var rate: String = "20000"
+    @Option(help: "Ops in flight.") var concurrency: Int = 96
+    @Option(help: "Entries per queue (power of two).") var capacity: UInt32 = 64
+    @OptionGroup var options: DashboardOptions
+
+    func makeLoadConfiguration() throws -> LoadConfiguration {
+        var config = LoadConfiguration()
+        config.name = name
+        config.mode = .pingpong
+        config.concurrency = concurrency
+        config.capacity = capacity
+        if rate != "max" {
+            guard let value = Double(rate), value > 0, value.isFinite else {
+                throw ValidationError("--rate '\(rate)' must be a positive number of ops/s or 'max'")
+            }
+            config.rate = value
+        }
+        // Long enough for any demo; quitting the dashboard stops it much earlier.
+        config.limit = .duration(.seconds(3600))
+        config.faults = try fault.map { text in
+            do throws(LoadError) { return try Fault.parse(text) } catch { throw ValidationError(error.description) }
+        }
+        do throws(LoadError) { try config.validate() } catch { throw ValidationError(error.description) }
+        return config
+    }
+
+    func run() throws {
+        let ringName = try RingName(name)
+        let config = try makeLoadConfiguration()
+        let logPath = "/tmp/evering-demo-\(getpid()).log"
+        let load = try BackgroundProcess(executable: ChildProcess.currentExecutable,
+                                         arguments: LoadRun.commandLine(config, role: .both, replace: true),
+                                         outputPath: logPath)
+        defer { unlink(logPath) }
+        let exit: DashboardLoop.Exit
+        do {
+            // No reader yet: the dashboard shows "waiting for ring" until the load has created it.
+            exit = try AttachCommand.runDashboard(ringName, reader: nil, options: options)
+        } catch {
+            Self.stop(load, ring: ringName)
+            throw error
+        }
+        Self.stop(load, ring: ringName)
+        if let log = try? String(contentsOfFile: logPath, encoding: .utf8), !log.isEmpty {
+            print("load run (\(LoadRun.commandLine(config, role: .both, replace: true).joined(separator: " "))):")
+            print(log, terminator: log.hasSuffix("\n") ? "" : "\n")
+        }
+        if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
+    }
+
+    /// SIGINT makes the load drain, print its summary, stop its responder and unlink the
+    /// ring; if it has not finished within 5 s (a hung responder, say), it is killed and
+    /// the ring removed here.
+    static func stop(_ load: BackgroundProcess, ring: RingName) {
+        load.signal(SIGINT)
+        if !load.waitForExit(timeoutNanoseconds: 5_000_000_000) {
+            load.signal(SIGKILL)
+            _ = load.waitForExit(timeoutNanoseconds: 1_000_000_000)
+        }
+        try? unlinkRing(ring)
+    }
+}

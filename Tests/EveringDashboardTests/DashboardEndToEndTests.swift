@@ -1,0 +1,246 @@
+import Evering
+import Foundation
+import XCTest
+
+/// `evering-top attach` in a real terminal (tmux): live numbers advance, a stalled
+/// responder raises the stall alert, q exits and gives the terminal back.
+final class DashboardEndToEndTests: XCTestCase {
+    var load: SpawnedProcess?
+    var ring: RingName?
+    var tmux: TmuxSession?
+
+    override func setUpWithError() throws {
+        guard TmuxSession.tmuxPath != nil else { throw XCTSkip("tmux is not installed (scripts/install-deps.sh installs it)") }
+    }
+
+    override func tearDown() {
+        tmux = nil  // kills the tmux server and with it the dashboard
+        load?.stop()
+        load = nil
+        if let ring { try? unlinkRing(ring) }
+    }
+
+    func startDashboard(_ name: RingName, flags: String = "-d 0.2", term: String = "xterm-256color",
+                        width: Int = 120, height: Int = 40) throws -> TmuxSession {
+        let session = try TmuxSession(width: width, height: height, term: term, label: "attach")
+        tmux = session
+        // ulimit -c 0: the crash test must not leave a core file behind.
+        try session.type("ulimit -c 0; \(everingTopBinary().path) attach \(name.path) \(flags); echo EXIT=$?")
+        return session
+    }
+
+    func testHeadAndTailAdvanceBetweenCaptures() throws {
+        let name = uniqueRingName("live")
+        ring = name
+        load = try startLoad(name)
+        let session = try startDashboard(name)
+        let first = try XCTUnwrap(try session.waitForScreen { submissionIndices($0).map { $0.head > 0 } ?? false },
+                                  "the dashboard never showed queue indices:\n\(session.screen)")
+        let before = try XCTUnwrap(submissionIndices(first))
+        let second = try session.waitForScreen { screen in
+            guard let now = submissionIndices(screen) else { return false }
+            return now.head > before.head && now.tail > before.tail
+        }
+        XCTAssertNotNil(second, "head/tail did not advance past \(before):\n\(session.screen)")
+        if ProcessInfo.processInfo.environment["DASH_SHOW"] != nil { print(second ?? "") }
+        XCTAssertTrue(first.contains("responder"), first)
+        XCTAssertTrue(first.contains("alive"), first)
+        XCTAssertEqual(try session.format("#{alternate_on}"), "1", "the dashboard runs on the alternate screen")
+    }
+
+    func testStalledResponderRaisesTheStallAlert() throws {
+        let name = uniqueRingName("stall")
+        ring = name
+        // 32 in flight over a 64-entry queue: the queue stays part full, so this is the
+        // consumer-stalled rule (a full queue would be reported as producer-blocked).
+        load = try startLoad(name, faults: ["stall-responder@2s"], concurrency: 32)
+        let session = try startDashboard(name, flags: "-d 0.2 --stall-timeout 0.5")
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("healthy") }, session.screen)
+        let stalled = try session.waitForScreen(timeout: 15) { $0.contains("consumer-stalled") }
+        XCTAssertNotNil(stalled, "no stall alert:\n\(session.screen)")
+        XCTAssertTrue(stalled?.contains("CRIT consumer-stalled") == true || stalled?.contains("WARN consumer-stalled") == true,
+                      stalled ?? "")
+    }
+
+    func testCrashedResponderShowsDeadPeer() throws {
+        let name = uniqueRingName("crash")
+        ring = name
+        // --keep: the requester leaves the ring behind when it gives up on its dead peer.
+        load = try startLoad(name, faults: ["crash-responder@1s"], extra: ["--keep"])
+        let session = try startDashboard(name)
+        let screen = try session.waitForScreen(timeout: 15) { $0.contains("peer-dead") }
+        XCTAssertNotNil(screen, "no peer-dead alert:\n\(session.screen)")
+        XCTAssertTrue(screen?.contains("DEAD") == true, screen ?? "")
+    }
+
+    func testDemoRunsLoadShowsTheStallAndCleansUpOnQuit() throws {
+        let name = uniqueRingName("demo")
+        ring = name
+        let session = try TmuxSession(width: 120, height: 40, label: "demo")
+        tmux = session
+        try session.type("\(everingTopBinary().path) demo --name \(name.bare) --rate 20000 -d 0.2 --stall-timeout 0.5 "
+                         + "--fault stall-responder@2s; echo EXIT=$?")
+        XCTAssertNotNil(try session.waitForScreen(timeout: 20) { $0.contains("In-flight ops") && $0.contains("alive") },
+                        session.screen)
+        XCTAssertNotNil(try session.waitForScreen(timeout: 20) { $0.contains("consumer-stalled") || $0.contains("producer-blocked") },
+                        "the stall-responder fault never showed:\n\(session.screen)")
+        try session.press("q")
+        let after = try session.waitForScreen(timeout: 20) { $0.contains("\nEXIT=") }
+        XCTAssertNotNil(after, session.screen)
+        XCTAssertTrue(after?.contains("EXIT=0") == true, after ?? "")
+        XCTAssertTrue(after?.contains("pingpong over ring") == true, "the load's summary is printed: \(after ?? "")")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/shm/" + name.bare), "demo removed its ring")
+    }
+
+    func testQuitRestoresTheTerminal() throws {
+        let name = uniqueRingName("quit")
+        ring = name
+        load = try startLoad(name)
+        let session = try startDashboard(name, term: "screen")
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
+        try session.press("q")
+        let after = try session.waitForScreen { $0.contains("EXIT=0") }
+        XCTAssertNotNil(after, "attach did not exit with 0 after q:\n\(session.screen)")
+        XCTAssertEqual(try session.format("#{alternate_on}"), "0", "left the alternate screen")
+        XCTAssertEqual(try session.format("#{cursor_flag}"), "1", "cursor visible again")
+        // The tty is back in cooked mode with echo: what the shell needs.
+        try session.type("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo")
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("icanon echo") }, session.screen)
+    }
+
+    func testSigtermRestoresTheTerminalToo() throws {
+        let name = uniqueRingName("term")
+        ring = name
+        load = try startLoad(name)
+        let session = try startDashboard(name)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
+        kill(try dashboardPID(session), SIGTERM)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=143") }, session.screen)
+        XCTAssertEqual(try session.format("#{alternate_on}"), "0")
+    }
+
+    func testACrashStillRestoresTheTerminal() throws {
+        let name = uniqueRingName("segv")
+        ring = name
+        load = try startLoad(name)
+        let session = try startDashboard(name)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") }, session.screen)
+        XCTAssertEqual(try session.format("#{alternate_on}"), "1")
+        // What a read of a truncated mapping would do (SIGBUS), sent by hand.
+        kill(try dashboardPID(session), SIGBUS)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=135") }, "dies of SIGBUS (128+7):\n\(session.screen)")
+        XCTAssertEqual(try session.format("#{alternate_on}"), "0", "left the alternate screen before dying")
+        XCTAssertEqual(try session.format("#{cursor_flag}"), "1", "cursor visible again")
+    }
+
+    /// The dashboard process: the child of the pane's shell.
+    func dashboardPID(_ session: TmuxSession) throws -> Int32 {
+        let shell = try session.format("#{pane_pid}")
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        return try XCTUnwrap(children.split(separator: " ").first.flatMap { Int32($0) }, "no child of the shell")
+    }
+
+    func testMissingRingFailsBeforeTheTerminalIsTouchedAndNamesExistingRings() throws {
+        let existing = uniqueRingName("exists")
+        ring = existing
+        load = try startLoad(existing)
+        let session = try startDashboard(try RingName("evt-dash-no-such-ring-\(getpid())"))
+        let screen = try session.waitForScreen { $0.contains("\nEXIT=") }
+        XCTAssertNotNil(screen, session.screen)
+        XCTAssertTrue(screen!.contains("no ring named /evt-dash-no-such-ring"), screen!)
+        XCTAssertTrue(screen!.replacingOccurrences(of: "\n", with: "").contains(existing.bare), screen!)
+        XCTAssertTrue(screen!.contains("EXIT=1"), screen!)
+    }
+
+    func testRunsUnderEachTermAndQuitsCleanly() throws {
+        let name = uniqueRingName("terms")
+        ring = name
+        load = try startLoad(name)
+        for term in ["xterm-256color", "xterm", "screen", "linux", "vt100"] {
+            let session = try startDashboard(name, term: term, width: 100, height: 30)
+            let screen = try session.waitForScreen { $0.contains("In-flight ops") && $0.contains("healthy") }
+            XCTAssertNotNil(screen, "TERM=\(term):\n\(session.screen)")
+            let colours = hasColourEscapes(try session.capture(escapes: true))
+            // vt100 has no colours: the dashboard degrades to attributes only.
+            XCTAssertEqual(colours, term != "vt100", "TERM=\(term) colour escapes present: \(colours)")
+            try session.press("q")
+            XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=0") }, "TERM=\(term):\n\(session.screen)")
+            XCTAssertEqual(try session.format("#{alternate_on}"), "0", "TERM=\(term)")
+        }
+    }
+
+    func testNoColorEnvironmentAndAsciiFlag() throws {
+        let name = uniqueRingName("nocolor")
+        ring = name
+        load = try startLoad(name)
+        let session = try TmuxSession(width: 100, height: 30, label: "nocolor")
+        tmux = session
+        try session.type("NO_COLOR=1 \(everingTopBinary().path) attach \(name.path) --ascii -d 0.2; echo EXIT=$?")
+        let screen = try session.waitForScreen { $0.contains("In-flight ops") }
+        XCTAssertNotNil(screen, session.screen)
+        XCTAssertFalse(hasColourEscapes(try session.capture(escapes: true)), "no colour escapes with NO_COLOR")
+        XCTAssertTrue(screen!.contains("+ Submission queue"), screen!)
+        XCTAssertFalse(screen!.unicodeScalars.contains { $0.value > 0x7f }, "ASCII only:\n\(screen!)")
+    }
+
+    func testPauseFreezesTheNumbersAndShowsPaused() throws {
+        let name = uniqueRingName("pause")
+        ring = name
+        load = try startLoad(name)
+        let session = try startDashboard(name, flags: "-d 0.1")
+        XCTAssertNotNil(try session.waitForScreen { submissionIndices($0) != nil }, session.screen)
+        try session.press("Space")
+        let paused = try XCTUnwrap(try session.waitForScreen { $0.contains("PAUSED") }, session.screen)
+        // Three refresh intervals later the frame is unchanged (nothing is sampled while paused).
+        let frozen = try XCTUnwrap(submissionIndices(paused))
+        let later = try XCTUnwrap(try session.waitForScreen(timeout: 0.5) { _ in false } ?? session.capture())
+        XCTAssertEqual(submissionIndices(later)?.head, frozen.head, later)
+        try session.press("p")
+        XCTAssertNotNil(try session.waitForScreen { !$0.contains("PAUSED") && (submissionIndices($0)?.head ?? 0) > frozen.head },
+                        session.screen)
+    }
+
+    func testUnlinkedRingShowsTheBannerAndKeepsTheLastFrame() throws {
+        let name = uniqueRingName("gone")
+        ring = name
+        load = try startLoad(name, extra: ["--keep"])
+        let session = try startDashboard(name)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("healthy") }, session.screen)
+        try unlinkRing(name)
+        let gone = try session.waitForScreen { $0.contains("RING GONE") }
+        XCTAssertNotNil(gone, session.screen)
+        XCTAssertTrue(gone?.contains("In-flight ops") == true, gone ?? "")
+        try session.press("q")
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=0") }, session.screen)
+    }
+
+    func testNotReadyRingShowsWaitingThenAttachesWhenReady() throws {
+        let name = uniqueRingName("notready")
+        ring = name
+        // An object of size 0 is what a creator between shm_open and ftruncate leaves: not ready.
+        let fd = shm_open(name.path, O_CREAT | O_EXCL | O_RDWR, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let session = try startDashboard(name)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("waiting for ring \(name.path)") }, session.screen)
+        // The creator finishes (here: the object is replaced by a complete ring).
+        let requester = try Requester.create(name, configuration: .init(submissionCapacity: 16, slotCount: 16, bufferSize: 64,
+                                                                         replaceExisting: true))
+        defer { requester.detach() }
+        _ = requester.trySubmit(opcode: 3, length: 0)
+        let attached = try session.waitForScreen { $0.contains("used 1/16") }
+        XCTAssertNotNil(attached, session.screen)
+        XCTAssertFalse(attached?.contains("waiting for ring") ?? true)
+    }
+
+    func testTooSmallThenResizedRelaysOut() throws {
+        let name = uniqueRingName("resize")
+        ring = name
+        load = try startLoad(name)
+        let session = try startDashboard(name, width: 70, height: 20)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("terminal too small") }, session.screen)
+        try session.resize(width: 100, height: 30)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("In-flight ops") && !$0.contains("too small") },
+                        session.screen)
+    }
+}
