@@ -13,6 +13,11 @@ public final class PeerProcess: @unchecked Sendable {
     public let pid: pid_t
     /// The exit code (or 128+signal) once reaped.
     public private(set) var exitCode: Int32?
+    /// When it was started and reaped (CLOCK_MONOTONIC ns), and the CPU time it used
+    /// (user + system ns, from wait4): together they say whether it had a core throughout.
+    public let startedAt: UInt64
+    public private(set) var endedAt: UInt64 = 0
+    public private(set) var cpuNanoseconds: UInt64 = 0
     private var reaped: Bool { exitCode != nil }
 
     /// Path of the running executable, so the peer is exactly the same build.
@@ -49,6 +54,7 @@ public final class PeerProcess: @unchecked Sendable {
         let rc = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
         guard rc == 0 else { throw .system("posix_spawn(\(executable))", rc) }
         pid = child
+        startedAt = ev_monotonic_ns()
     }
 
     deinit {
@@ -59,8 +65,11 @@ public final class PeerProcess: @unchecked Sendable {
     public func poll() -> Int32? {
         if let exitCode { return exitCode }
         var status: Int32 = 0
-        let rc = waitpid(pid, &status, WNOHANG)
+        var usage = rusage()
+        let rc = wait4(pid, &status, WNOHANG, &usage)
         guard rc == pid else { return nil }
+        endedAt = ev_monotonic_ns()
+        cpuNanoseconds = CPUTime.nanoseconds(usage)
         exitCode = Self.decode(status: status)
         return exitCode
     }
@@ -96,6 +105,13 @@ public final class PeerProcess: @unchecked Sendable {
     public func terminateAndWait(timeoutNanoseconds: UInt64) throws(BenchError) -> Int32 {
         if poll() == nil { kill(pid, SIGTERM) }
         return try wait(timeoutNanoseconds: timeoutNanoseconds)
+    }
+
+    /// Fraction of its lifetime the peer spent on a CPU (1 for a spinning peer that was
+    /// never descheduled); nil until reaped.
+    public var onCPUFraction: Double? {
+        guard exitCode != nil, endedAt > startedAt else { return nil }
+        return Double(cpuNanoseconds) / Double(endedAt - startedAt)
     }
 
     static func decode(status: Int32) -> Int32 {

@@ -34,12 +34,16 @@ public struct RingBenchDocument {
             "",
             summary.markdown(),
             "",
-            "Goals (issue 2): streaming within 10% of C (Swift/C ≥ 0.90), median round trip ≤ 1.1× C.",
+            "Goals (issue 2): streaming within 10% of C (Swift/C ≥ 0.90), median round trip ≤ 1.1× C. " +
+            "A run is *undisturbed* when both processes were on a CPU for at least " +
+            "\(format(RingRun.undisturbedThreshold * 100, 0))% of it (CPU time / wall time: the driver's timed loop, " +
+            "the peer's whole life from wait4); on this shared machine other jobs often take turns with the " +
+            "benchmark's two spinning processes, and those runs measure the scheduler rather than the ring.",
             "",
             "## Every run",
             "",
-            "| # | measurement | impl | result |",
-            "|---|---|---|---|",
+            "| # | measurement | impl | result | on CPU: driver, peer |",
+            "|---|---|---|---|---|",
         ]
         for (index, run) in runs.enumerated() {
             let result: String
@@ -48,7 +52,9 @@ public struct RingBenchDocument {
             } else {
                 result = "\(format(run.perSecond / 1e6, 1)) M entries/s (\(format(Double(run.nanoseconds) / 1e6, 1)) ms)"
             }
-            lines.append("| \(index + 1) | \(run.scenario.rawValue) | \(run.implementation.rawValue) | \(result) |")
+            let onCPU = "\(run.driverOnCPU.map { format($0, 2) } ?? "?"), \(run.peerOnCPU.map { format($0, 2) } ?? "?")"
+                + (run.isUndisturbed ? "" : " (disturbed)")
+            lines.append("| \(index + 1) | \(run.scenario.rawValue) | \(run.implementation.rawValue) | \(result) | \(onCPU) |")
         }
         return lines.joined(separator: "\n")
     }

@@ -85,6 +85,14 @@ public struct RingRun: Codable, Sendable, Equatable {
     public var perSecond: Double
     /// Ping-pong only: round-trip statistics in ns over the counted round trips.
     public var roundTrip: SampleStatistics?
+    /// CPU time / wall time of the driver's timed loop and of the peer's whole life: both
+    /// near 1 when neither process lost its core to other work during the run.
+    public var driverOnCPU: Double? = nil
+    public var peerOnCPU: Double? = nil
+
+    /// Both processes kept a core for (almost) the whole run.
+    public var isUndisturbed: Bool { (driverOnCPU ?? 0) >= Self.undisturbedThreshold && (peerOnCPU ?? 0) >= Self.undisturbedThreshold }
+    public static let undisturbedThreshold = 0.9
 }
 
 /// Runs the driver side of each measurement and spawns the peer for the other side.
@@ -144,7 +152,7 @@ public struct RingBenchmark {
 
     /// Waits for the peer, then checks both sides moved and verified every entry.
     private func finish(_ peer: PeerProcess, region: BenchRegion, mine: evref_outcome, count: UInt64,
-                        what: String) throws(BenchError) -> evbench_control {
+                        what: String) throws(BenchError) -> (control: evbench_control, peerOnCPU: Double?) {
         let code = try peer.wait(timeoutNanoseconds: Self.peerDeadlineNanoseconds)
         // waitpid returned: every store the peer made is visible to us.
         let theirs = region.control.pointee
@@ -156,7 +164,7 @@ public struct RingBenchmark {
             throw .verification("\(what): \(mine.errors) bad replies here, \(theirs.errors) bad entries at the peer")
         }
         guard code == 0 else { throw .peer("\(what) peer exited with status \(code)") }
-        return theirs
+        return (theirs, peer.onCPUFraction)
     }
 
     private var deadline: UInt64 { ev_monotonic_ns() &+ Self.peerDeadlineNanoseconds }
@@ -166,20 +174,26 @@ public struct RingBenchmark {
         let peer = try spawnPeer(RingPeerRole(.stream16, implementation), region: region, count: count)
         let outcome: evref_outcome
         let start: UInt64
+        let cpuStart: UInt64
         switch implementation {
         case .swift:
             let producer = QueueProducer<StreamEntry>(block: region.queueBlock(0), entries: UnsafeMutableRawPointer(region.entries(0)),
                                                       owner: region, peer: nil)
             let stop = deadline
+            cpuStart = CPUTime.currentThread()
             start = ev_monotonic_ns()
             outcome = SwiftRingLoops.produce16(producer, count: count, deadline: stop)
         case .c:
             let stop = deadline
+            cpuStart = CPUTime.currentThread()
             start = ev_monotonic_ns()
             outcome = evref_stream_produce16(region.queueBlock(0), region.entries(0), 0, count, stop)
         }
+        let driverOnCPU = Self.onCPU(since: start, cpuStart: cpuStart)
         let theirs = try finish(peer, region: region, mine: outcome, count: count, what: "stream-16B \(implementation)")
-        return streamRun(.stream16, implementation, count: count, start: start, end: theirs.peer_end_ns)
+        var run = streamRun(.stream16, implementation, count: count, start: start, end: theirs.control.peer_end_ns)
+        (run.driverOnCPU, run.peerOnCPU) = (driverOnCPU, theirs.peerOnCPU)
+        return run
     }
 
     private func stream32(_ region: BenchRegion, _ implementation: RingImplementation) throws(BenchError) -> RingRun {
@@ -195,19 +209,31 @@ public struct RingBenchmark {
         let peer = try spawnPeer(RingPeerRole(.stream32, implementation), region: region, count: count, ring: ringName)
         let outcome: evref_outcome
         let start: UInt64
+        let cpuStart: UInt64
         switch implementation {
         case .swift:
             let stop = deadline
+            cpuStart = CPUTime.currentThread()
             start = ev_monotonic_ns()
             outcome = SwiftRingLoops.produce32(requester.submissions, count: count, deadline: stop)
         case .c:
             let layout = requester.region.layout.submission
             let stop = deadline
+            cpuStart = CPUTime.currentThread()
             start = ev_monotonic_ns()
             outcome = evref_stream_produce32(requester.region.queueBlock(layout), requester.region.entries(layout), 0, count, stop)
         }
+        let driverOnCPU = Self.onCPU(since: start, cpuStart: cpuStart)
         let theirs = try finish(peer, region: region, mine: outcome, count: count, what: "stream-32B \(implementation)")
-        return streamRun(.stream32, implementation, count: count, start: start, end: theirs.peer_end_ns)
+        var run = streamRun(.stream32, implementation, count: count, start: start, end: theirs.control.peer_end_ns)
+        (run.driverOnCPU, run.peerOnCPU) = (driverOnCPU, theirs.peerOnCPU)
+        return run
+    }
+
+    /// CPU time / wall time of this thread since `start`.
+    static func onCPU(since start: UInt64, cpuStart: UInt64) -> Double {
+        let wall = ev_monotonic_ns() &- start
+        return wall > 0 ? Double(CPUTime.currentThread() &- cpuStart) / Double(wall) : 1
     }
 
     private func streamRun(_ scenario: RingScenario, _ implementation: RingImplementation, count: UInt64,
@@ -225,6 +251,7 @@ public struct RingBenchmark {
         let peer = try spawnPeer(RingPeerRole(.pingPong16, implementation), region: region, count: count)
         let outcome: evref_outcome
         let start: UInt64
+        let cpuStart: UInt64
         switch implementation {
         case .swift:
             let out = QueueProducer<StreamEntry>(block: region.queueBlock(0), entries: UnsafeMutableRawPointer(region.entries(0)),
@@ -232,20 +259,24 @@ public struct RingBenchmark {
             let input = QueueConsumer<StreamEntry>(block: region.queueBlock(1), entries: UnsafeMutableRawPointer(region.entries(1)),
                                                    owner: region, peer: nil)
             let stop = deadline
+            cpuStart = CPUTime.currentThread()
             start = ev_monotonic_ns()
             outcome = SwiftRingLoops.initiate(out: out, in: input, count: count, roundTrips: samples.baseAddress!, deadline: stop)
         case .c:
             let stop = deadline
+            cpuStart = CPUTime.currentThread()
             start = ev_monotonic_ns()
             outcome = evref_pingpong_initiate16(region.queueBlock(0), region.entries(0), region.queueBlock(1), region.entries(1),
                                                 count, samples.baseAddress!, stop)
         }
         let end = ev_monotonic_ns()
-        _ = try finish(peer, region: region, mine: outcome, count: count, what: "ping-pong-16B \(implementation)")
+        let driverOnCPU = Self.onCPU(since: start, cpuStart: cpuStart)
+        let theirs = try finish(peer, region: region, mine: outcome, count: count, what: "ping-pong-16B \(implementation)")
         let counted = UnsafeMutableBufferPointer(rebasing: samples[Int(configuration.warmup)...])
         let elapsed = max(end &- start, 1)
         return RingRun(scenario: .pingPong16, implementation: implementation, entries: count, nanoseconds: elapsed,
-                       perSecond: Double(count) * 1e9 / Double(elapsed), roundTrip: SampleStatistics(nanoseconds: counted))
+                       perSecond: Double(count) * 1e9 / Double(elapsed), roundTrip: SampleStatistics(nanoseconds: counted),
+                       driverOnCPU: driverOnCPU, peerOnCPU: theirs.peerOnCPU)
     }
 
     /// Streams `count` entries through queue 0 in chunks of its capacity, one thread.
