@@ -18,11 +18,6 @@ public struct RingBenchSummary: Codable, Sendable, Equatable {
     /// repetition), and the ratio of the best runs (fastest streaming, lowest p50).
     public var pairedRatios: [RingScenario: Double]
     public var bestRatios: [RingScenario: Double]
-    /// Per scenario: Swift median / C median over the undisturbed runs only (both
-    /// processes on a CPU for >= 90% of the run), with how many runs of each that was;
-    /// absent when either implementation has fewer than 3 such runs.
-    public var undisturbedRatios: [RingScenario: Double]
-    public var undisturbedRuns: [RingScenario: [RingImplementation: Int]]
 
     public init(runs: [RingRun]) {
         var figures: [Figure] = []
@@ -68,22 +63,6 @@ public struct RingBenchSummary: Codable, Sendable, Equatable {
         }
         pairedRatios = paired
         bestRatios = best
-        var calm: [RingScenario: Double] = [:]
-        var calmCounts: [RingScenario: [RingImplementation: Int]] = [:]
-        for scenario in RingScenario.allCases {
-            func values(_ implementation: RingImplementation) -> [Double] {
-                runs.filter { $0.scenario == scenario && $0.implementation == implementation && $0.isUndisturbed }
-                    .compactMap { scenario == .pingPong16 ? $0.roundTrip?.median : $0.perSecond }
-            }
-            let c = values(.c)
-            let swift = values(.swift)
-            if !c.isEmpty || !swift.isEmpty { calmCounts[scenario] = [.c: c.count, .swift: swift.count] }
-            if c.count >= 3, swift.count >= 3 {
-                calm[scenario] = SampleStatistics(swift).median / SampleStatistics(c).median
-            }
-        }
-        undisturbedRatios = calm
-        undisturbedRuns = calmCounts
     }
 
     public func figure(_ scenario: RingScenario, _ implementation: RingImplementation) -> Figure? {
@@ -104,8 +83,8 @@ public struct RingBenchSummary: Codable, Sendable, Equatable {
 
     public func markdown() -> String {
         var lines = [
-            "| measurement | C reference (median [min–max]) | Swift ring (median [min–max]) | Swift/C of medians | Swift/C paired (median) | Swift/C of best runs | Swift/C undisturbed runs (C, Swift runs) | goal (on medians) |",
-            "|---|---|---|---|---|---|---|---|",
+            "| measurement | C reference (median [min–max]) | Swift ring (median [min–max]) | Swift/C of medians | Swift/C paired (median) | Swift/C of best runs | goal (on medians) |",
+            "|---|---|---|---|---|---|---|",
         ]
         for scenario in RingScenario.allCases {
             guard let c = figure(scenario, .c), let swift = figure(scenario, .swift), let ratio = ratio(scenario) else { continue }
@@ -113,16 +92,14 @@ public struct RingBenchSummary: Codable, Sendable, Equatable {
             let verdict = meetsGoal(scenario) == true ? "met" : "missed"
             let paired = pairedRatios[scenario].map { format($0, 3) } ?? "–"
             let best = bestRatios[scenario].map { format($0, 3) } ?? "–"
-            let counts = undisturbedRuns[scenario].map { "(\($0[.c] ?? 0), \($0[.swift] ?? 0))" } ?? "(0, 0)"
-            let calm = (undisturbedRatios[scenario].map { format($0, 3) } ?? "–") + " " + counts
             switch scenario {
             case .pingPong16:
-                lines.append("| \(scenario.rawValue) round trip p50 (ns) | \(format(c.median, 0)) [\(format(c.min, 0))–\(format(c.max, 0))] | \(format(swift.median, 0)) [\(format(swift.min, 0))–\(format(swift.max, 0))] | \(format(ratio, 3)) | \(paired) | \(best) | \(calm) | \(goal): \(verdict) |")
+                lines.append("| \(scenario.rawValue) round trip p50 (ns) | \(format(c.median, 0)) [\(format(c.min, 0))–\(format(c.max, 0))] | \(format(swift.median, 0)) [\(format(swift.min, 0))–\(format(swift.max, 0))] | \(format(ratio, 3)) | \(paired) | \(best) | \(goal): \(verdict) |")
                 if let cp = c.p99, let sp = swift.p99 {
-                    lines.append("| \(scenario.rawValue) round trip p99 (ns, median of runs) | \(format(cp, 0)) | \(format(sp, 0)) | \(format(sp / cp, 3)) | | | | |")
+                    lines.append("| \(scenario.rawValue) round trip p99 (ns, median of runs) | \(format(cp, 0)) | \(format(sp, 0)) | \(format(sp / cp, 3)) | | | |")
                 }
             default:
-                lines.append("| \(scenario.rawValue) (M entries/s) | \(format(c.median, 1)) [\(format(c.min, 1))–\(format(c.max, 1))] | \(format(swift.median, 1)) [\(format(swift.min, 1))–\(format(swift.max, 1))] | \(format(ratio, 3)) | \(paired) | \(best) | \(calm) | \(goal): \(verdict) |")
+                lines.append("| \(scenario.rawValue) (M entries/s) | \(format(c.median, 1)) [\(format(c.min, 1))–\(format(c.max, 1))] | \(format(swift.median, 1)) [\(format(swift.min, 1))–\(format(swift.max, 1))] | \(format(ratio, 3)) | \(paired) | \(best) | \(goal): \(verdict) |")
             }
         }
         return lines.joined(separator: "\n")

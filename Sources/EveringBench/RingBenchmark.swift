@@ -85,14 +85,11 @@ public struct RingRun: Codable, Sendable, Equatable {
     public var perSecond: Double
     /// Ping-pong only: round-trip statistics in ns over the counted round trips.
     public var roundTrip: SampleStatistics?
-    /// CPU time / wall time of the driver's timed loop and of the peer's whole life: both
-    /// near 1 when neither process lost its core to other work during the run.
+    /// CPU time / wall time of the driver's timed loop and of the peer's whole life
+    /// (start-up and detach included). Below 1 when other work took turns with them; a run
+    /// can also be slow at 1.00 when the two vCPUs sit on different core complexes.
     public var driverOnCPU: Double? = nil
     public var peerOnCPU: Double? = nil
-
-    /// Both processes kept a core for (almost) the whole run.
-    public var isUndisturbed: Bool { (driverOnCPU ?? 0) >= Self.undisturbedThreshold && (peerOnCPU ?? 0) >= Self.undisturbedThreshold }
-    public static let undisturbedThreshold = 0.9
 }
 
 /// Runs the driver side of each measurement and spawns the peer for the other side.
