@@ -47,6 +47,7 @@ let package = Package(
                 "EveringInspect",
                 "EveringDashboard",
                 "EveringTerminal",
+                "EveringIOUring",
                 "EveringLoad",
                 "EveringBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -57,5 +58,12 @@ let package = Package(
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
+        // Faults from `load`, diagnosed by `check`/`dump`: all through the built binary.
+        .testTarget(name: "EveringEndToEndTests", dependencies: ["EveringInspect", "Evering", "evering-top"]),
+        // io_uring inspection: fdinfo parser, /proc discovery, snapshots and rules (read-only).
+        .target(name: "EveringIOUring", dependencies: ["Evering", "EveringInspect"]),
+        // Test helper: a real io_uring left with unsubmitted SQEs / unreaped CQEs / overflow.
+        .executableTarget(name: "UringFixture", linkerSettings: [.linkedLibrary("uring")]),
+        .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "EveringInspect", "Evering"], exclude: ["Fixtures"]),
     ]
 )

@@ -32,19 +32,16 @@ public final class PeerMonitor: @unchecked Sendable {
     }
 }
 
-/// The wait strategy of every blocking call: spin with a CPU hint (cheap, and what
-/// ping-pong latency needs), then yield the core, then sleep with exponential backoff up
-/// to 1 ms (an idle side costs ~nothing). Checks the deadline and the peer as it goes.
+/// Every blocking call's wait: `Backoff` (spin, yield, sleep), plus the deadline and a
+/// look at the peer about every 100 ms.
 struct BlockingWaiter {
-    private var iterations = 0
+    private var backoff = Backoff()
+    private var pauses = 0
     private let deadline: UInt64?
     private var nextPeerCheck: UInt64
     private let peer: PeerMonitor?
 
-    static let spinIterations = 4_000
-    static let yieldIterations = 4_200
     static let peerCheckInterval: UInt64 = 100_000_000
-    static let maxSleepNanoseconds = 1_000_000
 
     init(timeout: Duration?, peer: PeerMonitor?) {
         let now = ev_monotonic_ns()
@@ -60,17 +57,9 @@ struct BlockingWaiter {
     }
 
     mutating func pause() throws(RingError) {
-        iterations += 1
-        if iterations < Self.spinIterations {
-            ev_cpu_relax()
-            if iterations & 255 != 0 { return }  // look at the clock every 256 spins only
-        } else if iterations < Self.yieldIterations {
-            sched_yield()
-        } else {
-            let exponent = min(iterations - Self.yieldIterations, 7)
-            var request = timespec(tv_sec: 0, tv_nsec: min(Self.maxSleepNanoseconds, 8_000 << exponent))
-            _ = nanosleep(&request, nil)  // an early EINTR wake-up is just an early retry
-        }
+        backoff.pause()
+        pauses &+= 1
+        if backoff.isSpinning && pauses & 63 != 0 { return }  // while spinning, read the clock every 64th pause
         let now = ev_monotonic_ns()
         if let deadline, now >= deadline { throw .timedOut }
         if now >= nextPeerCheck {

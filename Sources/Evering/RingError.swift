@@ -46,7 +46,7 @@ public enum RingError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .notEvering(name, reason):
             return "\(name) is not an evering ring: \(reason)"
         case let .notReady(name):
-            return "\(name) is not ready: its creator has not finished setting it up (or died while doing so)"
+            return "\(name) is not ready: its creator has not finished setting it up, or died while doing so (if it stays like this, nothing is creating it: remove it with rm /dev/shm\(name))"
         case let .unsupportedVersion(name, major, minor):
             return "\(name) uses evering ABI \(major).\(minor); this build reads ABI \(abiMajor).x only"
         case let .truncated(name, expected, actual):

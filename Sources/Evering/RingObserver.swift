@@ -46,17 +46,7 @@ public final class RingObserver: @unchecked Sendable {
         public var detachedAtNanoseconds: UInt64
     }
 
-    public func side(_ side: RingSide) -> SideInfo {
-        let block = region.side(side)
-        // Acquire pairs with the side's release store of state after it wrote its identity.
-        let raw = ev_load_acquire_u32(ev_side_state_ptr(block))
-        return SideInfo(state: SideInfo.State(rawValue: raw) ?? .unknown, rawState: raw,
-                        identity: ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time),
-                        // Relaxed: a timestamp; nothing is published with it.
-                        heartbeatNanoseconds: ev_load_relaxed_u64(ev_side_heartbeat_ptr(block)),
-                        attachedAtNanoseconds: block.pointee.attached_at_ns,
-                        detachedAtNanoseconds: block.pointee.detached_at_ns)
-    }
+    public func side(_ side: RingSide) -> SideInfo { region.sideInfo(side) }
 
     public enum QueueKind: String, Sendable, CaseIterable {
         case submission = "sq", completion = "cq"
@@ -72,22 +62,9 @@ public final class RingObserver: @unchecked Sendable {
         public var used: UInt64 { tail &- head }
     }
 
-    public func queueLayout(_ kind: QueueKind) -> QueueLayout {
-        kind == .submission ? layout.submission : layout.completion
-    }
+    public func queueLayout(_ kind: QueueKind) -> QueueLayout { layout.queue(kind) }
 
-    public func queue(_ kind: QueueKind) -> QueueIndices {
-        let block = region.queueBlock(queueLayout(kind))
-        // Head first, then tail: tail only grows, so the tail we read is at least the
-        // tail at the moment we read head, and tail - head is never negative.
-        // Acquire on both pairs with the owners' release stores.
-        let head = ev_load_acquire_u64(ev_queue_head_ptr(block))
-        let tail = ev_load_acquire_u64(ev_queue_tail_ptr(block))
-        return QueueIndices(head: head, tail: tail, capacity: layout.capacity(kind),
-                            // Relaxed: statistics, they order nothing.
-                            fullStalls: ev_load_relaxed_u64(ev_queue_full_stalls_ptr(block)),
-                            emptyWaits: ev_load_relaxed_u64(ev_queue_empty_waits_ptr(block)))
-    }
+    public func queue(_ kind: QueueKind) -> QueueIndices { region.queueIndices(kind) }
 
     /// A copy of the entry at free-running position `index` (masked into the array).
     /// Meaningful for head <= index < tail; older positions hold whatever was last there.
@@ -108,6 +85,22 @@ public final class RingObserver: @unchecked Sendable {
         public var resultLength: UInt32
         public var result: Int32
         public var userData: UInt64
+
+        @inlinable
+        public init(state: SlotState?, rawState: UInt32, generation: UInt32, opcode: UInt16, length: UInt32,
+                    submittedNanoseconds: UInt64, completedNanoseconds: UInt64, resultLength: UInt32, result: Int32,
+                    userData: UInt64) {
+            self.state = state
+            self.rawState = rawState
+            self.generation = generation
+            self.opcode = opcode
+            self.length = length
+            self.submittedNanoseconds = submittedNanoseconds
+            self.completedNanoseconds = completedNanoseconds
+            self.resultLength = resultLength
+            self.result = result
+            self.userData = userData
+        }
     }
 
     public func slot(_ index: UInt32) -> SlotRecord {
@@ -134,6 +127,27 @@ public final class RingObserver: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with the full record of every slot whose entry in `states` (from
+    /// `slotStates(into:)`) is not free and which is still not free when read: the second
+    /// pass of a large table read. Inlinable so the caller's loop body is specialised into
+    /// it (a call per slot across modules costs more than the whole read should).
+    @inlinable
+    public func forEachBusySlot(states: UnsafeBufferPointer<UInt32>, _ body: (UInt32, SlotRecord) -> Void) {
+        let count = min(states.count, Int(region.layout.slotCount))  // never index past the slot table
+        let slots = region.slots
+        for index in 0..<count where states[index] != SlotState.free.rawValue {
+            let slot = slots + index
+            // Acquire: as in slot(_:); pairs with the driver's release store of state.
+            let raw = ev_load_acquire_u32(ev_slot_state_ptr(slot))
+            if raw == SlotState.free.rawValue { continue }  // freed since the state pass
+            let s = slot.pointee
+            body(UInt32(index), SlotRecord(
+                state: SlotState(rawValue: raw), rawState: raw, generation: s.generation, opcode: s.opcode,
+                length: s.length, submittedNanoseconds: s.submitted_ns, completedNanoseconds: s.completed_ns,
+                resultLength: s.result_length, result: s.result, userData: s.user_data))
+        }
+    }
+
     /// Whether the object still has its full size (a truncation would fault our reads).
     public var isIntact: Bool { region.isIntact }
     /// Whether the ring's name still refers to this object.
@@ -141,8 +155,40 @@ public final class RingObserver: @unchecked Sendable {
 }
 
 extension RingLayout {
-    func capacity(_ kind: RingObserver.QueueKind) -> UInt32 {
-        kind == .submission ? submission.capacity : completion.capacity
+    public func queue(_ kind: RingObserver.QueueKind) -> QueueLayout {
+        kind == .submission ? submission : completion
+    }
+}
+
+/// Reads shared by every holder of a mapping (observers, and requesters or responders
+/// looking at their peer): one place for the orderings of these reads.
+extension SharedRegion {
+    /// One side's block: its state, identity and heartbeat.
+    public func sideInfo(_ side: RingSide) -> RingObserver.SideInfo {
+        let block = self.side(side)
+        // Acquire pairs with the side's release store of state after it wrote its identity.
+        let raw = ev_load_acquire_u32(ev_side_state_ptr(block))
+        return RingObserver.SideInfo(state: RingObserver.SideInfo.State(rawValue: raw) ?? .unknown, rawState: raw,
+                                     identity: ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time),
+                                     // Relaxed: a timestamp; nothing is published with it.
+                                     heartbeatNanoseconds: ev_load_relaxed_u64(ev_side_heartbeat_ptr(block)),
+                                     attachedAtNanoseconds: block.pointee.attached_at_ns,
+                                     detachedAtNanoseconds: block.pointee.detached_at_ns)
+    }
+
+    /// A queue's indices and counters.
+    public func queueIndices(_ kind: RingObserver.QueueKind) -> RingObserver.QueueIndices {
+        let queue = layout.queue(kind)
+        let block = queueBlock(queue)
+        // Head first, then tail: tail only grows, so the tail we read is at least the
+        // tail at the moment we read head, and tail - head is never negative.
+        // Acquire on both pairs with the owners' release stores.
+        let head = ev_load_acquire_u64(ev_queue_head_ptr(block))
+        let tail = ev_load_acquire_u64(ev_queue_tail_ptr(block))
+        return RingObserver.QueueIndices(head: head, tail: tail, capacity: queue.capacity,
+                                         // Relaxed: statistics, they order nothing.
+                                         fullStalls: ev_load_relaxed_u64(ev_queue_full_stalls_ptr(block)),
+                                         emptyWaits: ev_load_relaxed_u64(ev_queue_empty_waits_ptr(block)))
     }
 }
 

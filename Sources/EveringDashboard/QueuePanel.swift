@@ -9,7 +9,9 @@ public enum QueuePanel {
         let panel: DashboardPanel = kind == .submission ? .submission : .completion
         let glyphs = state.glyphs
         let arrow = state.ascii ? ">" : "→"
-        let direction = kind == .submission ? "req\(arrow)resp" : "resp\(arrow)req"
+        // An io_uring's SQ runs application -> kernel; an evering ring's requester -> responder.
+        let (from, to) = input.snapshot?.source == .ioUring ? ("app", "kernel") : ("req", "resp")
+        let direction = kind == .submission ? "\(from)\(arrow)\(to)" : "\(to)\(arrow)\(from)"
         let inner = PanelFrame.draw(rect, title: panel.title, focused: state.focus == panel, glyphs: glyphs,
                                     into: &grid, rightTitle: direction)
         guard inner.height >= 1, inner.width >= 10, let snapshot = input.snapshot else { return }

@@ -200,7 +200,10 @@ public enum Diagnosis {
     static func peerDead(_ c: Context) -> [Finding] {
         let s = c.snapshot
         var findings: [Finding] = []
-        let inFlight = s.slots?.counts.inFlight ?? 0
+        // Ops someone still waits an answer for. Cancelled slots are left out: nobody waits
+        // for them, and leaked-cancellations reports them (counting them here made a
+        // leak-cancel run that ended cleanly read as two dead peers with "ops in flight").
+        let inFlight = s.slots.map { $0.counts.submitted + $0.counts.waiting } ?? 0
         for side in [s.requester, s.responder].compactMap({ $0 }) where side.state != .never && side.liveness.isGone {
             let how = side.liveness == .pidReused ? "is gone (pid \(side.pid) now belongs to another process)" : "is gone"
             let evidence: [String: Double] = ["pid": Double(side.pid), "inFlight": Double(inFlight)]
@@ -245,13 +248,28 @@ public enum Diagnosis {
         // the consumer did not take even one queue's worth during the whole run.
         let drained = queue.head &- start.queue(kind).head
         guard duration >= c.thresholds.stallTimeout, drained < UInt64(queue.capacity) else { return nil }
+        // A dead consumer is peer-dead's finding (as in consumerStalled): blaming it for
+        // "not draining" would repeat that finding under a misleading name.
+        let consumerSide = c.snapshot.side(kind.consumer)
+        if let consumerSide, consumerSide.liveness.isGone, consumerSide.state != .never { return nil }
         let producer = c.snapshot.side(kind.producer).map(sideLabel) ?? "producer"
-        let consumer = c.snapshot.side(kind.consumer).map(sideLabel) ?? "consumer"
+        let consumer = consumerSide.map(sideLabel) ?? "consumer"
+        // The responder must put a completion on the CQ before it takes more submissions,
+        // so when the CQ is full too it is waiting there, and the root cause is the
+        // requester not reaping (stall-requester: the CQ fills, then the SQ backs up). Not
+        // the other way round: reaping never waits on the SQ, so a full CQ is never the SQ's fault.
+        let other = c.snapshot.completion
+        let cascade = kind == .submission && other.isConsistent && other.isFull
+        let why = cascade
+            ? "the \(consumer) is not draining it because it is itself blocked on the full \(other.kind.label) queue"
+            : "the \(consumer) is not draining it"
+        var evidence = ["fullSeconds": duration, "capacity": Double(queue.capacity), "dequeuedMeanwhile": Double(drained),
+                        "fullStalls": Double(queue.fullStalls ?? 0)]
+        if cascade { evidence["otherQueueFull"] = 1 }
         return Finding(
             rule: .producerBlocked, severity: .critical, subject: kind.rawValue,
-            message: "the \(kind.label) queue has been full for \(format(seconds: duration)) (\(queue.capacity) entries, \(drained) taken meanwhile): the \(producer) cannot enqueue because the \(consumer) is not draining it",
-            evidence: ["fullSeconds": duration, "capacity": Double(queue.capacity), "dequeuedMeanwhile": Double(drained),
-                       "fullStalls": Double(queue.fullStalls ?? 0)])
+            message: "the \(kind.label) queue has been full for \(format(seconds: duration)) (\(queue.capacity) entries, \(drained) taken meanwhile): the \(producer) cannot enqueue because \(why)",
+            evidence: evidence)
     }
 
     static func consumerStalled(_ kind: QueueKind, _ c: Context) -> Finding? {

@@ -20,10 +20,20 @@ public final class ChildProcess: @unchecked Sendable {
         return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// Where the child's standard output goes.
+    public enum Output: Sendable {
+        /// Ours (stdout and stderr inherited).
+        case inherit
+        /// stdout to /dev/null; stderr inherited (so its errors still reach the user).
+        case discardStandardOutput
+        /// stdout and stderr to this file (created 0600), stdin from /dev/null: for a child
+        /// that must not scribble over a full-screen terminal.
+        case file(String)
+    }
+
     /// Starts `executable` with `arguments` in its own process group (so a terminal's
     /// Ctrl-C reaches only the parent, which then shuts the child down in order).
-    /// - Parameter discardOutput: send the child's stdout to /dev/null (stderr stays).
-    public init(executable: String, arguments: [String], discardOutput: Bool) throws(LoadError) {
+    public init(executable: String, arguments: [String], output: Output) throws(LoadError) {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -32,13 +42,27 @@ public final class ChildProcess: @unchecked Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if discardOutput { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+        switch output {
+        case .inherit:
+            break
+        case .discardStandardOutput:
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        case .file(let path):
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
         let rc = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
         guard rc == 0 else { throw .system(call: "posix_spawn(\(executable))", errno: rc) }
         pid = child
+    }
+
+    /// Sends `signal` unless the child has already been reaped (its pid may be reused).
+    public func signal(_ signal: Int32) {
+        if poll() == nil { kill(pid, signal) }
     }
 
     /// Reaps the child if it has exited; returns its wait status then.

@@ -106,7 +106,8 @@ enum StreamEndpoints {
     }
 
     /// Responder side of uds: connect to `path`, retrying until the requester listens.
-    static func connectUnix(path: String, deadline: UInt64) throws(LoadError) -> Int32 {
+    /// `waiting` runs between tries (it may throw to give up, e.g. on Ctrl-C).
+    static func connectUnix(path: String, deadline: UInt64, waiting: () throws(LoadError) -> Void = {}) throws(LoadError) -> Int32 {
         while true {
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw .system(call: "socket", errno: errno) }
@@ -115,6 +116,7 @@ enum StreamEndpoints {
             let error = errno
             close(fd)
             guard error == ENOENT || error == ECONNREFUSED || error == EINTR else { throw .system(call: "connect(\(path))", errno: error) }
+            try waiting()
             if ev_monotonic_ns() > deadline { throw .peerNeverArrived("no requester listening at \(path) in time") }
             FileDescriptorIO.sleep(milliseconds: 10)
         }
@@ -157,8 +159,10 @@ enum StreamEndpoints {
 
     /// Responder side of pipe: open the request FIFO for reading and the response FIFO
     /// for writing (blocking), waiting for them to exist. Returns (read, write).
-    static func openResponderFifos(request: String, response: String, deadline: UInt64) throws(LoadError) -> (Int32, Int32) {
+    static func openResponderFifos(request: String, response: String, deadline: UInt64,
+                                   waiting: () throws(LoadError) -> Void = {}) throws(LoadError) -> (Int32, Int32) {
         while access(request, F_OK) != 0 || access(response, F_OK) != 0 {
+            try waiting()
             if ev_monotonic_ns() > deadline { throw .peerNeverArrived("no requester made \(request) in time") }
             FileDescriptorIO.sleep(milliseconds: 10)
         }

@@ -16,6 +16,8 @@ public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
     case requesterGone(String)
     /// The other side did not show up in time.
     case peerNeverArrived(String)
+    /// The ring name is taken; the message says by what (see `ExistingObject`).
+    case nameTaken(String)
     case system(call: String, errno: Int32)
 
     public var description: String {
@@ -29,6 +31,7 @@ public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
             "responder (pid \(pid)) is attached but its heartbeat stopped \(String(format: "%.1f", Double(silent.nanoseconds) / 1e9)) s ago: it is hung or stopped (SIGSTOP)"
         case let .requesterGone(detail): "requester gone: \(detail)"
         case let .peerNeverArrived(detail): detail
+        case let .nameTaken(detail): detail
         case let .system(call, errno): "\(call) failed: \(String(cString: strerror(errno))) (errno \(errno))"
         }
     }

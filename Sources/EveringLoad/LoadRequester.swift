@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CEvering
+import Evering
 import Histogram
 
 /// The requester loop: keeps up to `concurrency` ops in flight over any
@@ -82,7 +83,7 @@ public final class LoadRequester {
         var nextProgress = start &+ 1_000_000_000
         var lastProgressCompleted: UInt64 = 0
         var lastProgressTime = start
-        var waiter = IdleWaiter()
+        var waiter = Backoff()
         var rateSleepUntil: UInt64 = 0
         var lastCompletion = start
 

@@ -68,32 +68,45 @@ public enum LoadRun {
         func spawnChild() throws(LoadError) {
             guard options.spawnResponder else { return }
             child = try ChildProcess(executable: options.executable, arguments: config.responderArguments(quiet: true),
-                                     discardOutput: true)
+                                     output: .discardStandardOutput)
         }
         func childExited() throws(LoadError) {
             if let child, let status = child.poll() {
                 throw .responderGone("the responder process (pid \(child.pid)) \(ChildProcess.describe(status))")
             }
         }
+        /// Run while waiting for the responder to show up. Ctrl-C ends the wait as such,
+        /// not as the connect timeout expiring (during the run it drains instead).
+        func waitingForResponder() throws(LoadError) {
+            try childExited()
+            if options.shouldStop() { throw .peerNeverArrived("stopped while waiting for a responder on \(config.name)") }
+        }
         let transport: RequesterTransport
         do throws(LoadError) {
             switch config.transport {
             case .ring:
                 let requester: Requester
+                // --replace removes whatever has the name: make sure that is a ring, not
+                // another program's object that happens to share it.
+                if options.replace, let existing = ExistingObject.probe(name), !existing.mayReplace {
+                    throw .nameTaken(existing.takenMessage(name, replaceRequested: true))
+                }
                 do {
                     requester = try Requester.create(name, configuration: RingConfiguration(
                         submissionCapacity: config.capacity, slotCount: config.effectiveSlots, bufferSize: config.bufferSize,
                         replaceExisting: options.replace))
+                } catch .alreadyExists {
+                    // Say what holds the name (a finished run's ring, a live one, a foreign object).
+                    let message = ExistingObject.probe(name)?.takenMessage(name, replaceRequested: false)
+                    throw .nameTaken(message ?? RingError.alreadyExists(name.path).description)
                 } catch { throw .ring(error) }
                 ringCreated = true
                 transport = RingRequesterTransport(requester: requester, hangTimeout: config.hangTimeout,
                                                    batch: min(64, config.concurrency))
                 try spawnChild()
                 // Start the clock only once the responder is attached.
-                let side = requester.region.side(.responder)
-                // Acquire pairs with the responder's release store of its state.
-                while ev_load_acquire_u32(ev_side_state_ptr(side)) != EV_SIDE_ATTACHED.rawValue {
-                    do throws(LoadError) { try childExited() } catch { transport.close(); throw error }
+                while requester.region.sideInfo(.responder).state != .attached {
+                    do throws(LoadError) { try waitingForResponder() } catch { transport.close(); throw error }
                     if ev_monotonic_ns() > deadline {
                         transport.close()
                         throw .peerNeverArrived("no responder attached to \(name) within \(DurationText.format(config.connectTimeout))")
@@ -102,13 +115,13 @@ public enum LoadRun {
                 }
             case .uds:
                 try spawnChild()
-                let fd = try StreamEndpoints.acceptUnix(path: config.socketPath, deadline: deadline, waiting: childExited)
+                let fd = try StreamEndpoints.acceptUnix(path: config.socketPath, deadline: deadline, waiting: waitingForResponder)
                 transport = StreamRequesterTransport(readFD: fd, writeFD: fd, payloadBytes: config.payloadBytes,
                                                      responseSize: config.responseBytes, description: "socket \(config.socketPath)")
             case .pipe:
                 try spawnChild()
                 let (readFD, writeFD) = try StreamEndpoints.openRequesterFifos(
-                    request: config.requestFifoPath, response: config.responseFifoPath, deadline: deadline, waiting: childExited)
+                    request: config.requestFifoPath, response: config.responseFifoPath, deadline: deadline, waiting: waitingForResponder)
                 transport = StreamRequesterTransport(readFD: readFD, writeFD: writeFD, payloadBytes: config.payloadBytes,
                                                      responseSize: config.responseBytes, description: "pipe \(config.requestFifoPath)")
             }
@@ -140,6 +153,10 @@ public enum LoadRun {
     public static func runResponder(_ config: LoadConfiguration,
                                     shouldStop: () -> Bool = { StopSignal.isRequested }) throws(LoadError) -> ResponderReport {
         let deadline = ev_monotonic_ns() &+ UInt64(config.connectTimeout.nanoseconds)
+        // Ctrl-C while waiting for the requester ends the wait as such, not as a timeout.
+        func stopped() throws(LoadError) {
+            if shouldStop() { throw .peerNeverArrived("stopped while waiting for a requester on \(config.name)") }
+        }
         let transport: ResponderTransport
         switch config.transport {
         case .ring:
@@ -150,7 +167,9 @@ public enum LoadRun {
                 do {
                     responder = try Responder.open(name)
                 } catch .notFound, .notReady {
-                    if ev_monotonic_ns() > deadline { throw .peerNeverArrived("no ring named \(name) appeared within \(DurationText.format(config.connectTimeout)); start the requester first") }
+                    // Ctrl-C while waiting must not be reported as the full timeout expiring.
+                    try stopped()
+                    if ev_monotonic_ns() > deadline { throw .peerNeverArrived("no ring named \(name) appeared within \(DurationText.format(config.connectTimeout)); start the requester first (evering-top load \(config.name) --role requester)") }
                     FileDescriptorIO.sleep(milliseconds: 5)
                 } catch {
                     throw .ring(error)
@@ -161,12 +180,12 @@ public enum LoadRun {
             let slow = config.faults.contains { if case .slowResponder = $0 { true } else { false } }
             transport = RingResponderTransport(responder: responder!, batch: config.mode == .stream && !slow ? 64 : 1)
         case .uds:
-            let fd = try StreamEndpoints.connectUnix(path: config.socketPath, deadline: deadline)
+            let fd = try StreamEndpoints.connectUnix(path: config.socketPath, deadline: deadline, waiting: stopped)
             transport = StreamResponderTransport(readFD: fd, writeFD: fd, payloadBytes: config.payloadBytes,
                                                  responseSize: config.responseBytes, description: "socket \(config.socketPath)")
         case .pipe:
             let (readFD, writeFD) = try StreamEndpoints.openResponderFifos(
-                request: config.requestFifoPath, response: config.responseFifoPath, deadline: deadline)
+                request: config.requestFifoPath, response: config.responseFifoPath, deadline: deadline, waiting: stopped)
             transport = StreamResponderTransport(readFD: readFD, writeFD: writeFD, payloadBytes: config.payloadBytes,
                                                  responseSize: config.responseBytes, description: "pipe \(config.requestFifoPath)")
         }

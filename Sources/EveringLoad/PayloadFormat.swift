@@ -5,8 +5,9 @@
 /// is a response; bit 62: the responder rejected the request). Layout by payload size:
 ///
 /// - 16 bytes or more: `[tag u64 LE][checksum u64 LE][body]`. The body is a pattern
-///   derived from the tag; the checksum covers the tag and every body byte, so any
-///   flipped bit anywhere is caught (with probability 1 - 2^-64).
+///   derived from the tag; the checksum (four interleaved multiply-rotate chains seeded
+///   by the tag) covers every body byte: a single flipped bit anywhere is always caught,
+///   other damage with probability 1 - 2^-64.
 /// - 8 to 15 bytes: `[tag u64 LE][first N-8 bytes of mix(tag)]`: the full sequence and
 ///   flags are verified, plus 0-7 bytes of check over them; there is no body.
 /// - 4 to 7 bytes: `[low 30 bits of the sequence | response<<31 | rejected<<30, u32 LE]`
@@ -45,13 +46,26 @@ public enum PayloadFormat {
         precondition(n >= 4, "payloads are at least 4 bytes")
         if n >= 16 {
             buffer.storeBytes(of: tag.littleEndian, toByteOffset: 0, as: UInt64.self)
-            var hash = mix(tag)
+            var hash = BodyHash(tag: tag)
             var word = mix(tag ^ 0x5851_F42D_4C95_7F2D)  // body pattern start: differs per tag
+            let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
             var offset = 16
+            while offset + 32 <= n {
+                let w0 = word, w1 = word &+ increment, w2 = word &+ 2 &* increment, w3 = word &+ 3 &* increment
+                buffer.storeBytes(of: w0.littleEndian, toByteOffset: offset, as: UInt64.self)
+                buffer.storeBytes(of: w1.littleEndian, toByteOffset: offset + 8, as: UInt64.self)
+                buffer.storeBytes(of: w2.littleEndian, toByteOffset: offset + 16, as: UInt64.self)
+                buffer.storeBytes(of: w3.littleEndian, toByteOffset: offset + 24, as: UInt64.self)
+                hash.add(w0, w1, w2, w3)
+                word = word &+ 4 &* increment
+                offset += 32
+            }
+            var lane = 0
             while offset + 8 <= n {
                 buffer.storeBytes(of: word.littleEndian, toByteOffset: offset, as: UInt64.self)
-                hash = step(hash, word)
-                word = word &+ 0x9E37_79B9_7F4A_7C15
+                hash.add(word, lane: lane)
+                lane += 1
+                word = word &+ increment
                 offset += 8
             }
             var tail: UInt64 = 0
@@ -63,8 +77,8 @@ public enum PayloadFormat {
                 shift += 8
                 offset += 1
             }
-            if shift > 0 { hash = step(hash, tail) }
-            buffer.storeBytes(of: mix(hash).littleEndian, toByteOffset: 8, as: UInt64.self)
+            if shift > 0 { hash.add(tail, lane: lane) }
+            buffer.storeBytes(of: hash.value.littleEndian, toByteOffset: 8, as: UInt64.self)
         } else if n >= 8 {
             buffer.storeBytes(of: tag.littleEndian, toByteOffset: 0, as: UInt64.self)
             storeCheckBytes(mix(tag), into: buffer, from: 8)
@@ -82,10 +96,17 @@ public enum PayloadFormat {
         if n >= 16 {
             let tag = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
             let stored = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            var hash = mix(tag)
+            var hash = BodyHash(tag: tag)
             var offset = 16
+            func word(_ at: Int) -> UInt64 { UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+            while offset + 32 <= n {
+                hash.add(word(offset), word(offset + 8), word(offset + 16), word(offset + 24))
+                offset += 32
+            }
+            var lane = 0
             while offset + 8 <= n {
-                hash = step(hash, UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                hash.add(word(offset), lane: lane)
+                lane += 1
                 offset += 8
             }
             var tail: UInt64 = 0
@@ -95,8 +116,8 @@ public enum PayloadFormat {
                 shift += 8
                 offset += 1
             }
-            if shift > 0 { hash = step(hash, tail) }
-            guard mix(hash) == stored else { return nil }
+            if shift > 0 { hash.add(tail, lane: lane) }
+            guard hash.value == stored else { return nil }
             return decoded(tag)
         } else if n >= 8 {
             let tag = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
@@ -129,6 +150,42 @@ public enum PayloadFormat {
             return false
         }
         return true
+    }
+
+    /// The checksum over tag and body: four independent chains (word i feeds chain i % 4)
+    /// so a large payload is hashed at several words per cycle rather than one chain's
+    /// multiply latency per word; the chains are folded with `mix` at the end. Every step
+    /// is a bijection of the changed word, so any single changed word (any flipped bit)
+    /// changes its chain and therefore the result.
+    struct BodyHash {
+        var h0: UInt64, h1: UInt64, h2: UInt64, h3: UInt64
+
+        init(tag: UInt64) {
+            h0 = mix(tag)
+            h1 = mix(tag ^ 0x1111_1111_1111_1111)
+            h2 = mix(tag ^ 0x2222_2222_2222_2222)
+            h3 = mix(tag ^ 0x3333_3333_3333_3333)
+        }
+
+        @inline(__always)
+        mutating func add(_ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {
+            h0 = step(h0, w0)
+            h1 = step(h1, w1)
+            h2 = step(h2, w2)
+            h3 = step(h3, w3)
+        }
+
+        @inline(__always)
+        mutating func add(_ word: UInt64, lane: Int) {
+            switch lane {
+            case 0: h0 = step(h0, word)
+            case 1: h1 = step(h1, word)
+            case 2: h2 = step(h2, word)
+            default: h3 = step(h3, word)
+            }
+        }
+
+        var value: UInt64 { mix(h0 ^ mix(h1 ^ mix(h2 ^ mix(h3)))) }
     }
 
     /// One step of the body hash: xor then multiply by an odd constant (a bijection, so

@@ -90,30 +90,22 @@ public final class RingRequesterTransport: RequesterTransport {
         do { try monitor.check() } catch { throw .responderGone(error.description) }
         // The responder's heartbeat comes from its own ticker thread, so it stops only
         // when the whole process is frozen (SIGSTOP) or wedged: that is a hang.
-        let side = requester.region.side(.responder)
-        // Acquire pairs with the responder's release store of state after its identity.
-        guard ev_load_acquire_u32(ev_side_state_ptr(side)) == EV_SIDE_ATTACHED.rawValue else { return }
-        // Relaxed: a timestamp that publishes nothing else.
-        let beat = ev_load_relaxed_u64(ev_side_heartbeat_ptr(side))
+        let side = requester.region.sideInfo(.responder)
+        guard side.state == .attached else { return }
+        let beat = side.heartbeatNanoseconds
         let now = ev_monotonic_ns()
         if now > beat, now - beat > UInt64(hangTimeout.nanoseconds) {
-            throw .responderHung(pid: side.pointee.pid, silentFor: .nanoseconds(Int64(now - beat)))
+            throw .responderHung(pid: side.identity.pid, silentFor: .nanoseconds(Int64(now - beat)))
         }
     }
 
     public var fullStalls: UInt64 {
-        let region = requester.region
-        // Relaxed: statistics counters; they order nothing.
-        return ev_load_relaxed_u64(ev_queue_full_stalls_ptr(region.queueBlock(region.layout.submission)))
-            &+ ev_load_relaxed_u64(ev_queue_full_stalls_ptr(region.queueBlock(region.layout.completion)))
+        requester.region.queueIndices(.submission).fullStalls &+ requester.region.queueIndices(.completion).fullStalls
     }
 
     public var queueFill: (used: UInt64, capacity: UInt64)? {
-        let region = requester.region
-        let block = region.queueBlock(region.layout.submission)
-        // Acquire on head pairs with the responder's release store; the tail is our own.
-        let head = ev_load_acquire_u64(ev_queue_head_ptr(block))
-        return (requester.submissions.enqueuedCount &- head, UInt64(region.layout.submission.capacity))
+        let queue = requester.region.queueIndices(.submission)
+        return (queue.used, UInt64(queue.capacity))
     }
 
     public func leakCancelled(sequences: Range<UInt64>, length: Int,
@@ -161,8 +153,8 @@ public final class RingResponderTransport: ResponderTransport {
         outgoing.deallocate()
     }
 
-    /// Polls with `IdleWaiter` (not the library's blocking receive, whose long spin
-    /// phase starves a peer sharing our core) and checks the requester every 100 ms.
+    /// Polls with the library's `Backoff` (batching what it takes) and checks the requester
+    /// every 100 ms.
     public func receive(timeout: Duration) throws(LoadError) -> IncomingRequest? {
         if incomingNext < incomingEnd { return next() }
         // Answer everything taken so far before looking for (or waiting on) more.
@@ -170,7 +162,7 @@ public final class RingResponderTransport: ResponderTransport {
         let start = ev_monotonic_ns()
         let deadline = start &+ UInt64(timeout.nanoseconds)
         var nextCheck = start &+ 100_000_000
-        var waiter = IdleWaiter()
+        var waiter = Backoff()
         var polls: UInt = 0
         while true {
             if refill() { return next() }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Evering
 import EveringDashboard
 import EveringInspect
+import EveringIOUring
 import EveringTerminal
 
 /// `evering-top attach NAME`: the live dashboard. Attaches read-only; a missing ring
@@ -16,10 +17,17 @@ struct AttachCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Ring name (as in /dev/shm; the leading '/' is optional).") var name: String
+    @Argument(help: "Ring name (as in /dev/shm; the leading '/' is optional), or io_uring:PID[:FD].") var name: String
     @OptionGroup var options: DashboardOptions
 
     func run() throws {
+        if RingSources.isIOUring(name) {  // a kernel io_uring (issue 7): read-only through /proc
+            let source = try IOUringSource(target: IOUringTarget(parsing: name))
+            let exit = try DashboardLoop.run(source: IOUringDashboardFeed(source: source, stallTimeout: options.stallTimeout),
+                                             state: options.initialState)
+            if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
+            return
+        }
         let ringName = try RingName(name)
         let reader = try Self.attachOrWait(ringName)
         let exit = try Self.runDashboard(ringName, reader: reader, options: options)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evering
 import EveringInspect
+import EveringIOUring
 
 /// `evering-top check NAME`: a health probe for scripts.
 struct CheckCommand: ParsableCommand {
@@ -10,7 +11,7 @@ struct CheckCommand: ParsableCommand {
         discussion: "Samples the ring every 100 ms (or stall-timeout/10 if shorter) for the stall timeout, then diagnoses with that history, so a stall of that length is seen even when no op carries a timestamp."
     )
 
-    @Argument(help: "Ring name (leading '/' optional).") var name: String
+    @Argument(help: "Ring name (leading '/' optional), or io_uring:PID[:FD] for a kernel io_uring.") var name: String
     @Flag(help: "Print the report as JSON (schema in docs/INSPECT-JSON.md).") var json = false
     @Flag(name: .shortAndLong, help: "Print nothing on success.") var quiet = false
     @OptionGroup var diagnosis: DiagnosisOptions
@@ -32,7 +33,7 @@ struct CheckCommand: ParsableCommand {
             if snapshot.takenAtMonotonicNanoseconds - start >= window { break }
             sleepUntil(start + tick * max(period, 1_000_000))
         } while true
-        let findings = Diagnosis.diagnose(snapshot, history: sampler.history, thresholds: thresholds)
+        let findings = RingSources.diagnose(snapshot, history: sampler.history, thresholds: thresholds)
         let report = InspectReport(snapshot: snapshot, rates: sample.rates, findings: findings, thresholds: thresholds)
         if json {
             var output = report

@@ -52,9 +52,9 @@ struct DemoCommand: ParsableCommand {
         let ringName = try RingName(name)
         let config = try makeLoadConfiguration()
         let logPath = "/tmp/evering-demo-\(getpid()).log"
-        let load = try BackgroundProcess(executable: ChildProcess.currentExecutable,
-                                         arguments: LoadRun.commandLine(config, role: .both, replace: true),
-                                         outputPath: logPath)
+        let load = try ChildProcess(executable: ChildProcess.currentExecutable,
+                                    arguments: LoadRun.commandLine(config, role: .both, replace: true),
+                                    output: .file(logPath))
         defer { unlink(logPath) }
         let exit: DashboardLoop.Exit
         do {
@@ -75,12 +75,9 @@ struct DemoCommand: ParsableCommand {
     /// SIGINT makes the load drain, print its summary, stop its responder and unlink the
     /// ring; if it has not finished within 5 s (a hung responder, say), it is killed and
     /// the ring removed here.
-    static func stop(_ load: BackgroundProcess, ring: RingName) {
+    static func stop(_ load: ChildProcess, ring: RingName) {
         load.signal(SIGINT)
-        if !load.waitForExit(timeoutNanoseconds: 5_000_000_000) {
-            load.signal(SIGKILL)
-            _ = load.waitForExit(timeoutNanoseconds: 1_000_000_000)
-        }
+        load.waitOrKill(timeout: .seconds(5))
         try? unlinkRing(ring)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evering
 import EveringInspect
+import EveringIOUring
 
 /// `evering-top dump NAME`: one snapshot and its diagnosis.
 struct DumpCommand: ParsableCommand {
@@ -10,7 +11,7 @@ struct DumpCommand: ParsableCommand {
         discussion: "From one read, rules that need time use the ring's own timestamps (e.g. the age of the op at the submission head). Exit 0 on success, 2 if the ring cannot be attached."
     )
 
-    @Argument(help: "Ring name (leading '/' optional).") var name: String
+    @Argument(help: "Ring name (leading '/' optional), or io_uring:PID[:FD] for a kernel io_uring.") var name: String
     @Flag(help: "Print JSON (schema in docs/INSPECT-JSON.md).") var json = false
     @Flag(help: "List every busy slot, not only the oldest ten.") var slots = false
     @OptionGroup var diagnosis: DiagnosisOptions
@@ -19,7 +20,7 @@ struct DumpCommand: ParsableCommand {
         let reader = InspectAttach.source(name)
         let snapshot: Snapshot
         do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
-        let report = InspectReport(snapshot: snapshot, findings: Diagnosis.diagnose(snapshot, thresholds: diagnosis.thresholds),
+        let report = InspectReport(snapshot: snapshot, findings: RingSources.diagnose(snapshot, thresholds: diagnosis.thresholds),
                                    thresholds: diagnosis.thresholds)
         if json {
             var output = report
@@ -31,6 +32,7 @@ struct DumpCommand: ParsableCommand {
             InspectAttach.emit(try InspectJSON.encode(output, pretty: true))
         } else {
             InspectAttach.emit(ReportText.dump(report, allSlots: slots))
+            if snapshot.source == .ioUring { InspectAttach.emit(IOUringReportText.section(snapshot)) }
         }
     }
 }

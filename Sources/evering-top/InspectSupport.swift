@@ -6,6 +6,7 @@ import Musl
 import ArgumentParser
 import Evering
 import EveringInspect
+import EveringIOUring
 
 /// Exit codes shared by the inspector commands (docs/CLI.md).
 enum InspectExit {
@@ -33,10 +34,13 @@ struct DiagnosisOptions: ParsableArguments {
 
 /// Attaching for inspection: read-only, with errors written for the user and exit code 2.
 enum InspectAttach {
-    /// The source for a ring argument. Today: an evering ring name. Other kinds of ring
-    /// (io_uring:PID[:FD]) add a branch here, and every command accepts them.
+    /// The source for a ring argument: an evering ring name, or io_uring:PID[:FD] for a
+    /// kernel io_uring read from /proc (issue 7); every command accepts both.
     static func source(_ raw: String) -> any RingSource {
-        reader(raw)
+        if RingSources.isIOUring(raw) {
+            do { return try RingSources.open(raw) } catch { fail("\(error)") }
+        }
+        return reader(raw)
     }
 
     static func reader(_ raw: String, pendingLimit: Int = 4) -> SnapshotReader {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evering
 import EveringInspect
+import EveringIOUring
 
 /// `evering-top list`: every evering ring in /dev/shm with its sides, fill and status.
 struct ListCommand: ParsableCommand {
@@ -12,8 +13,15 @@ struct ListCommand: ParsableCommand {
 
     @Flag(help: "Also show objects that are not evering rings.") var all = false
     @Flag(help: "Print a JSON array (schema in docs/INSPECT-JSON.md).") var json = false
+    @Flag(name: .customLong("io-uring"), help: "List the kernel io_urings of visible processes instead (pid, command, fd, SQ/CQ fill).")
+    var ioUring = false
 
     func run() throws {
+        if ioUring {
+            let listing = IOUringListing.scan()
+            InspectAttach.emit(json ? try InspectJSON.encode(listing, pretty: true) : listing.renderText())
+            return
+        }
         let listings = RingDirectory.scan().filter { all || $0.kind != .notEvering }
         if json {
             InspectAttach.emit(try InspectJSON.encode(listings, pretty: true))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evering
 import EveringInspect
+import EveringIOUring
 
 /// `evering-top watch NAME --batch`: a line (or a JSON line) per interval, with rates.
 struct WatchCommand: ParsableCommand {
@@ -10,7 +11,7 @@ struct WatchCommand: ParsableCommand {
         discussion: "Only --batch mode exists here; the interactive view is `attach`. Exit 0 after N iterations, 2 if the ring cannot be attached or disappears."
     )
 
-    @Argument(help: "Ring name (leading '/' optional).") var name: String
+    @Argument(help: "Ring name (leading '/' optional), or io_uring:PID[:FD] for a kernel io_uring.") var name: String
     @Flag(help: "Non-interactive output, one line per interval (required).") var batch = false
     @Option(name: [.short, .customLong("delay")], help: "Seconds between samples.") var delay: Double = 1.0
     @Option(name: [.customShort("n"), .customLong("iterations")], help: "Stop after this many lines (0: until interrupted).")
@@ -38,7 +39,7 @@ struct WatchCommand: ParsableCommand {
             do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
             let sample = sampler.record(snapshot)
             let report = InspectReport(snapshot: snapshot, rates: sample.rates,
-                                       findings: Diagnosis.diagnose(snapshot, history: sampler.history, thresholds: thresholds),
+                                       findings: RingSources.diagnose(snapshot, history: sampler.history, thresholds: thresholds),
                                        thresholds: thresholds)
             if json {
                 var line = report

@@ -29,7 +29,7 @@ final class PayloadFormatTests: XCTestCase {
 
     /// From 16 bytes up, a single flipped bit anywhere (header, checksum or body) is caught.
     func testEveryFlippedBitIsDetectedFrom16Bytes() {
-        for size in [16, 17, 40, 131] {
+        for size in [16, 17, 40, 48, 131, 200] {
             withPayload(size, tag: 99) { buffer in
                 for byte in 0..<size {
                     for bit in 0..<8 {

@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The only place this module calls the system: read-only access to /proc. Each function
+/// returns the errno on failure so callers can say *why* (gone, not allowed, not a ring).
+enum ProcFS {
+    /// Reads a whole file (fdinfo of a big ring runs to hundreds of kilobytes).
+    static func readFile(_ path: String) -> Result<String, ProcFSFailure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(ProcFSFailure(call: "open", path: path, errno: errno)) }
+        defer { _ = close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(ProcFSFailure(call: "read", path: path, errno: errno))
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+        // Invalid UTF-8 becomes U+FFFD instead of failing: the parser copes with odd text.
+        return .success(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The target of a symbolic link such as /proc/PID/fd/FD.
+    static func readLink(_ path: String) -> Result<String, ProcFSFailure> {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBufferPointer { readlink(path, $0.baseAddress!, $0.count - 1) }
+        guard count >= 0 else { return .failure(ProcFSFailure(call: "readlink", path: path, errno: errno)) }
+        return .success(String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    /// The names in a directory, without "." and "..".
+    static func listDirectory(_ path: String) -> Result<[String], ProcFSFailure> {
+        guard let dir = opendir(path) else { return .failure(ProcFSFailure(call: "opendir", path: path, errno: errno)) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            // d_name is a fixed C array imported as a tuple: read it as a NUL-terminated string.
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return .success(names)
+    }
+
+    /// The owner's user name (or uid as text) of a path, for "permission denied" messages.
+    static func ownerName(of path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return userName(uid: info.st_uid)
+    }
+
+    static func userName(uid: uid_t) -> String {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 1024)
+        let status = getpwuid_r(uid, &entry, &buffer, buffer.count, &result)
+        guard status == 0, result != nil, let name = entry.pw_name else { return "uid \(uid)" }
+        return String(cString: name)
+    }
+
+    static var effectiveUserIsRoot: Bool { geteuid() == 0 }
+}
+
+/// A failed /proc access: which call, on which path, and the errno.
+struct ProcFSFailure: Error {
+    var call: String
+    var path: String
+    var errno: Int32
+
+    var isNotFound: Bool { errno == ENOENT || errno == ESRCH }
+    var isPermissionDenied: Bool { errno == EACCES || errno == EPERM }
+}
