@@ -321,8 +321,7 @@ public struct IPCBenchmark {
         let responder = try PeerProcess(executable: configuration.executable, arguments: config.responderArguments(quiet: true),
                                         stdoutPath: "/dev/null")
         try responder.waitUntil(timeoutNanoseconds: 10_000_000_000, what: "responder attached") {
-            // Acquire pairs with the responder's release store of its side state.
-            ev_load_acquire_u32(ev_side_state_ptr(requester.region.side(.responder))) == EV_SIDE_ATTACHED.rawValue
+            requester.region.sideInfo(.responder).state == .attached
         }
         var watcher: PeerProcess?
         let watchOutput = "/tmp/\(config.name)-watch.txt"
