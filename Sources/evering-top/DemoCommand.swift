@@ -52,8 +52,11 @@ struct DemoCommand: ParsableCommand {
         let ringName = try RingName(name)
         let config = try makeLoadConfiguration()
         let logPath = "/tmp/evering-demo-\(getpid()).log"
+        // A dashboard whose terminal vanishes may die writing to it; never die of that.
+        signal(SIGPIPE, SIG_IGN)
+        // --stop-with-parent: if this process dies anyway (SIGKILL), the load stops too.
         let load = try ChildProcess(executable: ChildProcess.currentExecutable,
-                                    arguments: LoadRun.commandLine(config, role: .both, replace: true),
+                                    arguments: LoadRun.commandLine(config, role: .both, replace: true) + ["--stop-with-parent"],
                                     output: .file(logPath))
         defer { unlink(logPath) }
         let exit: DashboardLoop.Exit

@@ -42,6 +42,8 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Give up when the responder's heartbeat is older than this.") var hangTimeout: String = "3s"
     @Option(help: ArgumentHelp("How long each side waits for the other.", visibility: .hidden)) var connectTimeout: String = "10s"
     @Flag(help: ArgumentHelp("No summary on stdout (used for the spawned responder).", visibility: .hidden)) var quiet = false
+    @Flag(help: ArgumentHelp("Stop (drain, report, clean up) when the parent process exits (used by demo).", visibility: .hidden))
+    var stopWithParent = false
 
     func makeConfiguration() throws -> LoadConfiguration {
         var config = LoadConfiguration()
@@ -108,6 +110,7 @@ struct LoadCommand: ParsableCommand {
     func run() throws {
         let config = try makeConfiguration()
         StopSignal.install()
+        if stopWithParent { StopSignal.stopWhenParentExits() }
         if role == .responder {
             let report = try LoadRun.runResponder(config)
             if !quiet {

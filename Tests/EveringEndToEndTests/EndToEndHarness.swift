@@ -43,14 +43,14 @@ final class Background {
     let stdoutURL: URL
     let stderrURL: URL
 
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], executable: URL = Tool.url) throws {
         let directory = FileManager.default.temporaryDirectory
         let id = UUID().uuidString
         stdoutURL = directory.appendingPathComponent("e2e-\(id).out")
         stderrURL = directory.appendingPathComponent("e2e-\(id).err")
         _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = Tool.url
+        process.executableURL = executable
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
@@ -61,6 +61,21 @@ final class Background {
         if process.isRunning { kill(SIGKILL); process.waitUntilExit() }
         try? FileManager.default.removeItem(at: stdoutURL)
         try? FileManager.default.removeItem(at: stderrURL)
+    }
+
+    /// `/bin/sh -c script` in the background.
+    static func shell(_ script: String) throws -> Background {
+        try Background(["-c", script], executable: URL(fileURLWithPath: "/bin/sh"))
+    }
+
+    /// The first line of stdout, once one is complete (nil if none within `seconds`).
+    func readLine(within seconds: Double) -> String? {
+        var line: String?
+        poll(within: seconds) {
+            line = stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().first.map(String.init)
+            return line != nil
+        }
+        return line
     }
 
     var pid: Int32 { process.processIdentifier }

@@ -77,3 +77,21 @@ final class LoadErrorPathEndToEndTests: EndToEndTestCase {
         return mask & (1 << (UInt64(SIGINT) - 1)) != 0
     }
 }
+
+/// `demo` starts its load with `--stop-with-parent`: if the demo dies (even by SIGKILL, or
+/// of its terminal vanishing), the load must stop, drain and remove its ring rather than
+/// run on for an hour.
+final class StopWithParentEndToEndTests: EndToEndTestCase {
+    func testLoadStopsAndCleansUpWhenItsParentIsKilled() throws {
+        let name = try uniqueName("orphan")
+        // A shell stands in for the demo: it starts the load, reports its pid, and waits.
+        let shell = try Background.shell(
+            "\"\(Tool.url.path)\" load \(name) --duration 60s --rate 2000 --stop-with-parent >/dev/null 2>&1 & echo $!; wait")
+        let loadPID = try XCTUnwrap(Int32(shell.readLine(within: 10)?.trimmingCharacters(in: .whitespaces) ?? ""))
+        defer { kill(loadPID, SIGKILL) }  // only if the behaviour under test failed
+        XCTAssertTrue(poll(within: 10) { FileManager.default.fileExists(atPath: "/dev/shm/" + name) }, "the load created its ring")
+        shell.kill(SIGKILL)  // not waited for: Foundation's wait can block while the orphan runs
+        XCTAssertTrue(poll(within: 10) { kill(loadPID, 0) != 0 }, "the orphaned load stopped")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/shm/" + name), "and removed its ring")
+    }
+}
