@@ -13,9 +13,26 @@ public final class RingRequesterTransport: RequesterTransport {
     let monitor: PeerMonitor
     let hangTimeout: Duration
     let staged: UnsafeMutableBufferPointer<ev_entry>
-    var stagedCount = 0
+    /// Mutable send state behind a pointer, like the library's queue ends: a stored `var`
+    /// of a class written after the caller's `fill` closure ran costs a dynamic
+    /// exclusivity check per op (measured: one `swift_beginAccess` per send).
+    let staging: UnsafeMutablePointer<Staging>
+    struct Staging {
+        var count = 0
+        /// The submission time of the ops staged since the last publication (0: not read yet).
+        var submittedAt: UInt64 = 0
+    }
+    var stagedCount: Int {
+        get { staging.pointee.count }
+        set { staging.pointee.count = newValue }
+    }
     let reaped: UnsafeMutableBufferPointer<ev_entry>
     var closed = false
+    /// Slot buffers are contiguous, `bufferSize` apart (`SharedRegion.buffer(slot:)`):
+    /// addressing them here spares a non-inlined call per op. Slots come from the driver,
+    /// so they are in range.
+    let buffersBase: UnsafeMutableRawPointer
+    let bufferSize: Int
 
     public init(requester: Requester, hangTimeout: Duration = .seconds(3), batch: Int = 1) {
         precondition(batch >= 1)
@@ -24,11 +41,21 @@ public final class RingRequesterTransport: RequesterTransport {
         self.hangTimeout = hangTimeout
         staged = .allocate(capacity: batch)
         reaped = .allocate(capacity: batch)
+        staging = .allocate(capacity: 1)
+        staging.initialize(to: Staging())
+        buffersBase = requester.region.buffer(slot: 0).baseAddress!
+        bufferSize = requester.bufferSize
+    }
+
+    @inline(__always)
+    func buffer(slot: UInt32, length: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: buffersBase + Int(slot) &* bufferSize, count: length)
     }
 
     deinit {
         staged.deallocate()
         reaped.deallocate()
+        staging.deallocate()
     }
 
     public func trySend(sequence: UInt64, opcode: LoadOpcode, length: Int,
@@ -40,10 +67,16 @@ public final class RingRequesterTransport: RequesterTransport {
             publish()
             if stagedCount == staged.count { return false }
         }
-        guard let op = requester.driver.allocate(opcode: opcode.rawValue, length: UInt32(length), userData: sequence) else {
+        precondition(length >= 0 && length <= bufferSize, "payload of \(length) bytes exceeds the \(bufferSize)-byte slot buffer")
+        // The ops staged between two publications share the time the first of them was
+        // staged (the loop publishes right after staging): latency is overstated by at most
+        // the time to stage a batch, and the clock is read once per batch, not once per op.
+        if staging.pointee.submittedAt == 0 { staging.pointee.submittedAt = ev_monotonic_ns() }
+        guard let op = requester.driver.allocate(opcode: opcode.rawValue, length: UInt32(length), userData: sequence,
+                                                 submittedAt: staging.pointee.submittedAt) else {
             return false
         }
-        fill(UnsafeMutableRawBufferPointer(rebasing: requester.region.buffer(slot: op.slot)[..<length]))
+        fill(buffer(slot: op.slot, length: length))
         staged[stagedCount] = ev_entry(op_id: op.rawValue, opcode: opcode.rawValue, flags: 0, length: UInt32(length),
                                        user_data: sequence, result: 0, reserved: 0)
         stagedCount += 1
@@ -55,6 +88,7 @@ public final class RingRequesterTransport: RequesterTransport {
     /// Publishes as many staged entries as the submission queue takes; the rest stay
     /// staged (in order) for the next try.
     func publish() {
+        staging.pointee.submittedAt = 0
         guard stagedCount > 0 else { return }
         let sent = requester.submissions.trySend(contentsOf: UnsafeBufferPointer(rebasing: staged[..<stagedCount]))
         if sent > 0 && sent < stagedCount {
@@ -74,12 +108,15 @@ public final class RingRequesterTransport: RequesterTransport {
             let n = requester.completions.tryReceive(into: reaped)
             if n == 0 { return count }
             count += n
+            // Everything taken in one batch completed by now: one clock read for all of it.
+            let completedAt = ev_monotonic_ns()
             for i in 0..<n {
                 // Cancelled ops are reclaimed by the driver; unknown ids are not ours to
                 // report here (the requester loop counts what it never hears about as lost).
-                guard case .completed(let completion) = requester.driver.complete(reaped[i]) else { continue }
+                guard case .completed(let completion) = requester.driver.complete(reaped[i], completedAt: completedAt) else { continue }
+                let responseLength = min(max(completion.length, 0), bufferSize)
                 body(LoadCompletion(sequence: completion.userData, status: completion.result,
-                                    response: requester.response(of: completion),
+                                    response: UnsafeRawBufferPointer(buffer(slot: completion.op.slot, length: responseLength)),
                                     latencyNanoseconds: completion.latencyNanoseconds))
                 requester.release(completion.op)
             }
@@ -139,6 +176,11 @@ public final class RingResponderTransport: ResponderTransport {
     var incomingEnd = 0
     let outgoing: UnsafeMutableBufferPointer<ev_entry>
     var outgoingCount = 0
+    /// Slot buffers are contiguous, `bufferSize` apart (as `SharedRegion.buffer(slot:)`
+    /// computes them): addressed here without a non-inlined call per request.
+    let buffersBase: UnsafeMutableRawPointer
+    let bufferSize: Int
+    let slotCount: UInt32
 
     public init(responder: Responder, batch: Int = 1) {
         precondition(batch >= 1)
@@ -146,6 +188,9 @@ public final class RingResponderTransport: ResponderTransport {
         monitor = PeerMonitor(region: responder.region, side: .requester)
         incoming = .allocate(capacity: batch)
         outgoing = .allocate(capacity: batch)
+        buffersBase = responder.region.buffer(slot: 0).baseAddress!
+        bufferSize = responder.bufferSize
+        slotCount = responder.region.layout.slotCount
     }
 
     deinit {
@@ -193,10 +238,11 @@ public final class RingResponderTransport: ResponderTransport {
         let entry = incoming[incomingNext]
         incomingNext += 1
         let op = OpID(rawValue: entry.op_id)
-        let region = responder.region
         // A slot index outside the table gets an empty buffer (the request then fails
         // verification and is answered with an error, never written through).
-        let buffer = op.slot < region.layout.slotCount ? region.buffer(slot: op.slot) : UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        let buffer = op.slot < slotCount
+            ? UnsafeMutableRawBufferPointer(start: buffersBase + Int(op.slot) &* bufferSize, count: bufferSize)
+            : UnsafeMutableRawBufferPointer(start: nil, count: 0)
         let payload = UnsafeRawBufferPointer(rebasing: buffer[..<min(Int(entry.length), buffer.count)])
         return IncomingRequest(opcode: entry.opcode, userData: entry.user_data, payload: payload,
                                responseBuffer: buffer, ringEntry: entry)
