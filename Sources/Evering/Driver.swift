@@ -52,15 +52,6 @@ public final class Driver: @unchecked Sendable {
     /// Takes a free slot and marks it submitted. Nil when every slot is in use.
     @inlinable
     public func allocate(opcode: UInt16, length: UInt32, userData: UInt64) -> OpID? {
-        allocate(opcode: opcode, length: length, userData: userData, submittedAt: ev_monotonic_ns())
-    }
-
-    /// `allocate` with the submission time supplied by the caller, so a caller submitting
-    /// a batch reads the clock once for all of it (a clock read costs about as much as the
-    /// rest of an allocation). `submittedAt` is CLOCK_MONOTONIC nanoseconds, not later
-    /// than the op's actual publication.
-    @inlinable
-    public func allocate(opcode: UInt16, length: UInt32, userData: UInt64, submittedAt: UInt64) -> OpID? {
         guard freeTop > 0 else { return nil }
         freeTop -= 1
         let index = freeStack[freeTop]
@@ -70,7 +61,7 @@ public final class Driver: @unchecked Sendable {
         slot.pointee.opcode = opcode
         slot.pointee.flags = 0
         slot.pointee.length = length
-        slot.pointee.submitted_ns = submittedAt
+        slot.pointee.submitted_ns = ev_monotonic_ns()
         slot.pointee.completed_ns = 0
         slot.pointee.result_length = 0
         slot.pointee.result = 0

@@ -256,6 +256,7 @@ struct CompletionBook {
         done.deallocate()
     }
 
+    @inline(__always)
     mutating func handle(_ completion: LoadCompletion) {
         completed &+= 1
         let sequence = completion.sequence

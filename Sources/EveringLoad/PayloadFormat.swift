@@ -42,14 +42,23 @@ public enum PayloadFormat {
     }
 
     /// Writes a payload for `tag` filling all of `buffer` (at least 4 bytes).
+    @inline(__always)
     public static func encode(tag: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
-        let n = buffer.count
-        precondition(n >= 4, "payloads are at least 4 bytes")
-        if n == 16 {
-            // No body: the checksum covers the tag alone (see `headerOnlyChecksum`).
+        if buffer.count == 16 {
+            // No body: the checksum covers the tag alone (see `headerOnlyChecksum`). Inlined:
+            // it is the whole per-op verification cost of a 16-byte stream.
             buffer.storeBytes(of: tag.littleEndian, toByteOffset: 0, as: UInt64.self)
             buffer.storeBytes(of: headerOnlyChecksum(tag).littleEndian, toByteOffset: 8, as: UInt64.self)
-        } else if n >= 16 {
+        } else {
+            encodeOtherSizes(tag: tag, into: buffer)
+        }
+    }
+
+    @inline(never)
+    static func encodeOtherSizes(tag: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
+        let n = buffer.count
+        precondition(n >= 4, "payloads are at least 4 bytes")
+        if n >= 16 {
             buffer.storeBytes(of: tag.littleEndian, toByteOffset: 0, as: UInt64.self)
             var hash = BodyHash(tag: tag)
             var word = mix(tag ^ 0x5851_F42D_4C95_7F2D)  // body pattern start: differs per tag
@@ -95,15 +104,22 @@ public enum PayloadFormat {
     }
 
     /// Checks a payload; nil when it is too short or its check bytes do not match.
+    @inline(__always)
     public static func decode(_ buffer: UnsafeRawBufferPointer) -> Decoded? {
-        let n = buffer.count
-        guard n >= 4 else { return nil }
-        if n == 16 {
+        if buffer.count == 16 {
             let tag = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
             let stored = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
             guard headerOnlyChecksum(tag) == stored else { return nil }
             return decoded(tag)
-        } else if n >= 16 {
+        }
+        return decodeOtherSizes(buffer)
+    }
+
+    @inline(never)
+    static func decodeOtherSizes(_ buffer: UnsafeRawBufferPointer) -> Decoded? {
+        let n = buffer.count
+        guard n >= 4 else { return nil }
+        if n >= 16 {
             let tag = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
             let stored = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
             var hash = BodyHash(tag: tag)

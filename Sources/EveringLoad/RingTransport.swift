@@ -13,18 +13,13 @@ public final class RingRequesterTransport: RequesterTransport {
     let monitor: PeerMonitor
     let hangTimeout: Duration
     let staged: UnsafeMutableBufferPointer<ev_entry>
-    /// Mutable send state behind a pointer, like the library's queue ends: a stored `var`
-    /// of a class written after the caller's `fill` closure ran costs a dynamic
-    /// exclusivity check per op (measured: one `swift_beginAccess` per send).
-    let staging: UnsafeMutablePointer<Staging>
-    struct Staging {
-        var count = 0
-        /// The submission time of the ops staged since the last publication (0: not read yet).
-        var submittedAt: UInt64 = 0
-    }
+    /// The staged count lives behind a pointer, like the library's queue ends keep their
+    /// indices: a class's stored `var` written after the caller's `fill` closure ran costs
+    /// a dynamic exclusivity check (`swift_beginAccess`) per op.
+    let stagedCountStorage: UnsafeMutablePointer<Int>
     var stagedCount: Int {
-        get { staging.pointee.count }
-        set { staging.pointee.count = newValue }
+        @inline(__always) get { stagedCountStorage.pointee }
+        @inline(__always) set { stagedCountStorage.pointee = newValue }
     }
     let reaped: UnsafeMutableBufferPointer<ev_entry>
     var closed = false
@@ -41,8 +36,8 @@ public final class RingRequesterTransport: RequesterTransport {
         self.hangTimeout = hangTimeout
         staged = .allocate(capacity: batch)
         reaped = .allocate(capacity: batch)
-        staging = .allocate(capacity: 1)
-        staging.initialize(to: Staging())
+        stagedCountStorage = .allocate(capacity: 1)
+        stagedCountStorage.initialize(to: 0)
         buffersBase = requester.region.buffer(slot: 0).baseAddress!
         bufferSize = requester.bufferSize
     }
@@ -55,7 +50,7 @@ public final class RingRequesterTransport: RequesterTransport {
     deinit {
         staged.deallocate()
         reaped.deallocate()
-        staging.deallocate()
+        stagedCountStorage.deallocate()
     }
 
     public func trySend(sequence: UInt64, opcode: LoadOpcode, length: Int,
@@ -68,12 +63,10 @@ public final class RingRequesterTransport: RequesterTransport {
             if stagedCount == staged.count { return false }
         }
         precondition(length >= 0 && length <= bufferSize, "payload of \(length) bytes exceeds the \(bufferSize)-byte slot buffer")
-        // The ops staged between two publications share the time the first of them was
-        // staged (the loop publishes right after staging): latency is overstated by at most
-        // the time to stage a batch, and the clock is read once per batch, not once per op.
-        if staging.pointee.submittedAt == 0 { staging.pointee.submittedAt = ev_monotonic_ns() }
-        guard let op = requester.driver.allocate(opcode: opcode.rawValue, length: UInt32(length), userData: sequence,
-                                                 submittedAt: staging.pointee.submittedAt) else {
+        // Each op is stamped with its own clock read (in `allocate`), not one per batch: the
+        // inspector finds the oldest op by its stamp, and ties within a batch would make it
+        // point at an op other than the one at the head of the queue.
+        guard let op = requester.driver.allocate(opcode: opcode.rawValue, length: UInt32(length), userData: sequence) else {
             return false
         }
         fill(buffer(slot: op.slot, length: length))
@@ -88,7 +81,6 @@ public final class RingRequesterTransport: RequesterTransport {
     /// Publishes as many staged entries as the submission queue takes; the rest stay
     /// staged (in order) for the next try.
     func publish() {
-        staging.pointee.submittedAt = 0
         guard stagedCount > 0 else { return }
         let sent = requester.submissions.trySend(contentsOf: UnsafeBufferPointer(rebasing: staged[..<stagedCount]))
         if sent > 0 && sent < stagedCount {
@@ -200,8 +192,16 @@ public final class RingResponderTransport: ResponderTransport {
 
     /// Polls with the library's `Backoff` (batching what it takes) and checks the requester
     /// every 100 ms.
+    @inline(__always)
     public func receive(timeout: Duration) throws(LoadError) -> IncomingRequest? {
+        // The common case, a request already taken in the last batch, is inlined into the
+        // responder loop; refilling (and waiting) is not.
         if incomingNext < incomingEnd { return next() }
+        return try receiveNextBatch(timeout: timeout)
+    }
+
+    @inline(never)
+    func receiveNextBatch(timeout: Duration) throws(LoadError) -> IncomingRequest? {
         // Answer everything taken so far before looking for (or waiting on) more.
         try flushCompletions()
         let start = ev_monotonic_ns()
@@ -234,6 +234,7 @@ public final class RingResponderTransport: ResponderTransport {
         return incomingEnd > 0
     }
 
+    @inline(__always)
     private func next() -> IncomingRequest {
         let entry = incoming[incomingNext]
         incomingNext += 1
