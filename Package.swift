@@ -19,6 +19,10 @@ let package = Package(
         .target(name: "CEvering"),
         // The ring library: the only Swift module with raw pointers, atomics and syscalls.
         .target(name: "Evering", dependencies: ["CEvering"]),
+        // Benchmark only: a minimal C SPSC ring of the same design, the reference the Swift queues are measured against.
+        .target(name: "CEveringReference", dependencies: ["CEvering"]),
+        // Benchmarks: ring vs C reference, and (issue 6) ring vs other IPC.
+        .target(name: "EveringBench", dependencies: ["Evering", "CEvering", "CEveringReference", "EveringLoad"]),
         // The headless inspector: snapshots, rates, diagnosis rules. Pure over snapshots;
         // reads rings only through RingObserver (read-only). No terminal code.
         .target(name: "EveringInspect", dependencies: ["Evering", "CEvering"]),
@@ -45,12 +49,14 @@ let package = Package(
                 "EveringTerminal",
                 "EveringIOUring",
                 "EveringLoad",
+                "EveringBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
+        .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
         // Faults from `load`, diagnosed by `check`/`dump`: all through the built binary.
         .testTarget(name: "EveringEndToEndTests", dependencies: ["EveringInspect", "Evering", "evering-top"]),

@@ -17,7 +17,8 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     @usableFromInline let fullStallsPointer: UnsafeMutablePointer<UInt64>
     @usableFromInline let capacity: UInt64
     @usableFromInline let mask: UInt64
-    /// [0] our tail, [1] the consumer's head as last seen, [2] 1 while a full episode is counted.
+    /// [0] our tail, [1] the consumer's head as last seen, [2] tail + 1 at the last counted
+    /// full episode (0: none yet), so a new episode is counted only once the tail has moved.
     @usableFromInline let local: UnsafeMutablePointer<UInt64>
     @usableFromInline let peer: PeerMonitor?
     /// Kept alive so `entries` and the index pointers stay mapped.
@@ -64,7 +65,6 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         }
         entries[Int(truncatingIfNeeded: tail & mask)] = element
         local[0] = tail &+ 1
-        local[2] = 0
         // Release pairs with the consumer's acquire load of tail: the entry written
         // above is visible before the new tail is.
         ev_store_release_u64(tailPointer, tail &+ 1)
@@ -87,7 +87,6 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
             entries[Int(truncatingIfNeeded: (tail &+ UInt64(i)) & mask)] = elements[i]
         }
         local[0] = tail &+ UInt64(count)
-        local[2] = 0
         // Release pairs with the consumer's acquire load of tail: all `count` entries are
         // visible before the tail that covers them.
         ev_store_release_u64(tailPointer, local[0])
@@ -116,11 +115,12 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         }
     }
 
-    /// Counts one full episode (not every retry), off the fast path.
+    /// Counts one full episode (not every retry), off the fast path: retries at the same
+    /// tail belong to the episode already counted.
     @usableFromInline @inline(never)
     func noteFull() {
-        guard local[2] == 0 else { return }
-        local[2] = 1
+        guard local[2] != local[0] &+ 1 else { return }
+        local[2] = local[0] &+ 1
         // Relaxed: a statistic for inspectors; it orders nothing.
         _ = ev_fetch_add_relaxed_u64(fullStallsPointer, 1)
     }

@@ -17,13 +17,18 @@ public final class LiveRingFeed: DashboardSource {
     private var latest: Snapshot?
     private var connection: DashboardInput.Connection
     private let diagnose: Diagnose
+    private let expectedCreator: Int32?
 
     /// - Parameters:
     ///   - reader: an attached reader, or nil to wait for the ring to become ready.
+    ///   - expectedCreator: while waiting, accept only a ring this pid created (`demo`
+    ///     waits for its own load's ring, not an older object of the same name).
     ///   - diagnose: the diagnosis rules, given the new snapshot and the history including it.
-    public init(name: RingName, reader: SnapshotReader?, historyCapacity: Int = 300, diagnose: @escaping Diagnose) {
+    public init(name: RingName, reader: SnapshotReader?, expectedCreator: Int32? = nil, historyCapacity: Int = 300,
+                diagnose: @escaping Diagnose) {
         self.name = name
         self.reader = reader
+        self.expectedCreator = expectedCreator
         self.diagnose = diagnose
         sampler = Sampler(historyCapacity: historyCapacity)
         connection = reader == nil ? .waiting(reason: "the ring is not ready yet") : .live
@@ -54,6 +59,10 @@ public final class LiveRingFeed: DashboardSource {
     private func attach() -> SnapshotReader? {
         do {
             let attached = try SnapshotReader(attaching: name)
+            if let expectedCreator, attached.observer.header.creatorPID != expectedCreator {
+                connection = .waiting(reason: "\(name.path) is an older ring; waiting for pid \(expectedCreator) to replace it")
+                return nil
+            }
             reader = attached
             connection = .live
             return attached

@@ -46,9 +46,10 @@ struct AttachCommand: ParsableCommand {
         }
     }
 
-    static func runDashboard(_ name: RingName, reader: SnapshotReader?, options: DashboardOptions) throws -> DashboardLoop.Exit {
+    static func runDashboard(_ name: RingName, reader: SnapshotReader?, expectedCreator: Int32? = nil,
+                             options: DashboardOptions) throws -> DashboardLoop.Exit {
         let thresholds = Thresholds(stallTimeout: options.stallTimeout)
-        let feed = LiveRingFeed(name: name, reader: reader) { snapshot, history in
+        let feed = LiveRingFeed(name: name, reader: reader, expectedCreator: expectedCreator) { snapshot, history in
             Diagnosis.diagnose(snapshot, history: history, thresholds: thresholds)
         }
         return try DashboardLoop.run(source: feed, state: options.initialState)

@@ -58,8 +58,9 @@ struct DemoCommand: ParsableCommand {
         defer { unlink(logPath) }
         let exit: DashboardLoop.Exit
         do {
-            // No reader yet: the dashboard shows "waiting for ring" until the load has created it.
-            exit = try AttachCommand.runDashboard(ringName, reader: nil, options: options)
+            // No reader yet: the dashboard shows "waiting for ring" until the load has created
+            // it (the load is the ring's creator: an older ring of the same name is not it).
+            exit = try AttachCommand.runDashboard(ringName, reader: nil, expectedCreator: load.pid, options: options)
         } catch {
             Self.stop(load, ring: ringName)
             throw error

@@ -10,6 +10,7 @@ struct EveringTop: ParsableCommand {
             AttachCommand.self,
             DemoCommand.self,
             EchoResponderCommand.self,
+            BenchCommand.self,
             ListCommand.self,
             DumpCommand.self,
             WatchCommand.self,

@@ -7,6 +7,28 @@ import XCTest
 /// The feed behind `attach`: waits for a ring that is not there yet, attaches when it
 /// appears, and keeps the last frame with a banner once the ring is unlinked.
 final class LiveRingFeedTests: XCTestCase {
+    /// `demo` waits for its own load's ring: an older ring under the same name (left by an
+    /// earlier run, about to be replaced) must not be attached and then reported gone.
+    func testWaitsForTheExpectedCreatorsRing() throws {
+        let name = uniqueRingName("creator")
+        defer { try? unlinkRing(name) }
+        let requester = try Requester.create(name, configuration: .init(submissionCapacity: 16, slotCount: 8, bufferSize: 64))
+        defer { requester.detach() }
+        let other = LiveRingFeed(name: name, reader: nil, expectedCreator: getpid() + 1) { snapshot, history in
+            Diagnosis.diagnose(snapshot, history: history)
+        }
+        other.sample()
+        guard case let .waiting(reason) = other.input.connection else {
+            return XCTFail("expected waiting, got \(other.input.connection)")
+        }
+        XCTAssertTrue(reason.contains("older ring"), reason)
+        let mine = LiveRingFeed(name: name, reader: nil, expectedCreator: getpid()) { snapshot, history in
+            Diagnosis.diagnose(snapshot, history: history)
+        }
+        mine.sample()
+        XCTAssertEqual(mine.input.connection, .live)
+    }
+
     func testWaitsThenAttachesThenReportsTheRingGone() throws {
         let name = uniqueRingName("feed")
         defer { try? unlinkRing(name) }

@@ -40,6 +40,8 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(queue.block.pointee.full_stalls, 1, "one full episode, counted once")
         XCTAssertEqual(consumer.tryReceive(), 0)
         XCTAssertTrue(producer.trySend(4))
+        XCTAssertFalse(producer.trySend(5), "full again after the tail moved")
+        XCTAssertEqual(queue.block.pointee.full_stalls, 2, "a new episode")
         XCTAssertEqual((1...4).map { _ in consumer.tryReceive() }, [1, 2, 3, 4])
         XCTAssertNil(consumer.tryReceive())
         XCTAssertEqual(queue.block.pointee.head, 5)

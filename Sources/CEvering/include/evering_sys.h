@@ -20,13 +20,10 @@ static inline uint64_t ev_fetch_add_relaxed_u64(uint64_t *p, uint64_t v) { retur
 
 static inline uint32_t ev_load_relaxed_u32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static inline uint32_t ev_load_acquire_u32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-static inline void ev_store_relaxed_u32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 static inline void ev_store_release_u32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 static inline uint32_t ev_fetch_add_acq_rel_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL); }
 static inline uint32_t ev_fetch_sub_acq_rel_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_sub(p, v, __ATOMIC_ACQ_REL); }
 
-static inline int32_t ev_load_relaxed_i32(const int32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
-static inline void ev_store_relaxed_i32(int32_t *p, int32_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 
 /* A CPU hint for spin loops (PAUSE on x86, YIELD on arm64). */
 static inline void ev_cpu_relax(void) {
@@ -34,18 +31,6 @@ static inline void ev_cpu_relax(void) {
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
-/* ---- field addresses (the struct layout, not Swift, decides the offsets) ---- */
-
-static inline uint64_t *ev_queue_head_ptr(ev_queue *q) { return &q->head; }
-static inline uint64_t *ev_queue_tail_ptr(ev_queue *q) { return &q->tail; }
-static inline uint64_t *ev_queue_full_stalls_ptr(ev_queue *q) { return &q->full_stalls; }
-static inline uint64_t *ev_queue_empty_waits_ptr(ev_queue *q) { return &q->empty_waits; }
-static inline uint32_t *ev_header_ready_ptr(ev_header *h) { return &h->ready; }
-static inline uint32_t *ev_header_refcount_ptr(ev_header *h) { return &h->refcount; }
-static inline uint32_t *ev_side_state_ptr(ev_side *s) { return &s->state; }
-static inline uint64_t *ev_side_heartbeat_ptr(ev_side *s) { return &s->heartbeat_ns; }
-static inline uint32_t *ev_slot_state_ptr(ev_slot *s) { return &s->state; }
-
 #endif
 }
 

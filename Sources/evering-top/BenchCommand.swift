@@ -1,0 +1,47 @@
+import ArgumentParser
+import EveringBench
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `evering-top bench ...`: reproducible benchmarks of the ring against a C reference
+/// and other transports.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the ring (against a C reference ring and other IPC).",
+        subcommands: [BenchIPCCommand.self, BenchRingCommand.self, BenchPeerCommand.self],
+        defaultSubcommand: BenchIPCCommand.self
+    )
+}
+
+/// The other process of a benchmark (hidden): started by the benchmark itself.
+struct BenchPeerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peer", abstract: "Run the peer side of a benchmark (started by `bench`).", shouldDisplay: false)
+
+    @Option var role: String
+    @Option var shm: String
+    @Option var ring: String?
+    @Option var count: UInt64
+
+    func run() throws {
+        guard let role = RingPeerRole(rawValue: role) else { throw ValidationError("unknown peer role \(role)") }
+        let status = try RingBenchmark.runPeer(role: role, shm: shm, ring: ring, count: count)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// Progress goes to stderr (fd 2) so stdout carries only the report.
+func printErr(_ line: String) {
+    let text = line + "\n"
+    _ = text.withCString { write(2, $0, strlen($0)) }
+}
+
+func writeFile(_ path: String, _ text: String) throws {
+    guard let file = fopen(path, "w") else {
+        throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { fclose(file) }
+    fputs(text.hasSuffix("\n") ? text : text + "\n", file)
+}
