@@ -11,7 +11,14 @@ public final class Driver: @unchecked Sendable {
     @usableFromInline let slots: UnsafeMutablePointer<ev_slot>
     public let slotCount: UInt32
     @usableFromInline let freeStack: UnsafeMutablePointer<UInt32>
-    @usableFromInline var freeTop: Int
+    /// The free stack's height lives behind a pointer, like the queue ends' local indices:
+    /// a class's stored `var` costs a dynamic exclusivity check (`swift_beginAccess`) on
+    /// every allocation once `allocate` is inlined into a caller that also calls closures.
+    @usableFromInline let freeTopStorage: UnsafeMutablePointer<Int>
+    @usableFromInline var freeTop: Int {
+        @inline(__always) get { freeTopStorage.pointee }
+        @inline(__always) set { freeTopStorage.pointee = newValue }
+    }
     let owner: AnyObject
 
     /// - Parameter region: a writable mapping. Slots already in use (a requester that
@@ -20,7 +27,8 @@ public final class Driver: @unchecked Sendable {
         slots = region.slots
         slotCount = region.layout.slotCount
         freeStack = .allocate(capacity: Int(slotCount))
-        freeTop = 0
+        freeTopStorage = .allocate(capacity: 1)
+        freeTopStorage.initialize(to: 0)
         owner = region
         // Push in reverse so slot 0 is handed out first (friendlier to read in the inspector).
         for index in stride(from: Int(slotCount) - 1, through: 0, by: -1) {
@@ -32,7 +40,10 @@ public final class Driver: @unchecked Sendable {
         }
     }
 
-    deinit { freeStack.deallocate() }
+    deinit {
+        freeStack.deallocate()
+        freeTopStorage.deallocate()
+    }
 
     /// Slots not in any state but free.
     public var freeCount: Int { freeTop }
@@ -102,10 +113,16 @@ public final class Driver: @unchecked Sendable {
     /// Applies one completion-queue entry.
     @inlinable
     public func complete(_ entry: ev_entry) -> CompletionOutcome {
+        complete(entry, completedAt: ev_monotonic_ns())
+    }
+
+    /// `complete` with the completion time supplied by the caller (one clock read for a
+    /// batch of entries taken off the completion queue together); CLOCK_MONOTONIC ns.
+    @inlinable
+    public func complete(_ entry: ev_entry, completedAt now: UInt64) -> CompletionOutcome {
         let op = OpID(rawValue: entry.op_id)
         guard let slot = slotPointer(op) else { return .unknown(op) }
         let state = ev_load_relaxed_u32(ev_slot_state_ptr(slot))  // Relaxed: we are the only writer.
-        let now = ev_monotonic_ns()
         if state == SlotState.cancelled.rawValue {
             slot.pointee.completed_ns = now
             // Release: as in allocate.

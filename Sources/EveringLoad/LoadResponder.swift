@@ -32,6 +32,13 @@ public final class LoadResponder {
     /// Runs until the requester leaves (normal end), `shouldStop` returns true, or a
     /// fault ends the process. Throws when the requester dies rather than leaves.
     public func run(shouldStop: () -> Bool) -> ResponderReport {
+        // As in LoadRequester.run: a copy of the loop specialised for the ring, so receive,
+        // respond and the request decoding are inlined rather than witness-table calls.
+        if let ring = transport as? RingResponderTransport { return run(over: ring, shouldStop: shouldStop) }
+        return run(over: transport, shouldStop: shouldStop)
+    }
+
+    func run<Transport: ResponderTransport>(over transport: Transport, shouldStop: () -> Bool) -> ResponderReport {
         let config = configuration
         var report = ResponderReport()
         var expected: UInt64 = 0

@@ -13,9 +13,21 @@ public final class RingRequesterTransport: RequesterTransport {
     let monitor: PeerMonitor
     let hangTimeout: Duration
     let staged: UnsafeMutableBufferPointer<ev_entry>
-    var stagedCount = 0
+    /// The staged count lives behind a pointer, like the library's queue ends keep their
+    /// indices: a class's stored `var` written after the caller's `fill` closure ran costs
+    /// a dynamic exclusivity check (`swift_beginAccess`) per op.
+    let stagedCountStorage: UnsafeMutablePointer<Int>
+    var stagedCount: Int {
+        @inline(__always) get { stagedCountStorage.pointee }
+        @inline(__always) set { stagedCountStorage.pointee = newValue }
+    }
     let reaped: UnsafeMutableBufferPointer<ev_entry>
     var closed = false
+    /// Slot buffers are contiguous, `bufferSize` apart (`SharedRegion.buffer(slot:)`):
+    /// addressing them here spares a non-inlined call per op. Slots come from the driver,
+    /// so they are in range.
+    let buffersBase: UnsafeMutableRawPointer
+    let bufferSize: Int
 
     public init(requester: Requester, hangTimeout: Duration = .seconds(3), batch: Int = 1) {
         precondition(batch >= 1)
@@ -24,11 +36,21 @@ public final class RingRequesterTransport: RequesterTransport {
         self.hangTimeout = hangTimeout
         staged = .allocate(capacity: batch)
         reaped = .allocate(capacity: batch)
+        stagedCountStorage = .allocate(capacity: 1)
+        stagedCountStorage.initialize(to: 0)
+        buffersBase = requester.region.buffer(slot: 0).baseAddress!
+        bufferSize = requester.bufferSize
+    }
+
+    @inline(__always)
+    func buffer(slot: UInt32, length: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: buffersBase + Int(slot) &* bufferSize, count: length)
     }
 
     deinit {
         staged.deallocate()
         reaped.deallocate()
+        stagedCountStorage.deallocate()
     }
 
     public func trySend(sequence: UInt64, opcode: LoadOpcode, length: Int,
@@ -40,10 +62,14 @@ public final class RingRequesterTransport: RequesterTransport {
             publish()
             if stagedCount == staged.count { return false }
         }
+        precondition(length >= 0 && length <= bufferSize, "payload of \(length) bytes exceeds the \(bufferSize)-byte slot buffer")
+        // Each op is stamped with its own clock read (in `allocate`), not one per batch: the
+        // inspector finds the oldest op by its stamp, and ties within a batch would make it
+        // point at an op other than the one at the head of the queue.
         guard let op = requester.driver.allocate(opcode: opcode.rawValue, length: UInt32(length), userData: sequence) else {
             return false
         }
-        fill(UnsafeMutableRawBufferPointer(rebasing: requester.region.buffer(slot: op.slot)[..<length]))
+        fill(buffer(slot: op.slot, length: length))
         staged[stagedCount] = ev_entry(op_id: op.rawValue, opcode: opcode.rawValue, flags: 0, length: UInt32(length),
                                        user_data: sequence, result: 0, reserved: 0)
         stagedCount += 1
@@ -74,12 +100,15 @@ public final class RingRequesterTransport: RequesterTransport {
             let n = requester.completions.tryReceive(into: reaped)
             if n == 0 { return count }
             count += n
+            // Everything taken in one batch completed by now: one clock read for all of it.
+            let completedAt = ev_monotonic_ns()
             for i in 0..<n {
                 // Cancelled ops are reclaimed by the driver; unknown ids are not ours to
                 // report here (the requester loop counts what it never hears about as lost).
-                guard case .completed(let completion) = requester.driver.complete(reaped[i]) else { continue }
+                guard case .completed(let completion) = requester.driver.complete(reaped[i], completedAt: completedAt) else { continue }
+                let responseLength = min(max(completion.length, 0), bufferSize)
                 body(LoadCompletion(sequence: completion.userData, status: completion.result,
-                                    response: requester.response(of: completion),
+                                    response: UnsafeRawBufferPointer(buffer(slot: completion.op.slot, length: responseLength)),
                                     latencyNanoseconds: completion.latencyNanoseconds))
                 requester.release(completion.op)
             }
@@ -139,6 +168,11 @@ public final class RingResponderTransport: ResponderTransport {
     var incomingEnd = 0
     let outgoing: UnsafeMutableBufferPointer<ev_entry>
     var outgoingCount = 0
+    /// Slot buffers are contiguous, `bufferSize` apart (as `SharedRegion.buffer(slot:)`
+    /// computes them): addressed here without a non-inlined call per request.
+    let buffersBase: UnsafeMutableRawPointer
+    let bufferSize: Int
+    let slotCount: UInt32
 
     public init(responder: Responder, batch: Int = 1) {
         precondition(batch >= 1)
@@ -146,6 +180,9 @@ public final class RingResponderTransport: ResponderTransport {
         monitor = PeerMonitor(region: responder.region, side: .requester)
         incoming = .allocate(capacity: batch)
         outgoing = .allocate(capacity: batch)
+        buffersBase = responder.region.buffer(slot: 0).baseAddress!
+        bufferSize = responder.bufferSize
+        slotCount = responder.region.layout.slotCount
     }
 
     deinit {
@@ -155,8 +192,16 @@ public final class RingResponderTransport: ResponderTransport {
 
     /// Polls with the library's `Backoff` (batching what it takes) and checks the requester
     /// every 100 ms.
+    @inline(__always)
     public func receive(timeout: Duration) throws(LoadError) -> IncomingRequest? {
+        // The common case, a request already taken in the last batch, is inlined into the
+        // responder loop; refilling (and waiting) is not.
         if incomingNext < incomingEnd { return next() }
+        return try receiveNextBatch(timeout: timeout)
+    }
+
+    @inline(never)
+    func receiveNextBatch(timeout: Duration) throws(LoadError) -> IncomingRequest? {
         // Answer everything taken so far before looking for (or waiting on) more.
         try flushCompletions()
         let start = ev_monotonic_ns()
@@ -189,14 +234,16 @@ public final class RingResponderTransport: ResponderTransport {
         return incomingEnd > 0
     }
 
+    @inline(__always)
     private func next() -> IncomingRequest {
         let entry = incoming[incomingNext]
         incomingNext += 1
         let op = OpID(rawValue: entry.op_id)
-        let region = responder.region
         // A slot index outside the table gets an empty buffer (the request then fails
         // verification and is answered with an error, never written through).
-        let buffer = op.slot < region.layout.slotCount ? region.buffer(slot: op.slot) : UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        let buffer = op.slot < slotCount
+            ? UnsafeMutableRawBufferPointer(start: buffersBase + Int(op.slot) &* bufferSize, count: bufferSize)
+            : UnsafeMutableRawBufferPointer(start: nil, count: 0)
         let payload = UnsafeRawBufferPointer(rebasing: buffer[..<min(Int(entry.length), buffer.count)])
         return IncomingRequest(opcode: entry.opcode, userData: entry.user_data, payload: payload,
                                responseBuffer: buffer, ringEntry: entry)

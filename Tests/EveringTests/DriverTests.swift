@@ -91,6 +91,27 @@ final class DriverTests: XCTestCase {
         XCTAssertEqual(requester.driver.state(of: op), .submitted)
     }
 
+    /// A caller completing a batch supplies one completion time for all of it: the slot
+    /// records exactly that time and the latency is measured from the op's own stamp.
+    func testCompletionWithSuppliedTimeStampsThatTime() throws {
+        let (requester, responder, observer) = try makePair()
+        let op = try XCTUnwrap(requester.trySubmit(opcode: 1, length: 0, userData: 7))
+        let request = try XCTUnwrap(responder.tryReceive())
+        XCTAssertTrue(responder.tryComplete(request, result: 0, length: 0))
+        let entry = try XCTUnwrap(requester.completions.tryReceive())
+        let submitted = observer.slot(op.slot).submittedNanoseconds
+        let completedAt = submitted + 12_345
+        guard case .completed(let completion) = requester.driver.complete(entry, completedAt: completedAt) else {
+            return XCTFail("the op did not complete")
+        }
+        XCTAssertEqual(completion.latencyNanoseconds, 12_345)
+        XCTAssertEqual(completion.userData, 7)
+        XCTAssertEqual(observer.slot(op.slot).completedNanoseconds, completedAt)
+        XCTAssertEqual(requester.driver.state(of: op), .completed)
+        requester.release(op)
+        XCTAssertEqual(requester.driver.freeCount, 4, "the free-stack height survives the round trip")
+    }
+
     func testAsyncCompletion() async throws {
         let (requester, responder, _) = try makePair()
         let op = try XCTUnwrap(requester.trySubmit(opcode: 9, length: 0))
