@@ -92,9 +92,11 @@ public final class Requester: @unchecked Sendable {
     @discardableResult @inlinable
     public func reap(_ handler: (Completion) -> Void = { _ in }) -> Int {
         var count = 0
+        var now: UInt64 = 0  // one clock read per reap, taken when the first entry arrives
         while let entry = completions.tryReceive() {
+            if count == 0 { now = ev_monotonic_ns() }
             count += 1
-            if case .completed(let completion) = driver.complete(entry) { handler(completion) }
+            if case .completed(let completion) = driver.complete(entry, completedAt: now) { handler(completion) }
         }
         return count
     }
