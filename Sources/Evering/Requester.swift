@@ -24,9 +24,11 @@ public final class Requester: @unchecked Sendable {
         let layout = region.layout
         submissions = QueueProducer(block: region.queueBlock(layout.submission),
                                     entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
+                                    capacity: layout.submission.capacity,
                                     owner: region, peer: peer)
         completions = QueueConsumer(block: region.queueBlock(layout.completion),
                                     entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
+                                    capacity: layout.completion.capacity,
                                     owner: region, peer: peer)
         driver = Driver(region: region)
     }

@@ -36,9 +36,11 @@ public final class Responder: @unchecked Sendable {
         let layout = region.layout
         submissions = QueueConsumer(block: region.queueBlock(layout.submission),
                                     entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
+                                    capacity: layout.submission.capacity,
                                     owner: region, peer: peer)
         completions = QueueProducer(block: region.queueBlock(layout.completion),
                                     entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
+                                    capacity: layout.completion.capacity,
                                     owner: region, peer: peer)
     }
 

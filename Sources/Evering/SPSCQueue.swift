@@ -25,19 +25,23 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     let owner: AnyObject
 
     /// - Parameters:
-    ///   - block: the queue's control block (capacity, head, tail, counters).
+    ///   - block: the queue's control block (head, tail, counters).
     ///   - entries: the entry array; `capacity` elements.
+    ///   - capacity: from the validated layout, never re-read from the shared block: a peer
+    ///     that rewrote the block's capacity after validation would otherwise steer our
+    ///     indices past the entry array.
     ///   - peer: consulted by blocking calls to notice a dead consumer.
-    public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, owner: AnyObject,
-                peer: PeerMonitor?) {
+    public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, capacity: UInt32,
+                owner: AnyObject, peer: PeerMonitor?) {
+        precondition(capacity >= 1 && capacity & (capacity &- 1) == 0, "queue capacity \(capacity) is not a power of two")
         precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
                      "element stride does not match the queue's entry size")
         self.entries = entries.assumingMemoryBound(to: Element.self)
         headPointer = ev_queue_head_ptr(block)
         tailPointer = ev_queue_tail_ptr(block)
         fullStallsPointer = ev_queue_full_stalls_ptr(block)
-        capacity = UInt64(block.pointee.capacity)
-        mask = capacity - 1
+        self.capacity = UInt64(capacity)
+        mask = UInt64(capacity) - 1
         local = .allocate(capacity: 3)
         // Relaxed: we are the only writer of tail, so our own last store is what we read.
         local[0] = ev_load_relaxed_u64(tailPointer)
@@ -49,6 +53,13 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     }
 
     deinit { local.deallocate() }
+
+    /// For a control block this process initialised itself (benchmarks, tests): takes the
+    /// capacity from the block. A mapped ring's ends use the validated layout's instead.
+    public convenience init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, owner: AnyObject,
+                            peer: PeerMonitor?) {
+        self.init(block: block, entries: entries, capacity: block.pointee.capacity, owner: owner, peer: peer)
+    }
 
     /// Entries enqueued so far (the free-running tail).
     @inlinable public var enqueuedCount: UInt64 { local[0] }
@@ -140,15 +151,17 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     @usableFromInline let peer: PeerMonitor?
     let owner: AnyObject
 
-    public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, owner: AnyObject,
-                peer: PeerMonitor?) {
+    /// - Parameter capacity: from the validated layout, as for `QueueProducer`.
+    public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, capacity: UInt32,
+                owner: AnyObject, peer: PeerMonitor?) {
+        precondition(capacity >= 1 && capacity & (capacity &- 1) == 0, "queue capacity \(capacity) is not a power of two")
         precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
                      "element stride does not match the queue's entry size")
         self.entries = entries.assumingMemoryBound(to: Element.self)
         headPointer = ev_queue_head_ptr(block)
         tailPointer = ev_queue_tail_ptr(block)
         emptyWaitsPointer = ev_queue_empty_waits_ptr(block)
-        mask = UInt64(block.pointee.capacity) - 1
+        mask = UInt64(capacity) - 1
         local = .allocate(capacity: 2)
         // Relaxed: we are the only writer of head.
         local[0] = ev_load_relaxed_u64(headPointer)
@@ -159,6 +172,13 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     }
 
     deinit { local.deallocate() }
+
+    /// For a control block this process initialised itself (benchmarks, tests): takes the
+    /// capacity from the block. A mapped ring's ends use the validated layout's instead.
+    public convenience init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, owner: AnyObject,
+                            peer: PeerMonitor?) {
+        self.init(block: block, entries: entries, capacity: block.pointee.capacity, owner: owner, peer: peer)
+    }
 
     /// Entries dequeued so far (the free-running head).
     @inlinable public var dequeuedCount: UInt64 { local[0] }

@@ -25,8 +25,8 @@ final class LocalQueue<Element: BitwiseCopyable> {
         entries.deallocate()
     }
 
-    func producer() -> QueueProducer<Element> { QueueProducer(block: block, entries: entries, owner: self, peer: nil) }
-    func consumer() -> QueueConsumer<Element> { QueueConsumer(block: block, entries: entries, owner: self, peer: nil) }
+    func producer() -> QueueProducer<Element> { QueueProducer(block: block, entries: entries, capacity: block.pointee.capacity, owner: self, peer: nil) }
+    func consumer() -> QueueConsumer<Element> { QueueConsumer(block: block, entries: entries, capacity: block.pointee.capacity, owner: self, peer: nil) }
 }
 
 final class QueueTests: XCTestCase {
@@ -46,6 +46,18 @@ final class QueueTests: XCTestCase {
         XCTAssertNil(consumer.tryReceive())
         XCTAssertEqual(queue.block.pointee.head, 5)
         XCTAssertEqual(queue.block.pointee.tail, 5)
+    }
+
+    /// The queue ends index with the capacity they were given (the validated layout's),
+    /// not whatever the shared block says later: a peer that rewrites it cannot steer
+    /// writes past the entry array.
+    func testCapacityComesFromTheCallerNotTheSharedBlock() {
+        let queue = LocalQueue<UInt64>(capacity: 4)
+        queue.block.pointee.capacity = 1 << 20  // rewritten between validation and attach
+        queue.block.pointee.mask = (1 << 20) - 1
+        let producer = QueueProducer<UInt64>(block: queue.block, entries: queue.entries, capacity: 4, owner: queue, peer: nil)
+        for i in 0..<4 { XCTAssertTrue(producer.trySend(UInt64(i))) }
+        XCTAssertFalse(producer.trySend(99), "still full at the validated capacity of 4")
     }
 
     func testBulkSendAndReceiveArePartialWhenSpaceIsShort() {
