@@ -42,9 +42,13 @@ final class SideAttachment: @unchecked Sendable {
         ev_store_relaxed_u64(ev_side_heartbeat_ptr(block), ev_monotonic_ns())
         // Release pairs with readers' acquire load of state: pid and start time first.
         ev_store_release_u32(ev_side_state_ptr(block), EV_SIDE_ATTACHED.rawValue)
-        // Acq-rel: the count decides who reclaims the object, so it must order with
-        // each side's other writes.
-        _ = ev_fetch_add_acq_rel_u32(ev_header_refcount_ptr(region.header), 1)
+        // A holder that died attached never dropped its reference: we inherit it rather
+        // than add one, so the count stays "attached sides" (0...2) across crashes.
+        if state != EV_SIDE_ATTACHED.rawValue {
+            // Acq-rel: the count decides who reclaims the object, so it must order with
+            // each side's other writes.
+            _ = ev_fetch_add_acq_rel_u32(ev_header_refcount_ptr(region.header), 1)
+        }
         ticker = HeartbeatTicker(slot: ev_side_heartbeat_ptr(block), intervalNanoseconds: Self.heartbeatInterval)
     }
 

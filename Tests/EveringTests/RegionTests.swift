@@ -72,6 +72,18 @@ final class RegionTests: XCTestCase {
         XCTAssertNoThrow(try Requester.open(name), "a detached side can be taken again")
     }
 
+    /// Taking over a side whose holder died attached inherits the dead holder's reference:
+    /// the count still says one side is attached, not two.
+    func testTakingOverADeadHoldersSideKeepsTheRefcount() throws {
+        let name = names.make("takeover")
+        let holder = try Requester.create(name)
+        // A different start time makes the recorded holder a pid-reused stranger, as if it died.
+        holder.region.side(.requester).pointee.start_time &+= 1
+        let successor = try Requester.open(name)
+        XCTAssertEqual(try RingObserver(attaching: name).header.refcount, 1)
+        XCTAssertTrue(successor.detach(), "the successor held the last reference")
+    }
+
     /// The observer maps PROT_READ: the bytes of an idle ring are identical before and
     /// after an attach and a full read, and a write through the mapping would fault.
     func testReadOnlyAttachChangesNothing() throws {
