@@ -41,7 +41,7 @@ public struct Backoff: Sendable {
         sleeps = 0
     }
 
-    /// Whether the last pause went past spinning (callers use it to read clocks less often).
+    /// Whether the pauses so far are still in the spin phase (callers read clocks less often then).
     public var isSpinning: Bool { iterations < spinIterations }
 
     /// Waits a little; each call waits as long as or longer than the one before.

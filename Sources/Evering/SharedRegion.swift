@@ -63,8 +63,9 @@ public final class SharedRegion: @unchecked Sendable {
             if rc != 0 && rc != EOPNOTSUPP {
                 throw RingError.system(call: "posix_fallocate(\(layout.totalSize) bytes in /dev/shm)", errno: rc)
             }
-            let base = try SystemCalls.map(fd, size: Int(layout.totalSize), writable: true)
+            // fstat before mmap: nothing left to fail once the mapping exists, so it cannot leak.
             let status = try SystemCalls.fileStatus(fd)
+            let base = try SystemCalls.map(fd, size: Int(layout.totalSize), writable: true)
             let region = SharedRegion(name: name, layout: layout, writable: true, base: base,
                                       mappedSize: Int(layout.totalSize), descriptor: fd,
                                       identity: (status.device, status.inode))
