@@ -14,7 +14,9 @@ public struct Request: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: buffer[..<min(Int(entry.length), buffer.count)])
     }
     /// The entry names a slot outside the table, or a length beyond the slot buffer.
-    public var isMalformed: Bool { buffer.isEmpty && entry.length > 0 || Int(entry.length) > buffer.count }
+    /// (An out-of-range slot gets a nil-based buffer; an in-range one of a 0-byte-buffer
+    /// ring is empty but not nil, so emptiness alone cannot tell them apart.)
+    public var isMalformed: Bool { buffer.baseAddress == nil || Int(entry.length) > buffer.count }
 }
 
 /// The responder side: consumes submissions, produces completions.
@@ -82,7 +84,7 @@ public final class Responder: @unchecked Sendable {
     /// Publishes the completion of `request`; the response payload (`length` bytes) must
     /// already be in `request.buffer`. Waits while the completion queue is full.
     public func complete(_ request: Request, result: Int32 = 0, length: Int, timeout: Duration? = nil) throws(RingError) {
-        precondition(length >= 0 && length <= max(request.buffer.count, 0), "response longer than the slot buffer")
+        precondition(length >= 0 && length <= request.buffer.count, "response of \(length) bytes is longer than the \(request.buffer.count)-byte slot buffer")
         try completions.send(completionEntry(request, result: result, length: length), timeout: timeout)
     }
 

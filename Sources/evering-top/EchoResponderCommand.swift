@@ -27,6 +27,13 @@ struct EchoResponderCommand: ParsableCommand {
             let request = try received.get()
             let message = EchoMessage.decode(request.payload)
             if message?.sequence != expected { errors += 1 }
+            if request.buffer.count < EchoMessage.size {
+                // A forged slot index, or a ring whose buffers cannot hold a reply: answer
+                // with an error and no payload instead of trapping on the write.
+                try responder.complete(request, result: -74 /* EBADMSG */, length: 0, timeout: .seconds(5))
+                expected += 1
+                continue
+            }
             let reply = EchoMessage(sequence: expected &+ 1_000_000_007)
             reply.encode(into: request.buffer)
             try responder.complete(request, length: EchoMessage.size, timeout: .seconds(5))
