@@ -36,6 +36,25 @@ final class DriverTests: XCTestCase {
         XCTAssertNil(requester.driver.state(of: op), "the old id is stale")
     }
 
+    /// A forged entry naming a slot outside the table is malformed even with length 0; a
+    /// well-formed one is not, and neither is an in-range length-0 request.
+    func testForgedSlotIsMalformedWhateverItsLength() throws {
+        let (requester, responder, _) = try makePair(slots: 4)
+        for length: UInt32 in [0, 8] {
+            var entry = ev_entry()
+            entry.op_id = OpID(slot: 99, generation: 1).rawValue
+            entry.length = length
+            XCTAssertTrue(responder.request(for: entry).isMalformed, "slot 99 of 4, length \(length)")
+        }
+        let op = try XCTUnwrap(requester.trySubmit(opcode: 1, length: 0))
+        let request = try XCTUnwrap(responder.tryReceive())
+        XCTAssertEqual(request.op, op)
+        XCTAssertFalse(request.isMalformed)
+        var tooLong = request.entry
+        tooLong.length = 65
+        XCTAssertTrue(responder.request(for: tooLong).isMalformed, "65 bytes in a 64-byte buffer")
+    }
+
     /// A cancelled op keeps its slot (the responder may still write its buffer) until
     /// its completion arrives; then the slot is reclaimed without surfacing a result.
     func testCancelBeforeCompletionPinsTheSlotUntilTheCompletionArrives() throws {
