@@ -106,6 +106,7 @@ public final class Requester: @unchecked Sendable {
     /// Waits until `op` completes (reaping other completions into their slots meanwhile).
     /// The op stays completed until `release`.
     public func wait(for op: OpID, timeout: Duration? = nil) throws(RingError) -> Completion {
+        requireAwaitable(op)
         driver.markWaiting(op)
         var waiter = BlockingWaiter(timeout: timeout, peer: completions.peer)
         while true {
@@ -116,6 +117,7 @@ public final class Requester: @unchecked Sendable {
 
     /// Suspends the task until `op` completes, polling with backoff between reaps.
     public func completion(of op: OpID, timeout: Duration? = nil) async throws(RingError) -> Completion {
+        requireAwaitable(op)
         driver.markWaiting(op)
         var waiter = BlockingWaiter(timeout: timeout, peer: completions.peer)
         while true {
@@ -125,6 +127,15 @@ public final class Requester: @unchecked Sendable {
                 await Task.yield()
             }
         }
+    }
+
+    /// A released, reused or cancelled op never shows up as completed: waiting for it would
+    /// only time out, or hang forever without a timeout. That is a caller bug, like `release`
+    /// of a stale op, so it traps with the reason.
+    func requireAwaitable(_ op: OpID) {
+        let state = driver.state(of: op)
+        precondition(state == .submitted || state == .waiting || state == .completed,
+                     "waiting for op \(op), which is \(state?.description ?? "stale (released or its slot reused)") and can never complete")
     }
 
     /// The response payload of a completed op (valid until `release`).
