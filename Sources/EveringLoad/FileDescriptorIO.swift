@@ -55,7 +55,7 @@ enum FileDescriptorIO {
     }
 
     static func sleep(milliseconds: Int) {
-        var request = timespec(tv_sec: 0, tv_nsec: milliseconds * 1_000_000)
+        var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: milliseconds % 1000 * 1_000_000)  // tv_nsec must stay < 1e9
         _ = nanosleep(&request, nil)
     }
 
@@ -95,7 +95,7 @@ enum StreamEndpoints {
             if try FileDescriptorIO.waitReadable(listener, milliseconds: 50) {
                 let fd = accept(listener, nil, nil)
                 if fd >= 0 {
-                    try FileDescriptorIO.setNonBlocking(fd)
+                    do throws(LoadError) { try FileDescriptorIO.setNonBlocking(fd) } catch { close(fd); throw error }
                     return fd
                 }
                 if errno != EINTR && errno != EAGAIN { throw .system(call: "accept", errno: errno) }
@@ -133,27 +133,31 @@ enum StreamEndpoints {
         defer { unlink(request); unlink(response) }
         let readFD = open(response, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard readFD >= 0 else { throw .system(call: "open(\(response))", errno: errno) }
-        while true {
-            // A non-blocking open for writing fails with ENXIO until a reader has it open.
-            let writeFD = open(request, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-            if writeFD >= 0 {
-                // Our read end shows EOF until the responder opens its write end, so wait
-                // for the one-byte hello it writes right after opening both FIFOs.
-                var hello: UInt8 = 0
-                while true {
-                    if case .bytes = try FileDescriptorIO.read(readFD, into: &hello, count: 1) { return (readFD, writeFD) }
-                    do throws(LoadError) { try waiting() } catch { close(readFD); close(writeFD); throw error }
-                    if ev_monotonic_ns() > deadline {
-                        close(readFD); close(writeFD)
-                        throw .peerNeverArrived("the responder never opened \(response)")
+        var writeFD: Int32 = -1
+        do throws(LoadError) {  // every exit but success closes what was opened
+            while true {
+                // A non-blocking open for writing fails with ENXIO until a reader has it open.
+                writeFD = open(request, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+                if writeFD >= 0 {
+                    // Our read end shows EOF until the responder opens its write end, so wait
+                    // for the one-byte hello it writes right after opening both FIFOs.
+                    var hello: UInt8 = 0
+                    while true {
+                        if case .bytes = try FileDescriptorIO.read(readFD, into: &hello, count: 1) { return (readFD, writeFD) }
+                        try waiting()
+                        if ev_monotonic_ns() > deadline { throw .peerNeverArrived("the responder never opened \(response)") }
+                        FileDescriptorIO.sleep(milliseconds: 2)
                     }
-                    FileDescriptorIO.sleep(milliseconds: 2)
                 }
+                guard errno == ENXIO || errno == EINTR else { throw .system(call: "open(\(request))", errno: errno) }
+                try waiting()
+                if ev_monotonic_ns() > deadline { throw .peerNeverArrived("no responder opened \(request) in time") }
+                FileDescriptorIO.sleep(milliseconds: 5)
             }
-            guard errno == ENXIO || errno == EINTR else { close(readFD); throw .system(call: "open(\(request))", errno: errno) }
-            try waiting()
-            if ev_monotonic_ns() > deadline { close(readFD); throw .peerNeverArrived("no responder opened \(request) in time") }
-            FileDescriptorIO.sleep(milliseconds: 5)
+        } catch {
+            close(readFD)
+            if writeFD >= 0 { close(writeFD) }
+            throw error
         }
     }
 
