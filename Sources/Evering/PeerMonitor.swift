@@ -47,8 +47,9 @@ struct BlockingWaiter {
         let now = ev_monotonic_ns()
         if let timeout {
             let (seconds, attoseconds) = timeout.components
-            let nanos = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
-            deadline = now &+ UInt64(nanos)
+            // A timeout beyond Int64 nanoseconds (~292 years) is no deadline, not an overflow trap.
+            let (wholeNanos, overflow) = max(0, seconds).multipliedReportingOverflow(by: 1_000_000_000)
+            deadline = overflow ? nil : now &+ UInt64(wholeNanos) &+ UInt64(max(0, attoseconds) / 1_000_000_000)
         } else {
             deadline = nil
         }

@@ -111,6 +111,13 @@ final class QueueTests: XCTestCase {
         }
     }
 
+    /// A timeout too long for Int64 nanoseconds means "no deadline"; it used to trap on
+    /// the multiplication.
+    func testHugeTimeoutIsNoDeadlineNotATrap() throws {
+        var waiter = BlockingWaiter(timeout: .seconds(Int64.max), peer: nil)
+        for _ in 0..<200 { try waiter.pause() }  // past the spin phase, so the deadline is consulted
+    }
+
     /// Two threads, millions of entries, each carrying its sequence number and a
     /// checksum: no loss, no duplicate, in order, nothing torn.
     func testCrossThreadStressKeepsOrderAndContent() throws {
