@@ -59,7 +59,10 @@ public final class SharedRegion: @unchecked Sendable {
             }
             try SystemCalls.truncate(fd, to: layout.totalSize)
             // Reserve the pages now: on a full /dev/shm a later store would SIGBUS instead.
-            let rc = posix_fallocate(fd, 0, off_t(layout.totalSize))
+            // posix_fallocate returns the error (errno untouched); a signal during a large
+            // reservation gives EINTR, which is worth another try, not a failed create.
+            var rc: Int32
+            repeat { rc = posix_fallocate(fd, 0, off_t(layout.totalSize)) } while rc == EINTR
             if rc != 0 && rc != EOPNOTSUPP {
                 throw RingError.system(call: "posix_fallocate(\(layout.totalSize) bytes in /dev/shm)", errno: rc)
             }

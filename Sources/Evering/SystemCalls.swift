@@ -4,10 +4,11 @@ import Glibc
 import Musl
 #endif
 
-/// Thin typed wrappers over the syscalls the ring needs. Every raw call in this module
-/// goes through here: EINTR is retried once, in one place, and errno becomes a
-/// `RingError` written for the user. `close` is never retried (Linux frees the fd even
-/// when it reports EINTR).
+/// Thin typed wrappers over the syscalls the ring needs: EINTR is retried (until the call
+/// stops reporting it) in one place, and errno becomes a `RingError` written for the user.
+/// `close` is never retried (Linux frees the fd even when it reports EINTR). A few calls
+/// stay at their one use: fchmod/posix_fallocate in `SharedRegion.create`, /proc reads in
+/// `ProcessIdentity`, opendir in `sharedMemoryObjectNames`.
 enum SystemCalls {
     /// Calls `body` until it stops failing with EINTR; returns its result or throws the errno.
     @inline(__always)
