@@ -117,6 +117,6 @@ final class CrossProcessTests: XCTestCase {
         XCTAssertThrowsError(try responder.receive(timeout: .milliseconds(300)))
         let second = observer.side(.responder).heartbeatNanoseconds
         XCTAssertGreaterThan(second, first)
-        XCTAssertLessThan(Clock.monotonicNanoseconds - second, 100_000_000, "fresh within 100 ms")
+        XCTAssertLessThan(Clock.monotonicNanoseconds - second, 500_000_000, "fresh (it beats every 50 ms; 500 ms allows a busy scheduler)")
     }
 }
