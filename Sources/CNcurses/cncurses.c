@@ -18,6 +18,11 @@ void cn_install_quit_handlers(void) {
 
 int cn_quit_signal(void) { return quit_signal; }
 
+void cn_restore_default_handlers(void) {
+    const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE };
+    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) signal(signals[i], SIG_DFL);
+}
+
 /* endwin() is not on the async-signal-safe list; we call it anyway because the process is
  * about to die and a terminal left in raw mode on the alternate screen is the worse
  * outcome (htop does the same). SA_RESETHAND restores the default action first, so the

@@ -6,7 +6,7 @@ import EveringDashboard
 /// (ncurses would diff them too, but not building the strings is cheaper).
 ///
 /// Only one instance may be active (curses has one global screen); `stop()` is idempotent
-/// and `TerminalGuard` calls it on every exit path.
+/// and `DashboardLoop.run` calls it (in a `defer`) on every exit path.
 final class TerminalScreen {
     private(set) var palette = ColorPalette(useColor: false)
     private var lastFrame: ScreenGrid?
