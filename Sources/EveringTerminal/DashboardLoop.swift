@@ -35,7 +35,7 @@ public enum DashboardLoop {
         var state = initial
         cn_install_quit_handlers()
         cn_install_crash_handlers()
-        defer { cn_restore_default_handlers() }  // runs after screen.stop() (defers run in reverse)
+        defer { cn_restore_signal_handlers() }  // runs after screen.stop() (defers run in reverse)
         let screen = TerminalScreen()
         try screen.start(useColor: state.color)
         defer { screen.stop() }
