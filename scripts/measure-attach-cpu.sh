@@ -25,7 +25,13 @@ trap cleanup EXIT
 "$BIN" load "$RING" --replace --slots 65536 --capacity 1024 --concurrency 256 --rate 20000 \
     --duration "$(( SECONDS_TO_MEASURE + 30 ))s" >"$LOG" 2>&1 &
 LOAD_PID=$!
-for _ in $(seq 100); do [ -e "/dev/shm/$RING" ] && "$BIN" check "$RING" >/dev/null 2>&1; rc=$?; [ $rc -ne 2 ] && break; sleep 0.1; done
+# Until the ring is attachable: check exits 2 while it cannot attach, 0 or 1 once it can.
+# (`|| rc=$?` keeps set -e from ending the script on check's non-zero status.)
+for _ in $(seq 100); do
+    rc=0; "$BIN" check "$RING" >/dev/null 2>&1 || rc=$?
+    [ $rc -ne 2 ] && break
+    sleep 0.1
+done
 
 tmux -L "$SOCKET" -f /dev/null new-session -d -x 120 -y 40 -s cpu \
     "exec env TERM=xterm-256color LANG=C.UTF-8 $BIN attach $RING -d 0.1"

@@ -6,17 +6,29 @@ static volatile sig_atomic_t quit_signal = 0;
 
 static void on_quit_signal(int signo) { quit_signal = signo; }
 
+/* The dispositions found at install time, put back by cn_restore_signal_handlers (a
+ * process started with SIGINT ignored, say by nohup, keeps it ignored afterwards). */
+static const int quit_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE };
+#define QUIT_COUNT (sizeof quit_signals / sizeof quit_signals[0])
+#define CRASH_COUNT (sizeof crash_signals / sizeof crash_signals[0])
+static struct sigaction saved_quit[QUIT_COUNT];
+static struct sigaction saved_crash[CRASH_COUNT];
+
 void cn_install_quit_handlers(void) {
     struct sigaction action;
     sigemptyset(&action.sa_mask);
     action.sa_flags = 0; /* no SA_RESTART: let a blocking getch return early */
     action.sa_handler = on_quit_signal;
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGHUP, &action, NULL);
+    for (unsigned i = 0; i < QUIT_COUNT; i++) sigaction(quit_signals[i], &action, &saved_quit[i]);
 }
 
 int cn_quit_signal(void) { return quit_signal; }
+
+void cn_restore_signal_handlers(void) {
+    for (unsigned i = 0; i < QUIT_COUNT; i++) sigaction(quit_signals[i], &saved_quit[i], NULL);
+    for (unsigned i = 0; i < CRASH_COUNT; i++) sigaction(crash_signals[i], &saved_crash[i], NULL);
+}
 
 /* endwin() is not on the async-signal-safe list; we call it anyway because the process is
  * about to die and a terminal left in raw mode on the alternate screen is the worse
@@ -32,6 +44,5 @@ void cn_install_crash_handlers(void) {
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESETHAND | SA_NODEFER;
     action.sa_handler = on_crash_signal;
-    const int signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE };
-    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaction(signals[i], &action, NULL);
+    for (unsigned i = 0; i < CRASH_COUNT; i++) sigaction(crash_signals[i], &action, &saved_crash[i]);
 }

@@ -57,7 +57,12 @@ public final class BenchRegion: @unchecked Sendable {
             shm_unlink(name)
             throw .system("ftruncate(\(name))", err)
         }
-        let region = BenchRegion(name: name, capacity: capacity, base: try map(fd: fd, name: name, size: size), size: size)
+        let base: UnsafeMutableRawPointer
+        do { base = try map(fd: fd, name: name, size: size) } catch {
+            shm_unlink(name)  // do not leave a sized, unmappable object behind in /dev/shm
+            throw error
+        }
+        let region = BenchRegion(name: name, capacity: capacity, base: base, size: size)
         for queue in 0..<2 {
             let block = region.queueBlock(queue)
             block.pointee.capacity = capacity

@@ -2,6 +2,7 @@
 public enum Formatting {
     /// 999, 1.2k, 34.5M, 1.2G: at most 5 characters.
     public static func count(_ value: Double) -> String {
+        guard value.isFinite else { return "-" }  // Int(_:) would trap on inf/NaN
         let magnitude = abs(value)
         let units: [(Double, String)] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
         for (scale, suffix) in units where magnitude >= scale {

@@ -3,8 +3,14 @@ import EveringInspect
 /// The ops in flight (submitted, waiting, cancelled) as a table, oldest first by default,
 /// sortable with `s` and scrollable when focused.
 public enum InFlightPanel {
+    /// Whether a busy slot is listed: in flight, or in a state the table cannot name.
+    static func isListed(_ record: SlotTable.Record) -> Bool { record.state.isInFlight || record.state == .unknown }
+
+    /// How many rows `rows` returns, without sorting them (the scroll limit needs only this).
+    public static func rowCount(_ table: SlotTable) -> Int { table.busy.count(where: isListed) }
+
     public static func rows(_ table: SlotTable, sort: InFlightSort) -> [SlotTable.Record] {
-        let inFlight = table.busy.filter { $0.state.isInFlight || $0.state == .unknown }
+        let inFlight = table.busy.filter(isListed)
         switch sort {
         case .age:
             return inFlight.sorted { ($0.ageNanoseconds, $1.index) > ($1.ageNanoseconds, $0.index) }

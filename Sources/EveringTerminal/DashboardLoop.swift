@@ -35,6 +35,7 @@ public enum DashboardLoop {
         var state = initial
         cn_install_quit_handlers()
         cn_install_crash_handlers()
+        defer { cn_restore_signal_handlers() }  // runs after screen.stop() (defers run in reverse)
         let screen = TerminalScreen()
         try screen.start(useColor: state.color)
         defer { screen.stop() }
@@ -57,7 +58,9 @@ public enum DashboardLoop {
                 dirty = false
             }
             let untilSample = state.paused ? UInt64.max : (nextSample > now ? nextSample - now : 0)
-            let waitMilliseconds = Int(min(untilSample / 1_000_000, 100))
+            // Rounded up: rounding down would poll getch() without waiting (timeout 0) over and
+            // over for the last sub-millisecond before every sample.
+            let waitMilliseconds = Int(min(untilSample / 1_000_000 + (untilSample % 1_000_000 == 0 ? 0 : 1), 100))
             guard let key = screen.readKey(milliseconds: waitMilliseconds) else { continue }
             if key == .resize {
                 screen.invalidate()

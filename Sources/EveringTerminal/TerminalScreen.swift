@@ -6,7 +6,7 @@ import EveringDashboard
 /// (ncurses would diff them too, but not building the strings is cheaper).
 ///
 /// Only one instance may be active (curses has one global screen); `stop()` is idempotent
-/// and `TerminalGuard` calls it on every exit path.
+/// and `DashboardLoop.run` calls it (in a `defer`) on every exit path.
 final class TerminalScreen {
     private(set) var palette = ColorPalette(useColor: false)
     private var lastFrame: ScreenGrid?
@@ -14,15 +14,22 @@ final class TerminalScreen {
 
     enum StartError: Error, CustomStringConvertible {
         case cannotInitialise(term: String)
+        case notATerminal
         var description: String {
             switch self {
             case let .cannotInitialise(term):
                 "cannot start the terminal UI (TERM=\(term)); is this an interactive terminal with a known TERM?"
+            case .notATerminal:
+                "the dashboard needs a terminal on stdin and stdout; from a script or a pipe use "
+                    + "`evering-top watch NAME --batch` or `evering-top dump NAME`"
             }
         }
     }
 
     func start(useColor: Bool) throws {
+        // Without a tty on stdin, getch() returns at once (EOF) and the loop would spin with
+        // no way to press q; without one on stdout the escape codes would land in a file.
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw StartError.notATerminal }
         guard cn_start() == 0 else {
             throw StartError.cannotInitialise(term: getenv("TERM").map { String(cString: $0) } ?? "")
         }

@@ -38,10 +38,20 @@ func printErr(_ line: String) {
     _ = text.withCString { write(2, $0, strlen($0)) }
 }
 
+/// Writes a report file; a short write (disk full, EIO) is an error, not a truncated report.
 func writeFile(_ path: String, _ text: String) throws {
-    guard let file = fopen(path, "w") else {
-        throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))")
+    func failure() -> BenchOutputError {
+        BenchOutputError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
     }
-    defer { fclose(file) }
-    fputs(text.hasSuffix("\n") ? text : text + "\n", file)
+    guard let file = fopen(path, "w") else { throw failure() }
+    let written = fputs(text.hasSuffix("\n") ? text : text + "\n", file)
+    guard written >= 0 else { fclose(file); throw failure() }
+    // fclose flushes the buffer: that is where a full disk shows up.
+    guard fclose(file) == 0 else { throw failure() }
+}
+
+/// A report that could not be written (not a usage error: no usage text after it).
+struct BenchOutputError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

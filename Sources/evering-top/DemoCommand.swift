@@ -51,14 +51,14 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let ringName = try RingName(name)
         let config = try makeLoadConfiguration()
-        let logPath = "/tmp/evering-demo-\(getpid()).log"
+        let logPath = try Self.makeLogFile()
+        defer { unlink(logPath) }
         // A dashboard whose terminal vanishes may die writing to it; never die of that.
         signal(SIGPIPE, SIG_IGN)
         // --stop-with-parent: if this process dies anyway (SIGKILL), the load stops too.
         let load = try ChildProcess(executable: ChildProcess.currentExecutable,
                                     arguments: LoadRun.commandLine(config, role: .both, replace: true) + ["--stop-with-parent"],
                                     output: .file(logPath))
-        defer { unlink(logPath) }
         let exit: DashboardLoop.Exit
         do {
             // No reader yet: the dashboard shows "waiting for ring" until the load has created
@@ -76,6 +76,18 @@ struct DemoCommand: ParsableCommand {
         if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
     }
 
+    /// A new, empty, private log file for the load's output: mkstemp, so a predictable name
+    /// in /tmp cannot be pre-created (or symlinked) by someone else.
+    static func makeLogFile() throws -> String {
+        var template = Array("/tmp/evering-demo-XXXXXX.log".utf8CString)
+        let fd = mkstemps(&template, 4)
+        guard fd >= 0 else {
+            throw DemoError(message: "cannot create the demo's log file in /tmp: \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
     /// SIGINT makes the load drain, print its summary, stop its responder and unlink the
     /// ring; if it has not finished within 5 s (a hung responder, say), it is killed and
     /// the ring removed here.
@@ -84,4 +96,10 @@ struct DemoCommand: ParsableCommand {
         load.waitOrKill(timeout: .seconds(5))
         try? unlinkRing(ring)
     }
+}
+
+/// A demo failure whose message is written for the user.
+struct DemoError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -198,4 +198,22 @@ final class BenchRingCommandTests: XCTestCase {
         XCTAssertTrue(text.contains("unknown scenario 'nope'"), text)
         XCTAssertTrue(text.contains("stream-16B"), text)
     }
+
+    func testAReportThatCannotBeWrittenFailsTheCommand() throws {
+        // /dev/full accepts the open and fails the write (ENOSPC) when the buffer is flushed.
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { throw XCTSkip("no /dev/full") }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["bench", "ring", "--scenario", "stream-16B", "--repetitions", "1", "--stream-count", "1000",
+                             "--output", "/dev/full"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 1, text)
+        XCTAssertTrue(text.contains("cannot write /dev/full"), text)
+        XCTAssertFalse(text.contains("USAGE"), "a write failure is not a usage error:\n\(text)")
+    }
 }

@@ -152,6 +152,21 @@ final class DashboardEndToEndTests: XCTestCase {
         XCTAssertTrue(screen!.contains("EXIT=1"), screen!)
     }
 
+    func testWithoutATerminalItFailsWithAnAlternativeInsteadOfSpinning() throws {
+        let name = uniqueRingName("notty")
+        ring = name
+        load = try startLoad(name)
+        // stdin /dev/null, stdout a file: no terminal at all.
+        let attach = try SpawnedProcess(["attach", name.bare])
+        guard attach.waitForExit(timeout: 10) else {
+            attach.stop()
+            return XCTFail("attach kept running without a terminal: \(attach.output)")
+        }
+        XCTAssertEqual(attach.status.map { ($0 >> 8) & 0xff }, 1, attach.output)
+        XCTAssertTrue(attach.output.contains("needs a terminal"), attach.output)
+        XCTAssertTrue(attach.output.contains("watch NAME --batch"), attach.output)
+    }
+
     func testRunsUnderEachTermAndQuitsCleanly() throws {
         let name = uniqueRingName("terms")
         ring = name

@@ -78,9 +78,15 @@ func startLoad(_ name: RingName, faults: [String] = [], concurrency: Int = 96, e
                                   + faults.flatMap { ["--fault", $0] } + extra)
     guard ringIsReady(name, timeout: 15) else {
         load.stop()
-        throw XCTSkip("the load never made \(name) ready: \(load.output)")
+        // A failure, not a skip: a load that cannot make a ring is a bug these tests must report.
+        throw LoadNotReady(message: "the load never made \(name) ready: \(load.output)")
     }
     return load
+}
+
+struct LoadNotReady: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }
 
 /// Polls until `name` can be attached (exists and is ready).

@@ -43,6 +43,13 @@ final class ScreenGridTests: XCTestCase {
         XCTAssertEqual(Formatting.fit("ab", 4, alignRight: true), "  ab")
     }
 
+    func testFormattingCountSurvivesNonFiniteRates() {
+        // A rate over a zero interval would be inf or NaN; Int(_:) on either traps.
+        XCTAssertEqual(Formatting.count(Double.infinity), "-")
+        XCTAssertEqual(Formatting.count(Double.nan), "-")
+        XCTAssertEqual(Formatting.count(-Double.infinity), "-")
+    }
+
     func testGaugeMarksHeadAndTailAndFillsTheWrappedSpan() {
         // capacity 8 in 8 cells: head at 6, tail at 10 (= index 2): occupied 6,7,0,1.
         let gauge = Gauge(head: 6, tail: 10, capacity: 8)

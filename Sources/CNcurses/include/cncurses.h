@@ -101,4 +101,9 @@ int cn_quit_signal(void);
  * of the same signal (default action, so core dumps and exit statuses stay truthful). */
 void cn_install_crash_handlers(void);
 
+/* After curses mode has ended: the dispositions from before the install calls again, so
+ * Ctrl-C kills what runs after the dashboard (demo's load shutdown) instead of setting a
+ * flag nobody polls, and a later crash does not call endwin() on a finished screen. */
+void cn_restore_signal_handlers(void);
+
 #endif
