@@ -276,14 +276,21 @@ public enum Diagnosis {
         let queue = c.snapshot.queue(kind)
         guard queue.isConsistent, !queue.isOverfull, queue.used > 0 else { return nil }
         let head = queue.head
-        var duration = c.secondsHolding { $0.queue(kind).head == head && $0.queue(kind).used > 0 }
+        let stuck = { (sample: Sample) in sample.queue(kind).head == head && sample.queue(kind).used > 0 }
+        var duration = c.secondsHolding(stuck)
         // One-read evidence: the op at the submission head was submitted this long ago and
-        // is still waiting there, so the responder has not reached it in that time.
+        // is still waiting there, so the responder has not reached it in that time. Under a
+        // backlog it also waited behind the entries taken before it, so its age overstates
+        // the stall: a sample with another head (the newest one) caps it, since the head
+        // moved after that sample. Without that cap a slow but moving responder with a deep
+        // queue read as stalled even though the history showed its head moving.
         var headEntryAge: Double?
         if kind == .submission, let first = queue.pending.first, first.isStable, first.generationMatches == true,
            first.slotState?.isInFlight == true, let age = first.ageNanoseconds {
             headEntryAge = seconds(age)
-            duration = max(duration, seconds(age))
+            var bound = seconds(age)
+            if let moved = c.earlier.last(where: { !stuck($0) }) { bound = min(bound, seconds(c.now - moved.time)) }
+            duration = max(duration, bound)
         }
         guard duration >= c.thresholds.stallTimeout else { return nil }
         let consumerSide = c.snapshot.side(kind.consumer)

@@ -52,6 +52,16 @@ final class DiagnosisRuleTests: XCTestCase {
         XCTAssertEqual(stall?.evidence["headEntryAgeSeconds"] ?? 0, 3, accuracy: 0.01)
     }
 
+    func testOldHeadEntryOfAMovingBacklogIsNotAStall() {
+        // A slow responder with a deep queue: the head entry waited 3 s behind others, but
+        // the history shows the head moving every 100 ms, so nothing is stalled.
+        let hist = history(from: 98, to: 100) { t in T.busy(time: t, sq: (t / (second / 10), t / (second / 10) + 14), cq: (0, 0), age: 3 * second) }
+        let now = T.busy(sq: (1000, 1014), cq: (0, 0), age: 3 * second)
+        XCTAssertFalse(rules(Diagnosis.diagnose(now, history: hist)).contains(.consumerStalled))
+        // The same read alone cannot tell, and keeps its one-read verdict.
+        XCTAssertTrue(rules(Diagnosis.diagnose(now)).contains(.consumerStalled))
+    }
+
     func testMovingHeadIsNotAStall() {
         let hist = history(from: 98, to: 100) { t in T.busy(time: t, sq: (t / 1000, t / 1000 + 4), cq: (t / 1000, t / 1000 + 1)) }
         let now = T.busy(sq: (100_000_000, 100_000_004), cq: (100_000_000, 100_000_001))
