@@ -411,8 +411,8 @@ extension String {
     public init(format1 value: Double) {
         let tenths = (value * 10).rounded()
         guard tenths.isFinite, abs(tenths) < 1e15 else { self = "\(value)"; return }
-        let whole = Int64(tenths) / 10
-        let fraction = abs(Int64(tenths) % 10)
-        self = "\(whole).\(fraction)"
+        // Sign apart: -0.5 has a whole part of 0, which would print as "0.5".
+        let magnitude = abs(Int64(tenths))
+        self = (tenths < 0 ? "-" : "") + "\(magnitude / 10).\(magnitude % 10)"
     }
 }
