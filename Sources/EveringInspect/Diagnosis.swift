@@ -351,6 +351,13 @@ public enum Diagnosis {
     static func leakedCancellations(_ c: Context) -> [Finding] {
         let count = c.busy.leakedCancelled
         guard count > 0, let oldest = c.busy.oldestLeaked else { return [] }
+        // A slot's age counts from its submission, not its cancellation (the ABI keeps no
+        // cancel time), so an op cancelled after a long wait looks leaked the instant it is
+        // cancelled. When the history reaches back the timeout, it must also show some slot
+        // cancelled all along; a cancel the responder answers promptly then stays silent.
+        let timeout = c.thresholds.cancellationTimeout
+        if let first = c.earlier.first, seconds(c.now - first.time) >= timeout,
+           c.secondsHolding({ ($0.slotCounts?.cancelled ?? 0) > 0 }) < timeout { return [] }
         let age = seconds(oldest.ageNanoseconds)
         return [Finding(
             rule: .leakedCancellations, severity: .warning, subject: "slots",

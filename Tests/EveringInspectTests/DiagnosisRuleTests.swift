@@ -130,6 +130,26 @@ final class DiagnosisRuleTests: XCTestCase {
         XCTAssertEqual(findings.first?.evidence["count"], 1)
     }
 
+    func testJustCancelledOldOpIsNotALeakWhenHistorySaysSo() {
+        // An op that waited 2 s was cancelled 0.2 s ago: its age is from submission, but the
+        // history shows no cancelled slot until then.
+        func ring(time: UInt64, cancelled: Bool) -> Snapshot {
+            var s = T.busy(time: time, sq: (5, 5), cq: (5, 5), inFlight: 2, age: 2 * second)
+            if cancelled {
+                s.slots!.busy[0].state = .cancelled
+                s.slots!.counts.submitted = 1
+                s.slots!.counts.cancelled = 1
+            }
+            return s
+        }
+        let thresholds = Thresholds(stallTimeout: 1, inFlightMinimumAge: 10)
+        let recent = history(from: 98, to: 100) { ring(time: $0, cancelled: $0 >= 99_800_000_000) }
+        XCTAssertEqual(Diagnosis.diagnose(ring(time: 100 * second, cancelled: true), history: recent, thresholds: thresholds), [])
+        let long = history(from: 98, to: 100) { ring(time: $0, cancelled: $0 >= 98_500_000_000) }
+        XCTAssertEqual(rules(Diagnosis.diagnose(ring(time: 100 * second, cancelled: true), history: long, thresholds: thresholds)),
+                       [.leakedCancellations])
+    }
+
     func testOldInFlightOpAgainstTypicalLatency() {
         // 1000 completions/s with ~5 ops in flight: typical latency ~5 ms; one op is 2 s old.
         let hist = history(from: 95, to: 100) { t in
