@@ -276,14 +276,21 @@ public enum Diagnosis {
         let queue = c.snapshot.queue(kind)
         guard queue.isConsistent, !queue.isOverfull, queue.used > 0 else { return nil }
         let head = queue.head
-        var duration = c.secondsHolding { $0.queue(kind).head == head && $0.queue(kind).used > 0 }
+        let stuck = { (sample: Sample) in sample.queue(kind).head == head && sample.queue(kind).used > 0 }
+        var duration = c.secondsHolding(stuck)
         // One-read evidence: the op at the submission head was submitted this long ago and
-        // is still waiting there, so the responder has not reached it in that time.
+        // is still waiting there, so the responder has not reached it in that time. Under a
+        // backlog it also waited behind the entries taken before it, so its age overstates
+        // the stall: a sample with another head (the newest one) caps it, since the head
+        // moved after that sample. Without that cap a slow but moving responder with a deep
+        // queue read as stalled even though the history showed its head moving.
         var headEntryAge: Double?
         if kind == .submission, let first = queue.pending.first, first.isStable, first.generationMatches == true,
            first.slotState?.isInFlight == true, let age = first.ageNanoseconds {
             headEntryAge = seconds(age)
-            duration = max(duration, seconds(age))
+            var bound = seconds(age)
+            if let moved = c.earlier.last(where: { !stuck($0) }) { bound = min(bound, seconds(c.now - moved.time)) }
+            duration = max(duration, bound)
         }
         guard duration >= c.thresholds.stallTimeout else { return nil }
         let consumerSide = c.snapshot.side(kind.consumer)
@@ -344,6 +351,13 @@ public enum Diagnosis {
     static func leakedCancellations(_ c: Context) -> [Finding] {
         let count = c.busy.leakedCancelled
         guard count > 0, let oldest = c.busy.oldestLeaked else { return [] }
+        // A slot's age counts from its submission, not its cancellation (the ABI keeps no
+        // cancel time), so an op cancelled after a long wait looks leaked the instant it is
+        // cancelled. When the history reaches back the timeout, it must also show some slot
+        // cancelled all along; a cancel the responder answers promptly then stays silent.
+        let timeout = c.thresholds.cancellationTimeout
+        if let first = c.earlier.first, seconds(c.now - first.time) >= timeout,
+           c.secondsHolding({ ($0.slotCounts?.cancelled ?? 0) > 0 }) < timeout { return [] }
         let age = seconds(oldest.ageNanoseconds)
         return [Finding(
             rule: .leakedCancellations, severity: .warning, subject: "slots",
@@ -404,8 +418,8 @@ extension String {
     public init(format1 value: Double) {
         let tenths = (value * 10).rounded()
         guard tenths.isFinite, abs(tenths) < 1e15 else { self = "\(value)"; return }
-        let whole = Int64(tenths) / 10
-        let fraction = abs(Int64(tenths) % 10)
-        self = "\(whole).\(fraction)"
+        // Sign apart: -0.5 has a whole part of 0, which would print as "0.5".
+        let magnitude = abs(Int64(tenths))
+        self = (tenths < 0 ? "-" : "") + "\(magnitude / 10).\(magnitude % 10)"
     }
 }

@@ -141,7 +141,7 @@ public final class SnapshotReader: RingSource {
         var pending: [QueueEntry] = []
         let used = indices.tail &- indices.head
         if consistent && used <= UInt64(indices.capacity) {
-            let count = Int(min(used, UInt64(pendingLimit)))
+            let count = Int(min(used, UInt64(max(pendingLimit, 0))))
             for offset in 0..<count {
                 pending.append(entry(observed, at: indices.head &+ UInt64(offset), now: now))
             }

@@ -25,8 +25,9 @@ struct DumpCommand: ParsableCommand {
         if json {
             var output = report
             if !slots, var table = output.snapshot.slots, table.busy.count > 1000 {
-                // Keep the JSON small by default; --slots gives every record.
-                table.busy = Array(table.busy.sorted { $0.ageNanoseconds > $1.ageNanoseconds }.prefix(1000))
+                // Keep the JSON small by default (the 1000 oldest); --slots gives every record.
+                // Back in index order, as docs/INSPECT-JSON.md promises for `busy`.
+                table.busy = table.busy.sorted { $0.ageNanoseconds > $1.ageNanoseconds }.prefix(1000).sorted { $0.index < $1.index }
                 output.snapshot.slots = table
             }
             InspectAttach.emit(try InspectJSON.encode(output, pretty: true))

@@ -26,6 +26,7 @@ struct InspectBenchCommand: ParsableCommand {
         guard slots >= 1, slots <= 1 << 20 else { throw ValidationError("--slots must be from 1 to 1048576") }
         guard (0...1).contains(busy) else { throw ValidationError("--busy must be between 0 and 1") }
         guard iterations >= 10 else { throw ValidationError("--iterations must be at least 10") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
     }
 
     func run() throws {

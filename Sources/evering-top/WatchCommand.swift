@@ -8,7 +8,7 @@ struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Print a line per interval with fill, rates and findings (top -b style).",
-        discussion: "Only --batch mode exists here; the interactive view is `attach`. Exit 0 after N iterations, 2 if the ring cannot be attached or disappears."
+        discussion: "Only --batch mode exists here; the interactive view is `attach`. Exit 0 after N iterations, 2 if the ring cannot be attached or is truncated while watched. An unlinked ring (ring-gone) or an exited io_uring process (peer-dead) is reported as a finding and watching goes on."
     )
 
     @Argument(help: "Ring name (leading '/' optional), or io_uring:PID[:FD] for a kernel io_uring.") var name: String

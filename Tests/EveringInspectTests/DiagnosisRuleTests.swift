@@ -52,6 +52,16 @@ final class DiagnosisRuleTests: XCTestCase {
         XCTAssertEqual(stall?.evidence["headEntryAgeSeconds"] ?? 0, 3, accuracy: 0.01)
     }
 
+    func testOldHeadEntryOfAMovingBacklogIsNotAStall() {
+        // A slow responder with a deep queue: the head entry waited 3 s behind others, but
+        // the history shows the head moving every 100 ms, so nothing is stalled.
+        let hist = history(from: 98, to: 100) { t in T.busy(time: t, sq: (t / (second / 10), t / (second / 10) + 14), cq: (0, 0), age: 3 * second) }
+        let now = T.busy(sq: (1000, 1014), cq: (0, 0), age: 3 * second)
+        XCTAssertFalse(rules(Diagnosis.diagnose(now, history: hist)).contains(.consumerStalled))
+        // The same read alone cannot tell, and keeps its one-read verdict.
+        XCTAssertTrue(rules(Diagnosis.diagnose(now)).contains(.consumerStalled))
+    }
+
     func testMovingHeadIsNotAStall() {
         let hist = history(from: 98, to: 100) { t in T.busy(time: t, sq: (t / 1000, t / 1000 + 4), cq: (t / 1000, t / 1000 + 1)) }
         let now = T.busy(sq: (100_000_000, 100_000_004), cq: (100_000_000, 100_000_001))
@@ -118,6 +128,26 @@ final class DiagnosisRuleTests: XCTestCase {
         let findings = Diagnosis.diagnose(now, thresholds: Thresholds(stallTimeout: 1, inFlightMinimumAge: 10))
         XCTAssertEqual(rules(findings), [.leakedCancellations])
         XCTAssertEqual(findings.first?.evidence["count"], 1)
+    }
+
+    func testJustCancelledOldOpIsNotALeakWhenHistorySaysSo() {
+        // An op that waited 2 s was cancelled 0.2 s ago: its age is from submission, but the
+        // history shows no cancelled slot until then.
+        func ring(time: UInt64, cancelled: Bool) -> Snapshot {
+            var s = T.busy(time: time, sq: (5, 5), cq: (5, 5), inFlight: 2, age: 2 * second)
+            if cancelled {
+                s.slots!.busy[0].state = .cancelled
+                s.slots!.counts.submitted = 1
+                s.slots!.counts.cancelled = 1
+            }
+            return s
+        }
+        let thresholds = Thresholds(stallTimeout: 1, inFlightMinimumAge: 10)
+        let recent = history(from: 98, to: 100) { ring(time: $0, cancelled: $0 >= 99_800_000_000) }
+        XCTAssertEqual(Diagnosis.diagnose(ring(time: 100 * second, cancelled: true), history: recent, thresholds: thresholds), [])
+        let long = history(from: 98, to: 100) { ring(time: $0, cancelled: $0 >= 98_500_000_000) }
+        XCTAssertEqual(rules(Diagnosis.diagnose(ring(time: 100 * second, cancelled: true), history: long, thresholds: thresholds)),
+                       [.leakedCancellations])
     }
 
     func testOldInFlightOpAgainstTypicalLatency() {

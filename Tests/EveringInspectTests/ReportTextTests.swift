@@ -68,5 +68,8 @@ final class ReportTextTests: XCTestCase {
         XCTAssertEqual(ReportText.bytes(1536), "1.5K")
         XCTAssertEqual(ReportText.duration(1_500), "1.5 µs")
         XCTAssertEqual(ReportText.duration(2_500_000_000), "2.5 s")
+        XCTAssertEqual(String(format1: -0.5), "-0.5")
+        XCTAssertEqual(String(format1: -12.34), "-12.3")
+        XCTAssertEqual(String(format1: 0.04), "0.0")
     }
 }
