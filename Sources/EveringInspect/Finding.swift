@@ -73,11 +73,15 @@ public struct Thresholds: Codable, Equatable, Sendable {
     public init(stallTimeout: Double = 1.0, heartbeatTimeout: Double? = nil, cancellationTimeout: Double? = nil,
                 inFlightLatencyFactor: Double = 10, inFlightMinimumAge: Double? = nil) {
         self.stallTimeout = stallTimeout
-        self.heartbeatTimeout = heartbeatTimeout ?? stallTimeout
+        // Defaulted from the stall timeout, but never below five beats (0.25 s): a side that
+        // beats every 50 ms on a busy machine is not hung because one beat came late.
+        self.heartbeatTimeout = heartbeatTimeout ?? max(stallTimeout, Self.minimumDefaultHeartbeatTimeout)
         self.cancellationTimeout = cancellationTimeout ?? stallTimeout
         self.inFlightLatencyFactor = inFlightLatencyFactor
         self.inFlightMinimumAge = inFlightMinimumAge ?? stallTimeout
     }
 
     public static let `default` = Thresholds()
+    /// Five 50 ms heartbeat intervals.
+    public static let minimumDefaultHeartbeatTimeout = 0.25
 }

@@ -232,4 +232,11 @@ final class DiagnosisRuleTests: XCTestCase {
         XCTAssertEqual(decoded, report)
         XCTAssertEqual(decoded.status, "critical")
     }
+
+    /// A tiny --stall-timeout must not make a side that beats every 50 ms look hung.
+    func testHeartbeatTimeoutHasAFloorOfFiveBeats() {
+        XCTAssertEqual(Thresholds(stallTimeout: 0.1).heartbeatTimeout, 0.25)
+        XCTAssertEqual(Thresholds(stallTimeout: 2).heartbeatTimeout, 2)
+        XCTAssertEqual(Thresholds(stallTimeout: 0.1, heartbeatTimeout: 0.1).heartbeatTimeout, 0.1, "an explicit value wins")
+    }
 }
