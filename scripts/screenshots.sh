@@ -14,7 +14,9 @@ if [ -z "$BIN" ]; then
 fi
 BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 OUT=screenshots
-SOCKET="evering-shots-$$"
+BASE_SOCKET="evering-shots-$$"
+SOCKET="$BASE_SOCKET-0"
+SHOT=0
 RING="evering-shots-$$"
 WORK="$(mktemp -d)"
 LOAD_PID=""
@@ -33,7 +35,7 @@ tmx() { tmux -L "$SOCKET" "$@"; }
 cleanup() {
     stop_load
     tmx kill-server 2>/dev/null || true
-    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCKET"   # tmux leaves its socket file behind
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$BASE_SOCKET"-*   # tmux leaves its socket files behind
     rm -f "/dev/shm/$RING"
     rm -rf "$WORK"
 }
@@ -62,8 +64,12 @@ start_load() {
 }
 
 # attach: the dashboard in a fresh 120x40 pane.
+# Each pane gets a server of its own: a new session on a socket whose server was just told
+# to exit can reach the dying server ("server exited unexpectedly").
 attach() {
     tmx kill-server 2>/dev/null || true
+    SHOT=$((SHOT + 1))
+    SOCKET="$BASE_SOCKET-$SHOT"
     tmx -f /dev/null new-session -d -x 120 -y 40 -s shots \
         "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $BIN attach $RING -d 0.25 $*"
 }
