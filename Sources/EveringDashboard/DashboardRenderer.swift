@@ -40,7 +40,7 @@ public enum DashboardRenderer {
     public static func scrollLimits(_ input: DashboardInput, state: DashboardState, width: Int, height: Int)
         -> [DashboardPanel: Int] {
         guard let layout = DashboardLayout(width: width, height: height) else { return [:] }
-        let inFlightRows = input.snapshot?.slots.map { InFlightPanel.rows($0, sort: state.sort).count } ?? 0
+        let inFlightRows = input.snapshot?.slots.map { InFlightPanel.rowCount($0) } ?? 0
         let inFlightVisible = max(1, layout.inFlight.height - 3)  // borders and the column header
         return [
             .inFlight: max(0, inFlightRows - inFlightVisible),
