@@ -2,7 +2,7 @@
 # CPU used by `evering-top attach` at a 0.1 s refresh on a 65,536-slot ring under load,
 # over 10 s, from /proc/PID/stat utime+stime (fields 14 and 15, clock ticks).
 #
-#   scripts/measure-attach-cpu.sh [path/to/evering-top] [seconds]
+#   [CONCURRENCY=256 CAPACITY=1024 LOAD_ARGS="--fault ..."] scripts/measure-attach-cpu.sh [path/to/evering-top] [seconds]
 #
 # The dashboard runs in a 120x40 tmux pane (a real terminal). Prints one line:
 #   attach cpu: X.XX% of one core over 10 s (N ticks at HZ Hz), ring 65536 slots, -d 0.1
@@ -22,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN" load "$RING" --replace --slots 65536 --capacity 1024 --concurrency 256 --rate 20000 \
+"$BIN" load "$RING" --replace --slots 65536 --capacity "${CAPACITY:-1024}" --concurrency "${CONCURRENCY:-256}" --rate 20000 ${LOAD_ARGS:-} \
     --duration "$(( SECONDS_TO_MEASURE + 30 ))s" >"$LOG" 2>&1 &
 LOAD_PID=$!
 # Until the ring is attachable: check exits 2 while it cannot attach, 0 or 1 once it can.

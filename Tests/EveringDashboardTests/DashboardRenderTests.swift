@@ -90,6 +90,22 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertTrue(sorted.text(row: firstRow).contains("700"), sorted.text(row: firstRow))
     }
 
+    func testFirstRowsMatchesTheFullSortForEveryOrder() {
+        var inFlight: [UInt32: (SlotStateName, UInt64)] = [:]
+        let states: [SlotStateName] = [.submitted, .waiting, .cancelled]
+        for i in 0..<500 { inFlight[UInt32(i)] = (states[i % 3], UInt64((i * 7919) % 1000) * 1_000_000) }
+        let table = F.snapshot(inFlight: inFlight).slots!
+        for sort in InFlightSort.allCases {
+            let full = InFlightPanel.rows(table, sort: sort)
+            XCTAssertEqual(full.count, 500)
+            for limit in [1, 13, 40] {
+                XCTAssertEqual(InFlightPanel.firstRows(table, sort: sort, limit: limit).map(\.index),
+                               full.prefix(limit).map(\.index), "sort \(sort), limit \(limit)")
+            }
+        }
+        XCTAssertEqual(InFlightPanel.rows(table, sort: .age).first?.ageNanoseconds, 999_000_000)
+    }
+
     func testInFlightTableScrollsWhenFocused() throws {
         var inFlight: [UInt32: (SlotStateName, UInt64)] = [:]
         for i in 0..<20 { inFlight[UInt32(i)] = (.submitted, UInt64(100 - i) * F.second) }
