@@ -97,24 +97,9 @@ final class IPCReportTests: XCTestCase {
 
 /// The real command, briefly, across processes.
 final class BenchIPCCommandTests: XCTestCase {
-    var executable: URL {
-        let bundle = Bundle(for: Self.self).bundleURL
-        let candidates = [bundle.appendingPathComponent("evering-top"),
-                          bundle.deletingLastPathComponent().appendingPathComponent("evering-top")]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
-    }
-
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try BenchTool.run(arguments)
+        return (result.status, result.stdout)
     }
 
     func testPingPongCellsAreMeasuredAndVerifiedForEachTransport() throws {
@@ -152,16 +137,8 @@ final class BenchIPCCommandTests: XCTestCase {
     }
 
     func testBadArgumentsAreRejectedWithTheChoices() throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["bench", "ipc", "--part", "everything"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertNotEqual(process.terminationStatus, 0)
-        XCTAssertTrue(text.contains("unknown part 'everything'; choose from pingpong, stream, inspector"), text)
+        let result = try BenchTool.run(["bench", "ipc", "--part", "everything"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("unknown part 'everything'; choose from pingpong, stream, inspector"), result.stderr)
     }
 }

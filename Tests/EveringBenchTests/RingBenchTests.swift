@@ -151,28 +151,11 @@ final class RingLoopVerificationTests: XCTestCase {
 
 /// Runs the real command across processes, briefly, and checks it verified and reported.
 final class BenchRingCommandTests: XCTestCase {
-    /// The built `evering-top` in the build products folder. On Linux the test bundle's
-    /// URL is that folder itself; on Darwin it is the .xctest inside it.
-    var executable: URL {
-        let bundle = Bundle(for: Self.self).bundleURL
-        let candidates = [bundle.appendingPathComponent("evering-top"),
-                          bundle.deletingLastPathComponent().appendingPathComponent("evering-top")]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
-    }
-
     func testQuickRingBenchRunsEveryScenarioAcrossProcesses() throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["bench", "ring", "--repetitions", "1", "--stream-count", "50000", "--ping-pong-count", "1000",
-                             "--capacity", "256"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 0, text)
+        let result = try BenchTool.run(["bench", "ring", "--repetitions", "1", "--stream-count", "50000",
+                                        "--ping-pong-count", "1000", "--capacity", "256"])
+        let text = result.stdout
+        XCTAssertEqual(result.status, 0, text + result.stderr)
         XCTAssertTrue(text.contains("0 errors"), text)
         for row in ["| stream-16B (M entries/s) |", "| ping-pong-16B round trip p50 (ns) |", "| stream-32B-evering (M entries/s) |"] {
             XCTAssertTrue(text.contains(row), "missing \(row) in\n\(text)")
@@ -180,40 +163,24 @@ final class BenchRingCommandTests: XCTestCase {
         // 3 scenarios x 2 implementations x 1 repetition.
         XCTAssertEqual(text.components(separatedBy: "\n").filter { $0.hasPrefix("| ") && $0.contains(" | C |") }.count, 3, text)
         // The benchmark cleans up its shm objects.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter { $0.hasPrefix("evering-bench-\(process.processIdentifier)-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "/dev/shm").filter { $0.hasPrefix("evering-bench-\(result.pid)-") }
         XCTAssertEqual(leftovers, [])
     }
 
     func testUnknownScenarioIsRejectedWithTheChoices() throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["bench", "ring", "--scenario", "nope"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertNotEqual(process.terminationStatus, 0)
-        XCTAssertTrue(text.contains("unknown scenario 'nope'"), text)
-        XCTAssertTrue(text.contains("stream-16B"), text)
+        let result = try BenchTool.run(["bench", "ring", "--scenario", "nope"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("unknown scenario 'nope'"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("stream-16B"), result.stderr)
     }
 
     func testAReportThatCannotBeWrittenFailsTheCommand() throws {
         // /dev/full accepts the open and fails the write (ENOSPC) when the buffer is flushed.
         guard FileManager.default.fileExists(atPath: "/dev/full") else { throw XCTSkip("no /dev/full") }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["bench", "ring", "--scenario", "stream-16B", "--repetitions", "1", "--stream-count", "1000",
-                             "--output", "/dev/full"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 1, text)
-        XCTAssertTrue(text.contains("cannot write /dev/full"), text)
-        XCTAssertFalse(text.contains("USAGE"), "a write failure is not a usage error:\n\(text)")
+        let result = try BenchTool.run(["bench", "ring", "--scenario", "stream-16B", "--repetitions", "1",
+                                        "--stream-count", "1000", "--output", "/dev/full"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("cannot write /dev/full"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("USAGE"), "a write failure is not a usage error:\n\(result.stderr)")
     }
 }
