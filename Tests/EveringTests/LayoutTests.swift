@@ -28,6 +28,31 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(ev_offsetof_queue_tail() - ev_offsetof_queue_head(), 128)
     }
 
+    /// ABI 1.1 (docs/ABI.md "ABI 1.1"): every new field sits where the byte map says, inside
+    /// bytes that 1.0 reserved, so no 1.0 field moved.
+    func testABI11FieldsSitInTheBytes10Reserved() {
+        XCTAssertEqual(MemoryLayout<ev_header>.offset(of: \.writer_features), 88)
+        XCTAssertEqual(ev_offsetof_header_writer_features(), 88)
+        XCTAssertEqual(MemoryLayout<ev_side>.offset(of: \.owner), ev_offsetof_side_owner())
+        XCTAssertEqual(ev_offsetof_side_owner(), 40)
+        XCTAssertEqual(ev_offsetof_side_pid_ns(), 48)
+        XCTAssertEqual(ev_offsetof_side_capabilities(), 56)
+        XCTAssertEqual(ev_offsetof_side_claims(), 60)
+        XCTAssertEqual(MemoryLayout<ev_waiter>.size, 32)
+        XCTAssertEqual(MemoryLayout<ev_queue>.offset(of: \.consumer_wait), ev_offsetof_queue_consumer_wait())
+        XCTAssertEqual(ev_offsetof_queue_consumer_wait(), 64)
+        XCTAssertEqual(ev_offsetof_queue_producer_wait(), 96)
+        XCTAssertEqual(MemoryLayout<ev_slot>.offset(of: \.seq), ev_offsetof_slot_seq())
+        XCTAssertEqual(ev_offsetof_slot_seq(), 48)
+        // The 1.0 fields around them are unmoved.
+        XCTAssertEqual(MemoryLayout<ev_header>.offset(of: \.cq_offset), 80)
+        XCTAssertEqual(ev_offsetof_side_heartbeat(), 16)
+        XCTAssertEqual(MemoryLayout<ev_queue>.offset(of: \.entries_offset), 16)
+        XCTAssertEqual(MemoryLayout<ev_slot>.offset(of: \.user_data), 40)
+        // The library still writes 1.0 until every 1.1 duty is in (docs/ABI.md "Implementation status").
+        XCTAssertEqual(EV_ABI_MINOR_1_1, 1)
+    }
+
     func testPlanPlacesAlignedDisjointSections() throws {
         let layout = try RingLayout.plan(RingConfiguration(submissionCapacity: 1024, completionCapacity: 256,
                                                            slotCount: 100, bufferSize: 4096))

@@ -1,5 +1,9 @@
 /*
- * evering ABI v1 — the layout of an evering ring pair in a POSIX shared-memory object.
+ * evering ABI 1.1 — the layout of an evering ring pair in a POSIX shared-memory object.
+ *
+ * 1.1 adds fields only in bytes that 1.0 reserved (zero in 1.0 objects), so a 1.0 reader
+ * reads a 1.1 ring and a 1.1 reader reads a 1.0 ring (docs/ABI.md, "ABI 1.1"). Every field
+ * marked "1.1" below is zero in an object whose abi_minor is 0.
  *
  * This header is the single source of truth for offsets and sizes. docs/ABI.md explains
  * who writes each field and with which memory ordering; the Swift library and the tests
@@ -25,7 +29,8 @@
 
 #define EV_MAGIC            0x00474E4952455645ULL /* "EVERING\0" read as a little-endian u64 */
 #define EV_ABI_MAJOR        1u
-#define EV_ABI_MINOR        0u
+#define EV_ABI_MINOR        0u      /* the minor this library writes; 1 once every 1.1 writer duty is implemented */
+#define EV_ABI_MINOR_1_1    1u      /* the minor that defines the fields marked 1.1 */
 #define EV_HEADER_PAGE      4096u   /* size of the header page; first section starts here */
 #define EV_SECTION_ALIGN    4096u   /* every section offset is a multiple of this */
 #define EV_CACHE_LINE       64u
@@ -36,6 +41,23 @@
 #define EV_MAX_SLOTS        (1u << 20)
 #define EV_MAX_BUFFER_SIZE  (1u << 24)  /* 16 MiB per slot */
 #define EV_NAME_MAX         200u    /* bytes after the leading '/' */
+
+/* ev_header.writer_features (1.1): duties a process must implement to attach as a side.
+ * A writer refuses a ring with a bit it does not know; readers ignore the field. */
+enum ev_writer_feature {
+    EV_WRITER_OWNER_CLAIM = 1u << 0,  /* sides are claimed by CAS on ev_side.owner */
+    EV_WRITER_SLOT_SEQ    = 1u << 1,  /* the requester keeps ev_slot.seq (a seqlock) */
+};
+#define EV_WRITER_FEATURES_1_1 (EV_WRITER_OWNER_CLAIM | EV_WRITER_SLOT_SEQ)
+
+/* ev_side.capabilities (1.1): what this side's process does, advertised to its peer. */
+enum ev_capability {
+    EV_CAP_WAKES_PEER = 1u << 0,  /* follows the wake-up protocol: FUTEX_WAKEs a peer that announced sleep */
+    EV_CAP_SLOT_SEQ   = 1u << 1,  /* (requester) writes slots under ev_slot.seq */
+};
+
+/* ev_waiter.sleeping (1.1): the futex word. */
+enum ev_sleeping { EV_AWAKE = 0, EV_SLEEPING = 1 };
 
 /* ev_header.ready */
 enum ev_ready { EV_NOT_READY = 0, EV_READY = 1 };
@@ -65,8 +87,22 @@ typedef struct ev_side {
     uint64_t heartbeat_ns;      /* 16: CLOCK_MONOTONIC ns, relaxed store every <= 50 ms */
     uint64_t attached_at_ns;    /* 24: CLOCK_REALTIME ns of the attach */
     uint64_t detached_at_ns;    /* 32: CLOCK_REALTIME ns of the detach, 0 while attached */
-    uint8_t  reserved[24];      /* 40: zero in v1 */
+    /* 1.1 (zero in 1.0 objects) */
+    uint64_t owner;             /* 40: claim word: pid | (start_time & 0xffffffff) << 32, 0 = unowned; CAS acq_rel */
+    uint64_t pid_ns;            /* 48: inode of the owner's /proc/self/ns/pid, 0 = unknown; plain, before state */
+    uint32_t capabilities;      /* 56: enum ev_capability bits; plain, before state */
+    uint32_t claims;            /* 60: times this side block was claimed (takeovers included); relaxed */
 } ev_side;
+
+/* 1.1: one waiter of a queue (the consumer waiting for entries, or the producer waiting
+ * for space). docs/ABI.md "Wake-ups" gives the protocol and why no wake-up is lost. */
+typedef struct ev_waiter {
+    uint32_t sleeping;          /*  0: futex word, enum ev_sleeping; waiter stores 1, the other side exchanges 0 */
+    uint32_t reserved;          /*  4 */
+    uint64_t since_ns;          /*  8: CLOCK_MONOTONIC start of the current wait episode, 0 when running; waiter, relaxed */
+    uint64_t wakes;             /* 16: FUTEX_WAKE calls made for this waiter by the other side; relaxed fetch-add */
+    uint64_t late_wakes;        /* 24: waits that timed out although the condition already held; waiter, relaxed */
+} ev_waiter;
 
 /* Queue control block: three cache-line pairs so that the consumer's head and the
  * producer's tail are 128 bytes apart (adjacent-line prefetch never couples them). */
@@ -77,7 +113,10 @@ typedef struct ev_queue {
     uint32_t entry_size;        /*  8: EV_ENTRY_SIZE in v1 */
     uint32_t reserved0;         /* 12 */
     uint64_t entries_offset;    /* 16: byte offset of the entry array in the object */
-    uint8_t  reserved1[104];    /* 24 */
+    uint8_t  reserved1[40];     /* 24 */
+    /* line 1: 1.1 wait words, written only when a side goes to sleep or wakes one */
+    ev_waiter consumer_wait;    /* 64: the consumer waiting for entries */
+    ev_waiter producer_wait;    /* 96: the producer waiting for space */
     /* line 2-3: consumer-owned */
     uint64_t head;              /* 128: free-running count of dequeued entries; release store */
     uint64_t empty_waits;       /* 136: times the consumer blocked on empty; relaxed */
@@ -101,12 +140,14 @@ typedef struct ev_header {
     int32_t  creator_pid;       /*  40 */
     uint32_t slot_count;        /*  44: driver slots, 1 .. EV_MAX_SLOTS */
     uint32_t buffer_size;       /*  48: payload bytes per slot, multiple of EV_BUFFER_ALIGN */
-    uint32_t flags;             /*  52: 0 in v1 */
+    uint32_t flags;             /*  52: 0 (no flags are defined) */
     uint64_t slots_offset;      /*  56 */
     uint64_t buffers_offset;    /*  64 */
     uint64_t sq_offset;         /*  72: offset of the SQ ev_queue block (512 in v1) */
     uint64_t cq_offset;         /*  80: offset of the CQ ev_queue block (896 in v1) */
-    uint8_t  reserved[40];      /*  88: zero in v1; minor versions add fields here */
+    uint32_t writer_features;   /*  88: 1.1: enum ev_writer_feature bits; creator, plain */
+    uint32_t reserved0;         /*  92 */
+    uint8_t  reserved[32];      /*  96: zero; later minor versions add fields here */
     ev_side  sides[2];          /* 128: [EV_REQUESTER], [EV_RESPONDER] */
     uint8_t  reserved_tail[256];/* 256 */
 } ev_header;
@@ -134,7 +175,10 @@ typedef struct ev_slot {
     uint32_t result_length;     /* 32: response payload bytes */
     int32_t  result;            /* 36 */
     uint64_t user_data;         /* 40 */
-    uint8_t  reserved[16];      /* 48 */
+    /* 1.1 (zero in 1.0 objects) */
+    uint32_t seq;               /* 48: seqlock: odd while the requester rewrites this record, +2 per rewrite */
+    uint32_t reserved0;         /* 52 */
+    uint64_t reserved1;         /* 56 */
 } ev_slot;
 
 #define EV_SQ_BLOCK_OFFSET 512u
@@ -148,6 +192,12 @@ _Static_assert(sizeof(ev_header) == 512, "header struct");
 _Static_assert(offsetof(ev_header, sides) == 128, "sides start at 128");
 _Static_assert(EV_CQ_BLOCK_OFFSET + sizeof(ev_queue) <= EV_HEADER_PAGE, "queue blocks fit the header page");
 _Static_assert(sizeof(ev_entry) == EV_ENTRY_SIZE, "entry size");
+_Static_assert(sizeof(ev_waiter) == 32, "waiter record");
+_Static_assert(offsetof(ev_queue, consumer_wait) == 64, "wait words on line 1 of the queue block");
+_Static_assert(offsetof(ev_queue, producer_wait) == 96, "producer waiter after the consumer's");
+_Static_assert(offsetof(ev_side, owner) == 40, "owner word in 1.0's reserved bytes");
+_Static_assert(offsetof(ev_header, writer_features) == 88, "writer features in 1.0's reserved bytes");
+_Static_assert(offsetof(ev_slot, seq) == 48, "slot seq in 1.0's reserved bytes");
 _Static_assert(sizeof(ev_slot) == EV_SLOT_SIZE, "slot size");
 
 /* Offsets exported as functions so Swift tests can compare them with MemoryLayout. */
@@ -164,5 +214,13 @@ static inline size_t ev_offsetof_queue_full_stalls(void) { return offsetof(ev_qu
 static inline size_t ev_offsetof_entry_user_data(void) { return offsetof(ev_entry, user_data); }
 static inline size_t ev_offsetof_slot_submitted_ns(void) { return offsetof(ev_slot, submitted_ns); }
 static inline size_t ev_offsetof_slot_user_data(void) { return offsetof(ev_slot, user_data); }
+static inline size_t ev_offsetof_header_writer_features(void) { return offsetof(ev_header, writer_features); }
+static inline size_t ev_offsetof_side_owner(void) { return offsetof(ev_side, owner); }
+static inline size_t ev_offsetof_side_pid_ns(void) { return offsetof(ev_side, pid_ns); }
+static inline size_t ev_offsetof_side_capabilities(void) { return offsetof(ev_side, capabilities); }
+static inline size_t ev_offsetof_side_claims(void) { return offsetof(ev_side, claims); }
+static inline size_t ev_offsetof_queue_consumer_wait(void) { return offsetof(ev_queue, consumer_wait); }
+static inline size_t ev_offsetof_queue_producer_wait(void) { return offsetof(ev_queue, producer_wait); }
+static inline size_t ev_offsetof_slot_seq(void) { return offsetof(ev_slot, seq); }
 
 #endif
