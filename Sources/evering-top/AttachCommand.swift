@@ -29,6 +29,7 @@ struct AttachCommand: ParsableCommand {
     }
 
     func run() throws {
+        try options.requireTerminal()
         if RingSources.isIOUring(name) {  // a kernel io_uring (issue 7): read-only through /proc
             let source = try IOUringSource(target: IOUringTarget(parsing: name))
             let exit = try DashboardLoop.run(source: IOUringDashboardFeed(source: source, stallTimeout: options.stallTimeout),

@@ -162,7 +162,8 @@ final class DashboardEndToEndTests: XCTestCase {
             attach.stop()
             return XCTFail("attach kept running without a terminal: \(attach.output)")
         }
-        XCTAssertEqual(attach.status.map { ($0 >> 8) & 0xff }, 1, attach.output)
+        XCTAssertEqual(attach.status.map { ($0 >> 8) & 0xff }, 2, attach.output)
+        XCTAssertTrue(attach.output.hasPrefix("evering-top: "), attach.output)
         XCTAssertTrue(attach.output.contains("needs a terminal"), attach.output)
         XCTAssertTrue(attach.output.contains("watch NAME --batch"), attach.output)
     }
