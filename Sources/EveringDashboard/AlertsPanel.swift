@@ -54,7 +54,7 @@ public enum AlertsPanel {
     static func drawEntry(_ entry: AlertLog.Entry, now: UInt64, x: Int, y: Int, width: Int, lastRow: Int,
                           into grid: inout ScreenGrid) -> Int {
         let finding = entry.finding
-        let since = now > entry.firstSeen ? Formatting.duration(nanoseconds: now - entry.firstSeen) : "0s"
+        let since = Formatting.age(from: entry.firstSeen, to: now)
         let role = role(finding.severity)
         var cx: Int
         let text: String

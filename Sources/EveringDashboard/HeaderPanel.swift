@@ -68,7 +68,7 @@ public enum HeaderPanel {
             x = grid.put(word, x: x, y: y, style: TextStyle(role, role == .critical ? .bold : []))
             if side.state == .attached, let beat = side.heartbeatAgeNanoseconds {
                 let stale = beat > staleAfter
-                x = grid.put(" hb \(Formatting.duration(nanoseconds: beat))", x: x, y: y,
+                x = grid.put(" hb \(Formatting.age(nanoseconds: beat))", x: x, y: y,
                              style: TextStyle(stale ? .warning : .muted))
             }
             return x

@@ -94,7 +94,7 @@ public enum QueuePanel {
 
     static func entryLine(_ entry: QueueEntry, first: Bool) -> String {
         var text = (first ? "at head: " : "   next: ") + "op \(entry.opLabel) opc \(entry.opcode) len \(entry.length)"
-        if let age = entry.ageNanoseconds { text += " \(Formatting.duration(nanoseconds: age))" }
+        if let age = entry.ageNanoseconds { text += " \(Formatting.age(nanoseconds: age))" }
         return text
     }
 }
