@@ -39,4 +39,26 @@ final class DashboardReadabilityTests: XCTestCase {
         XCTAssertTrue(grid.text(row: row).contains("<1us"), grid.text(row: row))
         XCTAssertTrue(grid.text.contains("CRIT consumer-stalled stuck (-)"), grid.text)
     }
+
+    func testSparklinesEndWithTheirScale() throws {
+        var grid = ScreenGrid(width: 12, height: 1)
+        Sparkline.drawWithScale([0, 1, 2, 40], x: 0, y: 0, width: 12, label: { Formatting.count($0) }, glyphs: .ascii,
+                                style: .plain, into: &grid)
+        XCTAssertTrue(grid.text(row: 0).hasSuffix(" 40"), grid.text(row: 0))
+        // Scaled to the window's top (40): the last value is a full bar.
+        XCTAssertEqual(grid[8, 0].character, Glyphs.ascii.sparkLevels.last!)
+
+        // 120x40: own rows, "top" spelled out; fill's top is the capacity, rate's the window's highest.
+        let tall = render(F.healthyInput(), width: 120, height: 40)
+        let fillRow = try XCTUnwrap(tall.rowContaining("│ fill "))
+        let halves = tall.text(row: fillRow).split(separator: "│", omittingEmptySubsequences: true)
+        XCTAssertTrue(halves[0].hasSuffix(" top 256 "), tall.text(row: fillRow))
+        XCTAssertTrue(tall.text(row: fillRow + 1).split(separator: "│")[0].hasSuffix(" top 15.0k/s "), tall.text(row: fillRow + 1))
+        // 80x24: one row per queue, the bare figures.
+        let small = render(F.healthyInput())
+        let row = try XCTUnwrap(small.rowContaining("│ fill "))
+        let submission = String(small.text(row: row).split(separator: "│")[0])
+        XCTAssertTrue(submission.contains(" 256 rate "), submission)
+        XCTAssertTrue(submission.hasSuffix(" 15.0k "), submission)
+    }
 }
