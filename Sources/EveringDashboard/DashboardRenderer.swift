@@ -37,14 +37,19 @@ public enum DashboardRenderer {
     /// The largest useful scroll offset of each scrollable panel for this input and size,
     /// so the loop can clamp the state (End, or paging past the end, must not leave an
     /// offset that takes as many Up presses to come back from).
-    public static func scrollLimits(_ input: DashboardInput, state: DashboardState, width: Int, height: Int)
-        -> [DashboardPanel: Int] {
+    /// - Parameter now: the clock alerts' ages are measured against (their wrapping depends on
+    ///   it); the latest snapshot's time when nil.
+    public static func scrollLimits(_ input: DashboardInput, state: DashboardState, width: Int, height: Int,
+                                    now: UInt64? = nil) -> [DashboardPanel: Int] {
         guard let layout = DashboardLayout(width: width, height: height) else { return [:] }
         let inFlightRows = input.snapshot?.slots.map(InFlightPanel.rowCount) ?? 0  // per frame: count, do not sort
         let inFlightVisible = max(1, layout.inFlight.height - 3)  // borders and the column header
+        // Alerts scroll by entry, down to the first entry of the last page.
+        let alertArea = AlertsPanel.entryArea(input, in: layout.alerts)
+        let alertsNow = now ?? input.snapshot?.takenAtMonotonicNanoseconds ?? 0
         return [
             .inFlight: max(0, inFlightRows - inFlightVisible),
-            .alerts: max(0, input.alerts.count - 1),  // alerts scroll by entry; the last may be the top one
+            .alerts: AlertsPanel.lastPageStart(input.alerts, now: alertsNow, width: alertArea.width, rows: alertArea.rows),
         ]
     }
 }

@@ -61,4 +61,42 @@ final class DashboardReadabilityTests: XCTestCase {
         XCTAssertTrue(submission.contains(" 256 rate "), submission)
         XCTAssertTrue(submission.hasSuffix(" 15.0k "), submission)
     }
+
+    func testEndInTheAlertsShowsTheLastPage() throws {
+        // Six one-line alerts, three rows in the 80x24 alerts panel.
+        let findings = (1...6).map { F.finding(.heartbeatStale, .warning, "side\($0)", "alert number \($0)") }
+        var log = AlertLog()
+        for (offset, finding) in findings.enumerated() {
+            log.update(Array(findings.prefix(offset + 1)), at: F.now - UInt64(10 - offset) * F.second)
+        }
+        let input = DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(time: F.now), alerts: log.ordered)
+        let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))
+        var state = DashboardState()
+        state.focus = .alerts
+        _ = state.handle(.end)
+        let grid = render(input, state)
+        let rows = (layout.alerts.y + 1..<layout.alerts.maxY - 1).map { grid.text(row: $0) }
+        XCTAssertEqual(rows.count, 3)
+        // Newest first, so the last page is the three oldest: 3, 2, 1.
+        XCTAssertTrue(rows[0].contains("alert number 3"), grid.text)
+        XCTAssertTrue(rows[2].contains("alert number 1"), grid.text)
+        XCTAssertTrue(grid.text(row: layout.alerts.maxY - 1).contains("4-6/6"), grid.text)
+        // The loop clamps End to the same place, so one Up shows one more entry at the top.
+        let limits = DashboardRenderer.scrollLimits(input, state: state, width: 80, height: 24, now: F.now)
+        XCTAssertEqual(limits[.alerts], 3)
+        state.clampScroll(to: limits)
+        _ = state.handle(.up)
+        let up = render(input, state)
+        XCTAssertTrue(up.text(row: layout.alerts.y + 1).contains("alert number 4"), up.text)
+        XCTAssertTrue(up.text(row: layout.alerts.maxY - 1).contains("3-5/6"), up.text)
+
+        // A wrapped entry takes its rows: the last page then holds fewer entries.
+        let long = F.finding(.producerBlocked, .critical, "sq", String(repeating: "word ", count: 30))
+        let wrapped = DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(),
+                                     alerts: F.alerts([long]) + log.ordered.prefix(1))
+        let start = AlertsPanel.lastPageStart(wrapped.alerts, now: F.now, width: 76, rows: 3)
+        // 150 characters wrap onto three rows, so with the one-line alert they need four.
+        XCTAssertEqual(start, 1, "the last page is the one-line alert alone")
+        XCTAssertEqual(AlertsPanel.lastPageStart(wrapped.alerts, now: F.now, width: 76, rows: 4), 0)
+    }
 }
