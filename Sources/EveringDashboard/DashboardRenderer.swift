@@ -28,7 +28,9 @@ public enum DashboardRenderer {
             AlertsPanel.draw(input, state: state, now: now, in: layout.alerts, into: &grid)
         }
         if case let .gone(reason) = input.connection {
-            Overlays.banner("RING GONE: \(reason) - last frame kept, q quits", row: layout.submission.y, into: &grid)
+            // On the key bar, the one row that is not evidence: the last frame stays whole,
+            // every panel title included.
+            Overlays.banner("RING GONE: \(reason) - last frame kept, q quits", row: layout.footer.y, into: &grid)
         }
         if state.showHelp { Overlays.help(state: state, into: &grid) }
         return grid

@@ -30,7 +30,7 @@ public enum Overlays {
         }
     }
 
-    /// A full-width banner row (ring gone), drawn over the last frame.
+    /// A full-width banner row (ring gone), drawn over the footer of the last frame.
     public static func banner(_ text: String, row: Int, into grid: inout ScreenGrid) {
         grid.fill(Rect(x: 0, y: row, width: grid.width, height: 1), with: Cell(" ", TextStyle(.banner, .bold)))
         let x = max(0, (grid.width - text.count) / 2)

@@ -99,4 +99,22 @@ final class DashboardReadabilityTests: XCTestCase {
         XCTAssertEqual(start, 1, "the last page is the one-line alert alone")
         XCTAssertEqual(AlertsPanel.lastPageStart(wrapped.alerts, now: F.now, width: 76, rows: 4), 0)
     }
+
+    func testRingGoneBannerCoversNoPanelTitle() throws {
+        for (width, height) in [(80, 24), (120, 40)] {
+            var input = F.healthyInput()
+            input.connection = .gone(reason: "/evering-demo was unlinked or replaced")
+            let grid = render(input, width: width, height: height)
+            let layout = try XCTUnwrap(DashboardLayout(width: width, height: height))
+            let row = try XCTUnwrap(grid.rowContaining("RING GONE"))
+            XCTAssertEqual(row, layout.footer.y, "the banner replaces the key bar")
+            XCTAssertEqual(grid[0, row].style.role, .banner)
+            for panel in DashboardPanel.allCases {
+                let titleRow = layout.rect(panel).y
+                XCTAssertTrue(grid.text(row: titleRow).contains(panel.title), "\(panel.title) hidden at \(width)x\(height):\n\(grid.text)")
+            }
+            XCTAssertTrue(grid.text(row: 1).contains("responder 101 alive"), "the sides stay visible")
+            XCTAssertTrue(grid.text.contains("used 12/256"), grid.text)
+        }
+    }
 }
