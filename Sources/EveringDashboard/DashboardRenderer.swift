@@ -32,7 +32,7 @@ public enum DashboardRenderer {
             // every panel title included.
             Overlays.banner("RING GONE: \(reason) - last frame kept, q quits", row: layout.footer.y, into: &grid)
         }
-        if state.showHelp { Overlays.help(state: state, into: &grid) }
+        if state.showHelp { HelpOverlay.draw(state: state, source: input.snapshot?.source, into: &grid) }
         return grid
     }
 

@@ -117,4 +117,35 @@ final class DashboardReadabilityTests: XCTestCase {
             XCTAssertTrue(grid.text.contains("used 12/256"), grid.text)
         }
     }
+
+    func testHelpExplainsEveryFigureAndFitsWholeAt80x24() throws {
+        var state = DashboardState()
+        _ = state.handle(.character("h"))
+        for source: Snapshot.SourceKind in [.evering, .ioUring] {
+            var input = F.healthyInput()
+            input.snapshot?.source = source
+            let grid = render(input, state)
+            let text = grid.text
+            XCTAssertTrue(text.contains("[Help]"), text)
+            // Every line whole, nothing clipped by the box: keys, figures, and the settings last.
+            for (key, action) in HelpOverlay.keys {
+                XCTAssertTrue(text.contains(key) && text.contains(action), "\(source): key \(key) '\(action)' missing\n\(text)")
+            }
+            for (figure, meaning) in HelpOverlay.figures(for: source) {
+                let row = try XCTUnwrap(grid.rowContaining(meaning), "\(source): '\(meaning)' cut or missing\n\(text)")
+                XCTAssertTrue(grid.text(row: row).contains(figure), grid.text(row: row))
+            }
+            XCTAssertTrue(text.contains("stall timeout 1.0s"), "\(source): the settings line fits\n\(text)")
+        }
+        // The figures a user asked about are all there.
+        let evering = HelpOverlay.figures(for: .evering).map { $0.0 + " " + $0.1 }.joined(separator: "\n")
+        for figure in ["full empty", "peak", "slot#gen", "hb =", "(time since first seen)", "ops/s", "a full bar", "<1us"] {
+            XCTAssertTrue(evering.contains(figure), "the help does not explain \(figure)")
+        }
+        let ioUring = HelpOverlay.figures(for: .ioUring).map { $0.0 + " " + $0.1 }.joined(separator: "\n")
+        for figure in ["SQPOLL", "idle", "files bufs", "overflow"] {
+            XCTAssertTrue(ioUring.contains(figure), "the io_uring help does not explain \(figure)")
+        }
+        XCTAssertFalse(ioUring.contains("slot#gen"), "no slot figures for a source without slots")
+    }
 }
