@@ -23,8 +23,16 @@ public enum DashboardRenderer {
         } else {
             QueuePanel.draw(.submission, input, state: state, tall: layout.isTall, in: layout.submission, into: &grid)
             QueuePanel.draw(.completion, input, state: state, tall: layout.isTall, in: layout.completion, into: &grid)
-            SlotMapPanel.draw(input, state: state, in: layout.slots, into: &grid)
-            InFlightPanel.draw(input, state: state, in: layout.inFlight, into: &grid)
+            if let snapshot = input.snapshot, snapshot.slots == nil {
+                // No slot table (io_uring): one panel across the middle row instead of two
+                // that could only say so.
+                let middle = Rect(x: layout.slots.x, y: layout.slots.y, width: layout.slots.width + layout.inFlight.width,
+                                  height: layout.slots.height)
+                PendingEntriesPanel.draw(input, state: state, in: middle, into: &grid)
+            } else {
+                SlotMapPanel.draw(input, state: state, in: layout.slots, into: &grid)
+                InFlightPanel.draw(input, state: state, in: layout.inFlight, into: &grid)
+            }
             AlertsPanel.draw(input, state: state, now: now, in: layout.alerts, into: &grid)
         }
         if case let .gone(reason) = input.connection {

@@ -38,12 +38,13 @@ public enum HelpOverlay {
         ("cell=N", "one map cell per N slots, showing the most alarming state"),
     ]
 
-    /// Figures only a kernel io_uring has (see `IOUringSummary` for the header's second row).
+    /// Figures only a kernel io_uring has (the header's second row is `DashboardInput.sourceFacts`).
     static let ioUringFigures: [(String, String)] = [
-        ("header", "pid (command), setup flags fdinfo reveals, SQPOLL thread"),
-        ("idle", "share of the SQPOLL thread's time spent asleep"),
-        ("files bufs", "registered files / registered buffers"),
+        ("header", "owner pid (command); setup flags fdinfo shows: SQPOLL, CQSIZE"),
+        ("thread", "the SQPOLL thread: tid, cpu, idle = share of its life asleep"),
         ("overflow", "completions waiting for room in the CQ (kernel's list)"),
+        ("files bufs", "registered files / registered buffers"),
+        ("SQ/CQ #n", "pending entries, with the fields the kernel prints"),
     ]
 
     static func figures(for source: Snapshot.SourceKind?) -> [(String, String)] {

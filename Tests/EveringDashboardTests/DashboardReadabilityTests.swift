@@ -148,4 +148,42 @@ final class DashboardReadabilityTests: XCTestCase {
         }
         XCTAssertFalse(ioUring.contains("slot#gen"), "no slot figures for a source without slots")
     }
+
+    /// An io_uring snapshot as the fdinfo reader makes it: queues with entries, one owner, no sides, no slots.
+    func ioUringInput(liveness: Liveness = .alive) -> DashboardInput {
+        let sqe = QueueEntry(position: 2, opID: 2000, opcode: 0, length: 0, userData: 2000,
+                             details: ["opcode": "NOP", "fd": "-1", "user_data": "2000"])
+        let cqe = QueueEntry(position: 0, opID: 1000, opcode: 0, length: 0, userData: 1000, details: ["res": "0", "user_data": "1000"])
+        let snapshot = Snapshot(source: .ioUring, name: "io_uring:42:7", takenAtMonotonicNanoseconds: F.now,
+                                process: ProcessStatus(pid: 42, command: "fio", liveness: liveness),
+                                submission: QueueStatus(kind: .submission, head: 2, tail: 5, capacity: 8, pending: [sqe]),
+                                completion: QueueStatus(kind: .completion, head: 0, tail: 1, capacity: 16, pending: [cqe]))
+        return DashboardInput(name: "io_uring:42:7", connection: .live, snapshot: snapshot, history: F.history(),
+                              sourceFacts: [.init("setup SQPOLL"), .init("thread 77 cpu 1 idle 97%"),
+                                            .init("overflow 3", needsAttention: true), .init("files 2 bufs 0")])
+    }
+
+    func testIOUringHeaderIsFilledAndTheMiddleRowListsPendingEntries() throws {
+        let grid = render(ioUringInput())
+        XCTAssertTrue(grid.text(row: 0).contains("io_uring:42:7  pid 42 (fio) alive"), grid.text(row: 0))
+        XCTAssertTrue(grid.text(row: 1).hasPrefix("setup SQPOLL  thread 77 cpu 1 idle 97%  overflow 3"), grid.text(row: 1))
+        XCTAssertTrue(grid.text(row: 1).hasSuffix("15.0k ops/s"), grid.text(row: 1))
+        let overflow = try XCTUnwrap(grid.find("overflow 3", row: 1))
+        XCTAssertEqual(grid[overflow, 1].style.role, .warning)
+        XCTAssertFalse(grid.text.contains("no slot table"), grid.text)
+        XCTAssertFalse(grid.text.contains("Driver slots"), grid.text)
+        let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))
+        XCTAssertTrue(grid.text(row: layout.slots.y).contains("Pending entries"), grid.text)
+        XCTAssertTrue(grid.text(row: layout.slots.y).contains("SQ 3  CQ 1"), grid.text(row: layout.slots.y))
+        XCTAssertTrue(grid.text(row: layout.slots.y + 1).contains("SQ #2  NOP  user_data 2000  fd -1"), grid.text)
+        XCTAssertTrue(grid.text(row: layout.slots.y + 2).contains("SQ ... 2 more not read"), grid.text)
+        XCTAssertTrue(grid.text(row: layout.slots.y + 3).contains("CQ #0  user_data 1000  res 0"), grid.text)
+        // Wider: the registrations fit too.
+        XCTAssertTrue(render(ioUringInput(), width: 120, height: 40).text(row: 1).contains("files 2 bufs 0"))
+
+        // An owner that exited is "gone", a warning, not an alarm.
+        let gone = render(ioUringInput(liveness: .dead))
+        let word = try XCTUnwrap(gone.find("gone", row: 0), gone.text(row: 0))
+        XCTAssertEqual(gone[word, 0].style.role, .warning)
+    }
 }
