@@ -13,7 +13,8 @@ struct AttachCommand: ParsableCommand {
         abstract: "Live dashboard of a ring (read-only), like htop.",
         discussion: """
             Keys: q quit, space/p pause, +/- refresh interval, s cycle sort, Tab focus, \
-            arrows/PgUp/PgDn scroll, h/? help, r reset peaks.
+            arrows/PgUp/PgDn/Home/End scroll, h/? help (explains every figure; any key closes it), \
+            r reset peaks. Needs a terminal with cursor addressing (exit 2 otherwise: use watch --batch).
             """
     )
 
