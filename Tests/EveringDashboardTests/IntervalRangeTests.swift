@@ -5,11 +5,12 @@ import XCTest
 final class IntervalRangeTests: XCTestCase {
     func testPlusAndMinusReachTheEndsOfTheDelayRange() {
         for start in [DashboardState.minimumInterval, 0.3, 1, 7, DashboardState.maximumInterval] {
+            // step(up: true) lengthens the interval (the `-` key), step(up: false) shortens it (`+`).
             var slower = start
-            for _ in 0..<50 { slower = DashboardState.step(slower, up: false) }
+            for _ in 0..<50 { slower = DashboardState.step(slower, up: true) }
             XCTAssertEqual(slower, DashboardState.maximumInterval, "'-' from \(start)")
             var faster = start
-            for _ in 0..<50 { faster = DashboardState.step(faster, up: true) }
+            for _ in 0..<50 { faster = DashboardState.step(faster, up: false) }
             XCTAssertEqual(faster, DashboardState.minimumInterval, "'+' from \(start)")
         }
         XCTAssertEqual(DashboardState.intervalSteps.first, DashboardState.minimumInterval)
