@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
         // Faults from `load`, diagnosed by `check`/`dump`: all through the built binary.
-        .testTarget(name: "EveringEndToEndTests", dependencies: ["EveringInspect", "Evering", "evering-top"]),
+        .testTarget(name: "EveringEndToEndTests", dependencies: ["EveringInspect", "Evering", "EveringLoad", "evering-top"]),
         // io_uring inspection: fdinfo parser, /proc discovery, snapshots and rules (read-only).
         .target(name: "EveringIOUring", dependencies: ["Evering", "EveringInspect"]),
         // Its io_uring helper (Fixtures/UringFixture.c, a real io_uring left with unsubmitted
