@@ -17,7 +17,8 @@ struct LoadCommand: ParsableCommand {
         With --role both (default) it creates the ring, starts the responder as a child process and runs \
         the requester. Ctrl-C stops submitting, drains, prints the summary, detaches and unlinks the ring \
         (unless --keep). Exit status is non-zero on any verification error or a failed responder.
-        Faults: \(Fault.kinds.joined(separator: ", ")) (T like 5s, 300ms, 200us).
+        Faults: \(Fault.kinds.joined(separator: ", ")) (T like 5s, 300ms, 200us; a bare number is seconds). \
+        Every numeric flag's range is in docs/CLI.md; exit 0 ok, 1 failed run, 2 cannot attach (--role responder), 64 usage.
         """
     )
 
