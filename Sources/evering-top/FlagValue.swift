@@ -25,7 +25,9 @@ enum FlagValue {
             let span = "\(powerOfTwo ? "a power of two " : "")from \(range.lowerBound) to \(range.upperBound)"
             switch NumberText.integer(text) {
             case .success(let value) where range.contains(value) && (!powerOfTwo || value & (value - 1) == 0):
-                return Value(value)  // in range, and every range here fits its Value
+                // `exactly`: a range wider than the flag's type is refused, never a trap.
+                guard let typed = Value(exactly: value) else { throw ValidationError("must be \(span)") }
+                return typed
             case .failure(.malformed): throw ValidationError("expected a whole number \(span)")
             default: throw ValidationError("must be \(span)")
             }
