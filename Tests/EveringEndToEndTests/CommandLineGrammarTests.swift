@@ -148,6 +148,9 @@ final class CommandLineGrammarTests: EndToEndTestCase {
             if outcome.status != 64 { failures.append("\(line): exit \(outcome.status), not 64: \(outcome.stderr)") }
             if !outcome.stderr.hasPrefix("evering-top: ") { failures.append("\(line): stderr lacks the prefix: \(outcome.stderr)") }
             if outcome.stderr.contains("Error:") { failures.append("\(line): swift-argument-parser's own prefix: \(outcome.stderr)") }
+            // Specific: the message names the flag whose value was bad.
+            let flag = outcome.arguments[outcome.arguments.count - 2]
+            if !outcome.stderr.contains(flag) { failures.append("\(line): the message does not name \(flag): \(outcome.stderr)") }
         }
         XCTAssertEqual(failures, [], "\(failures.count) of \(cases.count) bad values were not clean usage errors")
         let left = Set(sharedMemoryObjectNames()).subtracting(before).filter { $0.hasPrefix(ring) || $0.hasPrefix("evering-inspect-bench-") }
