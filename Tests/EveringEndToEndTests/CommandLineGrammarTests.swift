@@ -180,9 +180,14 @@ final class CommandLineGrammarTests: EndToEndTestCase {
     /// values fail because they are bad, not because the flag rejects everything.
     func testLimitsAndSpecialValuesAreAccepted() throws {
         let name = try uniqueName("limits")
-        let run = try Tool.run(["load", name, "--duration", "0.2", "--drain-timeout", "0", "--hang-timeout", "250ms",
+        let run = try Tool.run(["load", name, "--duration", "0.2", "--hang-timeout", "250ms",
                                 "--payload", "1MiB", "--rate", "max", "--capacity", "2", "--fault", "stall-requester@86400"])
         XCTAssertEqual(run.status, 0, run.stderr)
+        // --drain-timeout 0 is valid (give up at once); a responder with no ring shows it got past validation.
+        let drain = try Tool.run(["load", "e2e-nothing-\(getpid())", "--role", "responder", "--drain-timeout", "0",
+                                  "--connect-timeout", "1ms"])
+        XCTAssertEqual(drain.status, 1, drain.stderr)
+        XCTAssertTrue(drain.stderr.contains("appeared within 1ms"), drain.stderr)
         let watch = try Tool.run(["watch", "nope-\(getpid())", "--batch", "-n", "0", "-d", "86400"])
         XCTAssertEqual(watch.status, 2, "valid flags, missing ring: \(watch.stderr)")
     }
