@@ -61,8 +61,9 @@ public struct DashboardState: Equatable, Sendable {
     /// The diagnosis stall timeout, shown in the help overlay.
     public var stallTimeout: Double
 
-    /// Refresh intervals `+`/`-` step through.
-    public static let intervalSteps: [Double] = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10]
+    /// Refresh intervals `+`/`-` step through: from `minimumInterval` to `maximumInterval`,
+    /// the range `-d` accepts (issue 10).
+    public static let intervalSteps: [Double] = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 30, 60]
     public static let minimumInterval = 0.05
     public static let maximumInterval = 60.0
 

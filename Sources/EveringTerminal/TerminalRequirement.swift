@@ -14,10 +14,6 @@ public enum TerminalUnavailable: Error, Equatable, CustomStringConvertible {
     /// The terminal cannot move the cursor (TERM=dumb, an Emacs shell buffer, a hardcopy).
     case noCursorAddressing(String)
 
-    /// The exit status for this failure: 2, like every "cannot run here" failure of the
-    /// inspector (64 is reserved for bad command-line usage).
-    public static let exitStatus: Int32 = 2
-
     public var description: String {
         let alternative = "use `evering-top watch NAME --batch` (a line per interval) or `evering-top dump NAME`"
         switch self {

@@ -32,13 +32,15 @@ struct AttachCommand: ParsableCommand {
     func run() throws {
         try options.requireTerminal()
         if RingSources.isIOUring(name) {  // a kernel io_uring (issue 7): read-only through /proc
-            let source = try IOUringSource(target: IOUringTarget(parsing: name))
+            let source: IOUringSource
+            do { source = try IOUringSource(target: IOUringTarget(parsing: name)) } catch { throw CommandFailure.cannotAttach("\(error)") }
             let exit = try DashboardLoop.run(source: IOUringDashboardFeed(source: source, stallTimeout: options.stallTimeout),
                                              state: options.initialState)
             if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
             return
         }
-        let ringName = try RingName(name)
+        let ringName: RingName
+        do { ringName = try RingName(name) } catch { throw CommandFailure.cannotAttach(error) }
         let reader = try Self.attachOrWait(ringName, waitIfMissing: wait)
         let exit = try Self.runDashboard(ringName, reader: reader, options: options)
         if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
@@ -51,10 +53,11 @@ struct AttachCommand: ParsableCommand {
             return try SnapshotReader(attaching: name)
         } catch .notReady {
             return nil
-        } catch .notFound {
-            if waitIfMissing { return nil }
-            // Same wording as the inspector's commands, with the rings that do exist.
-            throw AttachError(message: InspectAttach.message(for: RingError.notFound(name.path)))
+        } catch .notFound where waitIfMissing {
+            return nil
+        } catch {
+            // Same wording as the inspector's commands (with the rings that do exist).
+            throw CommandFailure.cannotAttach(error)
         }
     }
 
@@ -68,8 +71,3 @@ struct AttachCommand: ParsableCommand {
     }
 }
 
-/// An attach failure whose message is written for the user.
-struct AttachError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
