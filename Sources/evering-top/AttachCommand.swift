@@ -29,11 +29,13 @@ struct AttachCommand: ParsableCommand {
         }
     }
 
+    /// The ring is looked up first (a typo is reported as such, with the rings that exist),
+    /// then the terminal is checked, before ncurses touches it.
     func run() throws {
-        try options.requireTerminal()
         if RingSources.isIOUring(name) {  // a kernel io_uring (issue 7): read-only through /proc
             let source: IOUringSource
             do { source = try IOUringSource(target: IOUringTarget(parsing: name)) } catch { throw CommandFailure.cannotAttach("\(error)") }
+            try options.requireTerminal()
             let exit = try DashboardLoop.run(source: IOUringDashboardFeed(source: source, stallTimeout: options.stallTimeout),
                                              state: options.initialState)
             if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
@@ -42,6 +44,7 @@ struct AttachCommand: ParsableCommand {
         let ringName: RingName
         do { ringName = try RingName(name) } catch { throw CommandFailure.cannotAttach(error) }
         let reader = try Self.attachOrWait(ringName, waitIfMissing: wait)
+        try options.requireTerminal()
         let exit = try Self.runDashboard(ringName, reader: reader, options: options)
         if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
     }

@@ -55,7 +55,8 @@ final class DashboardTerminalEndToEndTests: XCTestCase {
         try session.press("h")
         XCTAssertNotNil(try session.waitForScreen { $0.contains("[Help]") }, session.screen)
         try session.press("q")
-        let back = try session.waitForScreen { !$0.contains("[Help]") }
+        // Wait for a whole frame (or an exit), not the instant between clearing the help and redrawing.
+        let back = try session.waitForScreen { !$0.contains("[Help]") && ($0.contains("In-flight ops") || $0.contains("EXIT=")) }
         XCTAssertNotNil(back, session.screen)
         XCTAssertTrue(back?.contains("In-flight ops") == true, back ?? "")
         XCTAssertFalse(back?.contains("EXIT=") == true, "q in the help quit the dashboard:\n\(back ?? "")")
@@ -66,8 +67,8 @@ final class DashboardTerminalEndToEndTests: XCTestCase {
 
     func testATerminalWithoutCursorAddressingFailsCleanlyPointingToWatchBatch() throws {
         let session = try session(term: "dumb", label: "dumb")
-        // The ring need not exist: the terminal is checked before anything else.
-        try session.type("\(everingTopBinary().path) attach evt-dash-dumb-\(getpid()); echo EXIT=$?")
+        // With --wait the ring need not exist: the terminal is checked before the wait starts.
+        try session.type("\(everingTopBinary().path) attach --wait evt-dash-dumb-\(getpid()); echo EXIT=$?")
         let screen = try XCTUnwrap(try session.waitForScreen { $0.contains("\nEXIT=") }, session.screen)
         let text = screen.replacingOccurrences(of: "\n", with: "")
         XCTAssertTrue(text.contains("evering-top: the dashboard needs a terminal with cursor addressing and TERM=dumb has none"),
@@ -88,7 +89,7 @@ final class DashboardTerminalEndToEndTests: XCTestCase {
 
     func testAnUnknownTermFailsCleanly() throws {
         let session = try session(label: "noterm")
-        try session.type("TERM=no-such-terminal-type \(everingTopBinary().path) attach x; echo EXIT=$?")
+        try session.type("TERM=no-such-terminal-type \(everingTopBinary().path) attach --wait x; echo EXIT=$?")
         let screen = try XCTUnwrap(try session.waitForScreen { $0.contains("\nEXIT=") }, session.screen)
         XCTAssertTrue(screen.replacingOccurrences(of: "\n", with: "").contains("TERM=no-such-terminal-type (terminfo does not know it)"),
                       screen)
