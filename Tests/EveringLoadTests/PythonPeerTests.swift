@@ -1,0 +1,164 @@
+import EveringLoad
+import Foundation
+import XCTest
+
+/// `scripts/evering_peer.py`, a peer written in Python from docs/ABI.md and docs/LOAD.md, against
+/// the built `evering-top`: as responder to `load --role requester` and as requester to
+/// `load --role responder`, at 4 B, 16 B, 4 KiB and 1 MiB, in pingpong and stream mode, on rings
+/// of ABI 1.0 and 1.1. Every op must verify on both sides.
+///
+/// The peer never advertises `EV_CAP_WAKES_PEER` (it has no futex calls), so these runs are also
+/// the test of a Swift side facing a peer without the 1.1 wake-up capability: it must fall back
+/// to polling, and a run that waited on a wake-up that never comes would not finish in time.
+final class PythonPeerTests: LoadTestCase {
+    /// Payload sizes and op counts: pure-Python checking is slow, so 1 MiB runs a handful of ops.
+    static let sizes: [(payload: String, count: Int)] = [("4", 300), ("16", 300), ("4K", 100), ("1MiB", 4)]
+    static let modes = ["pingpong", "stream"]
+
+    /// The peer script, found from this file's place in the package.
+    static let peerScript = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/evering_peer.py")
+
+    func python() throws -> URL {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("python3")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw XCTSkip("python3 is not on PATH, so the Python reference peer cannot run (scripts/install-deps.sh installs it)")
+    }
+
+    func peer(_ arguments: [String]) throws -> LoadProcess {
+        try LoadProcess([Self.peerScript.path] + arguments, executable: try python())
+    }
+
+    func testPeerAnswersTheSwiftRequesterAtEverySize() throws {
+        for mode in Self.modes {
+            for (payload, count) in Self.sizes {
+                let what = "peer responder, \(mode), \(payload)"
+                let name = uniqueName("py-resp")
+                // A generous drain timeout: on a busy machine a 1 MiB op checked in Python can take
+                // a while, and a slow answer is not what this test is about.
+                let swift = try LoadProcess(["load", name, "--role", "requester", "--mode", mode, "--payload", payload,
+                                             "--count", String(count), "--drain-timeout", "20s", "--json"])
+                let python = try peer(["responder", name, "--mode", mode, "--json"])
+                XCTAssertEqual(swift.waitForExit(within: 60), 0, "\(what): \(swift.stderr)")
+                XCTAssertEqual(python.waitForExit(within: 10), 0, "\(what): \(python.stderr)")
+                try assertEveryOpVerified(swift: swift.summary(), count: count, what)
+                let report = try PeerResponderReport.decode(python.stdout)
+                XCTAssertEqual(report.requests, UInt64(count), what)
+                XCTAssertEqual(report.rejected, 0, what)
+                XCTAssertFalse(report.failed, "\(what): \(report.endReason)")
+                XCTAssertTrue(report.endReason.hasPrefix("requester left"), "\(what): \(report.endReason)")
+            }
+        }
+    }
+
+    func testPeerDrivesTheSwiftResponderAtEverySizeOnBothABIMinors() throws {
+        for abi in ["1.0", "1.1"] {
+            for mode in Self.modes {
+                for (payload, count) in Self.sizes {
+                    let what = "peer requester, ABI \(abi), \(mode), \(payload)"
+                    let name = uniqueName("py-req")
+                    let python = try peer(["requester", name, "--abi", abi, "--mode", mode, "--payload", payload,
+                                           "--count", String(count), "--drain-timeout", "20", "--json"])
+                    let swift = try LoadProcess(["load", name, "--role", "responder", "--mode", mode, "--payload", payload])
+                    XCTAssertEqual(python.waitForExit(within: 60), 0, "\(what): \(python.stderr)")
+                    XCTAssertEqual(swift.waitForExit(within: 10), 0, "\(what): \(swift.stderr)")
+                    let summary = try PeerRequesterSummary.decode(python.stdout)
+                    XCTAssertEqual(summary.abi, abi, what)
+                    XCTAssertNil(summary.failure, what)
+                    XCTAssertEqual(summary.errors.values.reduce(0, +), 0, "\(what): \(summary.errors)")
+                    XCTAssertEqual(summary.verified, UInt64(count), what)
+                    XCTAssertEqual(try SwiftResponderLine(swift.stdout).requests, UInt64(count), what)
+                    XCTAssertEqual(try SwiftResponderLine(swift.stdout).rejected, 0, what)
+                }
+            }
+        }
+    }
+
+    /// Byte for byte: every payload the peer builds (all four size classes, response and rejected
+    /// bits, sequences past 2^30) is the one `PayloadFormat` builds, and decodes to the same tag.
+    func testPeerPayloadsAreExactlyPayloadFormats() throws {
+        let vectors = try peer(["vectors"])
+        XCTAssertEqual(vectors.waitForExit(within: 30), 0, vectors.stderr)
+        let lines = vectors.stdout.split(separator: "\n")
+        XCTAssertGreaterThan(lines.count, 50, vectors.stdout)
+        for line in lines {
+            let fields = line.split(separator: " ")
+            let size = try XCTUnwrap(Int(fields[0])), tag = try XCTUnwrap(UInt64(fields[1]))
+            var bytes = [UInt8](repeating: 0, count: size)
+            bytes.withUnsafeMutableBytes { PayloadFormat.encode(tag: tag, into: $0) }
+            XCTAssertEqual(bytes.map { String(format: "%02x", $0) }.joined(), String(fields[2]), "size \(size), tag \(tag)")
+        }
+    }
+
+    /// The peer refuses a side a live process holds, naming it, and leaves the ring alone.
+    func testPeerRefusesATakenSide() throws {
+        let name = uniqueName("py-taken")
+        let requester = try LoadProcess(["load", name, "--role", "requester", "--duration", "30s", "--json"])
+        let responder = try LoadProcess(["load", name, "--role", "responder"])
+        let observer = try observe(name)
+        XCTAssertTrue(poll(within: 10) { observer.side(.responder).state == .attached }, "the Swift responder never attached")
+        let intruder = try peer(["responder", name, "--json"])
+        XCTAssertEqual(intruder.waitForExit(within: 10), 1)
+        XCTAssertTrue(intruder.stderr.contains("taken by live pid \(responder.pid)"), intruder.stderr)
+        XCTAssertEqual(observer.side(.responder).identity.pid, responder.pid, "the refused peer wrote the side block")
+        kill(requester.pid, SIGINT)
+        XCTAssertEqual(requester.waitForExit(within: 10), 0, requester.stderr)
+        XCTAssertEqual(responder.waitForExit(within: 10), 0, responder.stderr)
+        XCTAssertEqual(try requester.summary().errors, LoadSummary.Errors())
+    }
+
+    func assertEveryOpVerified(swift summary: LoadSummary, count: Int, _ what: String,
+                               file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertNil(summary.failure, what, file: file, line: line)
+        XCTAssertEqual(summary.errors, LoadSummary.Errors(), what, file: file, line: line)
+        XCTAssertEqual(summary.verified, UInt64(count), what, file: file, line: line)
+    }
+}
+
+/// The peer's `requester --json` summary (keys documented in scripts/evering_peer.py's output).
+struct PeerRequesterSummary: Decodable {
+    var abi: String
+    var verified: UInt64
+    var errors: [String: UInt64]
+    var failure: String?
+
+    static func decode(_ stdout: String) throws -> Self {
+        try JSONDecoder().decode(Self.self, from: Data(stdout.utf8))
+    }
+}
+
+/// The peer's `responder --json` report.
+struct PeerResponderReport: Decodable {
+    var requests: UInt64
+    var rejected: UInt64
+    var failed: Bool
+    var endReason: String
+
+    static func decode(_ stdout: String) throws -> Self {
+        try JSONDecoder().decode(Self.self, from: Data(stdout.utf8))
+    }
+}
+
+/// `load --role responder`'s one line: "responder NAME: N requests, R rejected, L leaked; REASON".
+/// The one place that reads it.
+struct SwiftResponderLine {
+    var requests: UInt64
+    var rejected: UInt64
+
+    struct Unreadable: Error, CustomStringConvertible { var description: String }
+
+    init(_ stdout: String) throws {
+        func number(before label: String) -> UInt64? {
+            guard let range = stdout.range(of: " \(label)") else { return nil }
+            return UInt64(stdout[..<range.lowerBound].split(whereSeparator: { $0 == " " || $0 == ":" || $0 == "," }).last ?? "")
+        }
+        guard let requests = number(before: "requests,"), let rejected = number(before: "rejected") else {
+            throw Unreadable(description: "not a responder summary line: \(stdout)")
+        }
+        (self.requests, self.rejected) = (requests, rejected)
+    }
+}
