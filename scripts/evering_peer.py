@@ -450,7 +450,7 @@ def align_up(value, alignment=HEADER_PAGE):
     return (value + alignment - 1) // alignment * alignment
 
 
-def create_ring(name, capacity, slot_count, buffer_size, minor, keep_existing=False):
+def create_ring(name, capacity, slot_count, buffer_size, minor):
     """docs/ABI.md "Creating a ring, step by step"."""
     path = shm_path(name)
     entries = capacity * ENTRY_SIZE
