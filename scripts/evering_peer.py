@@ -45,6 +45,7 @@ import ctypes
 import json
 import mmap
 import os
+import signal
 import struct
 import sys
 import threading
@@ -118,6 +119,13 @@ def realtime_ns():
 
 class PeerError(Exception):
     """A failure worth one line to the user (the run ends with exit status 1)."""
+
+
+STOP = threading.Event()  # set by SIGINT/SIGTERM: the requester stops submitting and drains
+
+
+def request_stop(_signal, _frame):
+    STOP.set()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -441,6 +449,8 @@ def open_ring(name, deadline):
                     raise PeerError(f"{path} is not an evering ring")
             else:
                 os.close(fd)
+        if STOP.is_set():
+            raise PeerError(f"stopped while waiting for a ring named {name}")
         if monotonic_ns() > deadline:
             raise PeerError(f"no ready ring named {name} appeared in time; start `evering-top load {name} --role requester` first")
         time.sleep(0.005)
@@ -707,6 +717,9 @@ def run_responder(args):
         backoff = Backoff()
         next_check = monotonic_ns() + 100_000_000
         while True:
+            if STOP.is_set():
+                report["endReason"] = "signal"
+                break
             entry = submissions.try_receive()
             if entry is None:
                 now = monotonic_ns()
@@ -845,6 +858,8 @@ def run_requester(args):
         hang_ns = int(args.hang_timeout * 1e9)
         deadline = monotonic_ns() + int(args.connect_timeout * 1e9)
         while responder.state() != ATTACHED:  # the clock starts once the responder is there
+            if STOP.is_set():
+                raise PeerError(f"stopped while waiting for a responder on {args.name}")
             if monotonic_ns() > deadline:
                 raise PeerError(f"no responder attached to {args.name} within {args.connect_timeout:g} s")
             time.sleep(0.002)
@@ -856,6 +871,9 @@ def run_requester(args):
         next_check = start + 100_000_000
         backoff = Backoff()
         while oldest < count:
+            if STOP.is_set() and count > next_seq:
+                count, summary["stopReason"] = next_seq, "signal"  # stop submitting; drain what is out
+                continue
             progressed = False
             while next_seq < count and next_seq - oldest < concurrency:
                 op = slots.allocate(next_seq, payload)
@@ -993,6 +1011,8 @@ def main(argv=None):
             parser.error("--count and --concurrency must be positive")
         if args.capacity < 2 or args.capacity > MAX_CAPACITY or args.capacity & (args.capacity - 1):
             parser.error("--capacity must be a power of two from 2 to 2^24")
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     try:
         result = run_responder(args) if args.role == "responder" else run_requester(args)
     except PeerError as error:

@@ -111,6 +111,36 @@ final class PythonPeerTests: LoadTestCase {
         XCTAssertEqual(try requester.summary().errors, LoadSummary.Errors())
     }
 
+    // The peer's own checks can fail: fed answers and requests that are not what the protocol
+    // says, it counts every one of them and exits 1.
+
+    /// A Swift responder with `--no-verify` answers without writing a response: the buffer still
+    /// holds the request, whose response bit is clear.
+    func testPeerRequesterCountsAnswersThatAreNotResponsesAsCorrupt() throws {
+        let name = uniqueName("py-bad-answers")
+        let python = try peer(["requester", name, "--payload", "16", "--count", "50", "--json"])
+        let swift = try LoadProcess(["load", name, "--role", "responder", "--payload", "16", "--no-verify"])
+        XCTAssertEqual(python.waitForExit(within: 30), 1, python.stderr)
+        XCTAssertEqual(swift.waitForExit(within: 10), 0, swift.stderr)
+        let summary = try PeerRequesterSummary.decode(python.stdout)
+        XCTAssertEqual(summary.errors["corrupt"], 50, "\(summary.errors)")
+        XCTAssertEqual(summary.verified, 0)
+    }
+
+    /// A Swift requester with `--no-verify` sends whatever its buffers hold (zeros): the peer
+    /// rejects every request and says so with -EBADMSG, which that requester does not check.
+    func testPeerResponderRejectsRequestsThatFailTheirCheck() throws {
+        let name = uniqueName("py-bad-requests")
+        let swift = try LoadProcess(["load", name, "--role", "requester", "--payload", "16", "--count", "50",
+                                     "--no-verify", "--json"])
+        let python = try peer(["responder", name, "--json"])
+        XCTAssertEqual(swift.waitForExit(within: 30), 0, swift.stderr)
+        XCTAssertEqual(python.waitForExit(within: 10), 1, python.stderr)
+        let report = try PeerResponderReport.decode(python.stdout)
+        XCTAssertEqual(report.requests, 50)
+        XCTAssertEqual(report.rejected, 50)
+    }
+
     func assertEveryOpVerified(swift summary: LoadSummary, count: Int, _ what: String,
                                file: StaticString = #filePath, line: UInt = #line) throws {
         XCTAssertNil(summary.failure, what, file: file, line: line)
