@@ -111,6 +111,34 @@ final class PythonPeerTests: LoadTestCase {
         XCTAssertEqual(try requester.summary().errors, LoadSummary.Errors())
     }
 
+    /// Both sides claimed by compare-and-swap: the peer against itself on a 1.1 ring it created
+    /// (the Swift library writes 1.0 rings until every 1.1 duty is in; then the runs above cover
+    /// it too). Afterwards both owner words are released, both sides detached, the count is 0,
+    /// each side was claimed once, and only the requester advertises a capability (the slot seqlock).
+    func testPeerAgainstItselfClaimsAndReleasesBothSidesOfA11Ring() throws {
+        let name = uniqueName("py-self")
+        let requester = try peer(["requester", name, "--abi", "1.1", "--payload", "4K", "--count", "100", "--keep", "--json"])
+        let responder = try peer(["responder", name, "--json"])
+        XCTAssertEqual(requester.waitForExit(within: 30), 0, requester.stderr)
+        XCTAssertEqual(responder.waitForExit(within: 10), 0, responder.stderr)
+        XCTAssertEqual(try PeerRequesterSummary.decode(requester.stdout).verified, 100)
+        XCTAssertEqual(try PeerResponderReport.decode(responder.stdout).requests, 100)
+        let header = try Data(contentsOf: URL(fileURLWithPath: "/dev/shm/\(name)")).prefix(4096)
+        func u32(_ at: Int) -> UInt32 { header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self) } }
+        func u64(_ at: Int) -> UInt64 { header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) } }
+        XCTAssertEqual(header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 10, as: UInt16.self) }, 1, "abi_minor")
+        XCTAssertEqual(u32(88), 3, "writer_features")
+        XCTAssertEqual(u32(28), 0, "refcount")
+        for (side, capabilities) in [(0, UInt32(2)), (1, UInt32(0))] {
+            let block = 128 + 64 * side
+            XCTAssertEqual(u32(block + 4), 2, "side \(side) detached")
+            XCTAssertEqual(u64(block + 40), 0, "side \(side) owner released")
+            XCTAssertEqual(u32(block + 60), 1, "side \(side) claimed once")
+            XCTAssertEqual(u32(block + 56), capabilities, "side \(side) capabilities: never EV_CAP_WAKES_PEER")
+            XCTAssertNotEqual(u64(block + 48), 0, "side \(side) pid namespace recorded")
+        }
+    }
+
     // The peer's own checks can fail: fed answers and requests that are not what the protocol
     // says, it counts every one of them and exits 1.
 
