@@ -4,10 +4,10 @@
 Written from docs/ABI.md (the ring) and docs/LOAD.md (the load protocol), not from the Swift
 source, to prove those two documents are enough for another language. It speaks both roles:
 
-    evering_peer.py responder NAME [--payload BYTES] [--json]
-        joins the ring `evering-top load NAME --role requester` creates, answers until the
-        requester detaches (`--mode` is read from nothing: a request's completion follows the
-        mode given here, pingpong by default);
+    evering_peer.py responder NAME [--mode pingpong|stream] [--payload BYTES] [--abi 1.0|1.1] [--json]
+        joins the ring `evering-top load NAME --role requester` creates and answers until the
+        requester detaches (nothing on the ring says the mode: give the requester's; the answer's
+        size is the request's unless --payload is given);
     evering_peer.py requester NAME [--mode pingpong|stream] [--payload BYTES] [--count N]
                               [--concurrency N] [--abi 1.0|1.1] [--keep] [--json]
         creates the ring, waits for `evering-top load NAME --role responder`, runs N ops,
@@ -25,11 +25,14 @@ LIMITS, on purpose:
   `mov` (its pack/unpack is a fixed-size memcpy, which compilers emit as one move). The
   interpreter executes statements in program order with opaque calls in between, so the
   compiler cannot reorder them either. On other architectures this peer is wrong.
-- **Read-modify-writes** (the 1.1 owner-word CAS, the refcount fetch-add/sub) go through
-  libatomic (`ctypes.CDLL("libatomic.so.1")`). Without it the peer refuses 1.1 rings that
-  require the CAS claim (writer_features has EV_WRITER_OWNER_CLAIM), and on 1.0 rings falls
-  back to a plain read-modify-write of `refcount` (wrong only if both sides attach or detach
-  in the same instant; the count is used only to decide who may unlink).
+- **Read-modify-writes** (the 1.1 owner-word CAS, the refcount updates) go through libatomic
+  (`ctypes.CDLL("libatomic.so.1")`, `__atomic_compare_exchange_8/_4`, `__atomic_fetch_add_4`).
+  `--abi` says which ABI the peer writes as: 1.1 (the default with libatomic) claims sides by
+  CAS on every ring, and the requester creates 1.1 rings and keeps the slot seqlock; 1.0 (the
+  default without libatomic) checks then writes, creates 1.0 rings, and refuses rings whose
+  writer_features require more, naming the bits. A 1.0 writer without libatomic updates
+  `refcount` with a plain read-modify-write (wrong only if both sides attach or detach in the
+  same instant; the count only decides who may unlink).
 - **No futex wake-ups.** The peer never sleeps on a futex and never calls FUTEX_WAKE, so it
   does not advertise EV_CAP_WAKES_PEER: it is the interop test for a peer without the 1.1
   wake-up capability (the other side must fall back to polling with backoff).
@@ -102,6 +105,7 @@ EV_CAP_WAKES_PEER = 1 << 0  # never advertised by this peer (see the module docs
 EV_CAP_SLOT_SEQ = 1 << 1
 
 HEARTBEAT_PERIOD = 0.050  # docs/ABI.md "Heartbeat and liveness"
+STALE_HEARTBEAT_NS = 5 * 50_000_000  # five periods without a store
 
 # load protocol (docs/LOAD.md)
 OPCODE_ECHO = 1
@@ -253,6 +257,9 @@ class Atomics:
             self._cas = getattr(lib, "__atomic_compare_exchange_8")
             self._cas.restype = ctypes.c_bool
             self._cas.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int, ctypes.c_int]
+            self._cas32 = getattr(lib, "__atomic_compare_exchange_4")
+            self._cas32.restype = ctypes.c_bool
+            self._cas32.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_int]
             self._add = getattr(lib, "__atomic_fetch_add_4")
             self._sub = getattr(lib, "__atomic_fetch_sub_4")
             for f in (self._add, self._sub):
@@ -266,6 +273,12 @@ class Atomics:
         """acq_rel on success, acquire on failure; returns (won, value seen)."""
         slot = ctypes.c_uint64(expected)
         won = self._cas(address, ctypes.addressof(slot), desired, ACQ_REL, ACQUIRE)
+        return won, slot.value
+
+    def compare_exchange_u32(self, address, expected, desired):
+        """acq_rel on success, acquire on failure; returns (won, value seen)."""
+        slot = ctypes.c_uint32(expected)
+        won = self._cas32(address, ctypes.addressof(slot), desired, ACQ_REL, ACQUIRE)
         return won, slot.value
 
     def fetch_add_u32(self, address, value):
@@ -500,24 +513,35 @@ def create_ring(name, capacity, slot_count, buffer_size, minor):
 # ---------------------------------------------------------------------------------------------
 
 class Side:
-    """This process's claim on one side block: identity, heartbeat thread, reference."""
+    """This process's claim on one side block: identity, heartbeat thread, reference.
 
-    def __init__(self, ring, side, capabilities=0):
+    `writer` is the ABI this peer writes as: "1.1" claims by compare-and-swap on the owner word
+    on every ring (a 1.1 side does the same claim on a 1.0 ring, whose owner word is reserved
+    zero bytes there) and writes the 1.1 side fields; "1.0" checks, then writes, as 1.0 does, and
+    touches no 1.1 field, so it refuses rings that require more (`writer_features` non-zero).
+    """
+
+    def __init__(self, ring, side, writer, capabilities=0):
         self.ring = ring
         self.side = side
         self.off = SIDES + 64 * side
-        self.claimed_by_cas = bool(ring.writer_features & EV_WRITER_OWNER_CLAIM)
         self.detached = False
-        unknown = ring.writer_features & ~KNOWN_WRITER_FEATURES
+        self.by_cas = writer == "1.1"
+        supported = KNOWN_WRITER_FEATURES if self.by_cas else 0
+        unknown = ring.writer_features & ~supported
         if unknown:
-            raise PeerError(f"{ring.name}: writer_features {ring.writer_features:#x} has bits {unknown:#x} this peer does not implement")
+            raise PeerError(f"{ring.name} requires writer features {unknown:#x} (writer_features {ring.writer_features:#x}), "
+                            f"which this peer does not implement as an ABI {writer} writer")
+        if self.by_cas and not ATOMICS.available:
+            raise PeerError(f"claiming a side of {ring.name} as an ABI 1.1 writer needs a 64-bit compare-and-swap, and "
+                            "libatomic.so.1 is not available to this Python (install libatomic1)")
         pid, start = os.getpid(), own_start_time()
-        if self.claimed_by_cas:
-            state_at_claim = self._claim_by_cas(pid, start)
-        else:
-            state_at_claim = self._claim_1_0()
+        self.me = pid | (start & 0xFFFFFFFF) << 32
+        state_at_claim = self._claim_by_cas() if self.by_cas else self._claim_1_0()
         o = self.off
-        if ring.minor >= 1:
+        if self.by_cas:
+            claims = ring.load32(o + S_CLAIMS)  # relaxed in the ABI; only the owner writes it
+            ring.store32(o + S_CLAIMS, claims + 1)
             struct.pack_into("<Q", ring.mm, o + S_PID_NS, own_pid_namespace())
             ring.store32(o + S_CAPS, capabilities)  # never EV_CAP_WAKES_PEER
         struct.pack_into("<i", ring.mm, o + S_PID, pid)
@@ -525,59 +549,90 @@ class Side:
         ring.store64(o + S_ATTACHED_AT, realtime_ns())
         ring.store64(o + S_DETACHED_AT, 0)
         ring.store64(o + S_HEARTBEAT, monotonic_ns())
-        # Release (x86 store after the stores above): a reader that sees ATTACHED sees pid and start time.
+        # Release (x86 store after the stores above): a reader that sees ATTACHED sees the identity.
         ring.store32(o + S_STATE, ATTACHED)
-        # A holder that died attached never dropped its reference: inherit it.
+        # Then the reference. A holder that died attached never dropped its own: inherit it.
         if state_at_claim != ATTACHED:
-            self._refcount_add(1)
+            self._add_reference()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
         self._thread.start()
 
+    def _taken(self, pid):
+        return PeerError(f"the {SIDE_NAMES[self.side]} side of {self.ring.name} is taken by live pid {pid}")
+
+    def _live_holder(self):
+        """The pid of a live process the block says is attached, or None."""
+        if self.ring.load32(self.off + S_STATE) != ATTACHED:  # acquire (x86 load)
+            return None
+        pid = struct.unpack_from("<i", self.ring.mm, self.off + S_PID)[0]
+        return pid if process_alive(pid, self.ring.load64(self.off + S_START)) else None
+
     def _claim_1_0(self):
         """1.0: check, then write. Refuses a side held by a live process."""
         state = self.ring.load32(self.off + S_STATE)
-        if state == ATTACHED:
-            pid = struct.unpack_from("<i", self.ring.mm, self.off + S_PID)[0]
-            if process_alive(pid, self.ring.load64(self.off + S_START)):
-                raise PeerError(f"the {SIDE_NAMES[self.side]} side of {self.ring.name} is taken by live pid {pid}")
+        holder = self._live_holder()
+        if holder is not None:
+            raise self._taken(holder)
         return state
 
-    def _claim_by_cas(self, pid, start):
-        """1.1: one CAS on the owner word decides who holds the side."""
-        if not ATOMICS.available:
-            raise PeerError(f"{self.ring.name} is an ABI 1.1 ring whose sides are claimed by compare-and-swap "
-                            "(EV_WRITER_OWNER_CLAIM), and libatomic.so.1 is not available to this Python; "
-                            "install libatomic1")
-        me = pid | (start & 0xFFFFFFFF) << 32
+    def _claim_by_cas(self):
+        """1.1: one CAS on the owner word decides who holds the side. Returns the block's state
+        as the previous holder left it."""
         address = self.ring.address + self.off + S_OWNER
         old = self.ring.load64(self.off + S_OWNER)  # acquire (x86 load)
         while True:
-            if old != 0 and self._owner_alive(old):
-                raise PeerError(f"the {SIDE_NAMES[self.side]} side of {self.ring.name} is taken by live pid {old & 0xFFFFFFFF}")
-            won, old = ATOMICS.compare_exchange_u64(address, old, me)
+            if old == 0:
+                holder = self._live_holder()  # a 1.0 writer holds a side without an owner word
+                if holder is not None:
+                    raise self._taken(holder)
+            elif old == self.me or self._owner_alive(old):
+                raise self._taken(old & 0xFFFFFFFF)
+            won, old = ATOMICS.compare_exchange_u64(address, old, self.me)  # acq_rel
             if won:
-                break
-        claims = self.ring.load32(self.off + S_CLAIMS)  # only the owner writes it: a plain increment
-        self.ring.store32(self.off + S_CLAIMS, claims + 1)
-        return self.ring.load32(self.off + S_STATE)  # acquire: the state the previous holder left
+                return self.ring.load32(self.off + S_STATE)  # acquire
 
     def _owner_alive(self, owner):
-        ns = self.ring.load64(self.off + S_PID_NS)
-        if ns and ns != own_pid_namespace():
+        # pid_ns is the owner's only once it published its block (ATTACHED with its pid).
+        published = (self.ring.load32(self.off + S_STATE) == ATTACHED
+                     and struct.unpack_from("<i", self.ring.mm, self.off + S_PID)[0] == owner & 0xFFFFFFFF)
+        ns = self.ring.load64(self.off + S_PID_NS) if published else 0
+        mine = own_pid_namespace()
+        if ns and mine and ns != mine:
             # Another pid namespace: its pid means nothing here; judge by the heartbeat.
-            beat = self.ring.load64(self.off + S_HEARTBEAT)
-            return monotonic_ns() - beat < 3_000_000_000
+            return monotonic_ns() - self.ring.load64(self.off + S_HEARTBEAT) <= STALE_HEARTBEAT_NS
         return process_alive(owner & 0xFFFFFFFF, owner >> 32, 0xFFFFFFFF)
 
-    def _refcount_add(self, delta):
-        """Returns the value before; acq_rel through libatomic, else a plain read-modify-write."""
-        if ATOMICS.available:
-            address = self.ring.address + H_REFCOUNT
-            return ATOMICS.fetch_add_u32(address, delta) if delta > 0 else ATOMICS.fetch_sub_u32(address, -delta)
-        before = self.ring.load32(H_REFCOUNT)
-        self.ring.store32(H_REFCOUNT, before + delta)
-        return before
+    def _add_reference(self):
+        address = self.ring.address + H_REFCOUNT
+        if not self.by_cas:
+            if ATOMICS.available:
+                ATOMICS.fetch_add_u32(address, 1)  # acq_rel
+            else:  # no libatomic: a plain read-modify-write (see the module docstring)
+                self.ring.store32(H_REFCOUNT, self.ring.load32(H_REFCOUNT) + 1)
+            return
+        seen = self.ring.load32(H_REFCOUNT)  # acquire
+        while seen < 2:  # never above 2: a count at 2 holds a leaked reference, inherited
+            won, seen = ATOMICS.compare_exchange_u32(address, seen, seen + 1)  # acq_rel
+            if won:
+                return
+
+    def _drop_reference(self):
+        """True when this took the count from 1 to 0 (the caller may unlink)."""
+        address = self.ring.address + H_REFCOUNT
+        if not self.by_cas:
+            if ATOMICS.available:
+                return ATOMICS.fetch_sub_u32(address, 1) == 1  # acq_rel
+            before = self.ring.load32(H_REFCOUNT)
+            self.ring.store32(H_REFCOUNT, before - 1)
+            return before == 1
+        seen = self.ring.load32(H_REFCOUNT)  # acquire
+        while seen > 0:  # saturating at 0
+            won, seen_now = ATOMICS.compare_exchange_u32(address, seen, seen - 1)  # acq_rel
+            if won:
+                return seen == 1
+            seen = seen_now
+        return False
 
     def _beat(self):
         # Relaxed in the ABI: the heartbeat publishes nothing else.
@@ -591,11 +646,15 @@ class Side:
         self.detached = True
         self._stop.set()
         self._thread.join()
+        if self.by_cas and self.ring.load64(self.off + S_OWNER) != self.me:  # acquire
+            return False  # a rescuer judged us dead and took the side: block, reference and word are its
         self.ring.store64(self.off + S_DETACHED_AT, realtime_ns())
         self.ring.store32(self.off + S_STATE, DETACHED)  # release: after detached_at
-        last = self._refcount_add(-1) == 1
-        if self.claimed_by_cas:
-            self.ring.store64(self.off + S_OWNER, 0)  # release, last: a new claimant sees the reference dropped
+        last = self._drop_reference()
+        if self.by_cas:
+            # Last, so a new claimant's CAS (acquire) sees the reference already dropped; a CAS
+            # rather than a store leaves alone a word a rescuer took meanwhile.
+            ATOMICS.compare_exchange_u64(self.ring.address + self.off + S_OWNER, self.me, 0)
         return last
 
 
@@ -705,11 +764,11 @@ class QueueEnd:
 def run_responder(args):
     deadline = monotonic_ns() + int(args.connect_timeout * 1e9)
     ring = open_ring(args.name, deadline)
-    report = {"role": "responder", "name": args.name, "abi": f"1.{ring.minor}", "requests": 0, "rejected": 0,
+    report = {"role": "responder", "name": args.name, "abi": f"1.{ring.minor}", "writer": args.abi, "requests": 0, "rejected": 0,
               "leaked": 0, "endReason": "", "failed": False}
     side = None
     try:
-        side = Side(ring, RESPONDER, capabilities=0)
+        side = Side(ring, RESPONDER, args.abi, capabilities=0)
         submissions = QueueEnd(ring, ring.sq, producer=False)
         completions = QueueEnd(ring, ring.cq, producer=True)
         requester = Peer(ring, REQUESTER)
@@ -850,7 +909,7 @@ def run_requester(args):
     side = None
     try:
         seqlock = bool(ring.writer_features & EV_WRITER_SLOT_SEQ)
-        side = Side(ring, REQUESTER, capabilities=EV_CAP_SLOT_SEQ if seqlock else 0)
+        side = Side(ring, REQUESTER, args.abi, capabilities=EV_CAP_SLOT_SEQ if seqlock else 0)
         submissions = QueueEnd(ring, ring.sq, producer=True)
         completions = QueueEnd(ring, ring.cq, producer=False)
         slots = Slots(ring, seqlock)
@@ -989,13 +1048,14 @@ def main(argv=None):
                        help="bytes per payload (requester: default 16; responder: default the request's size)")
         p.add_argument("--connect-timeout", type=float, default=10.0, help="seconds to wait for the other side")
         p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+        p.add_argument("--abi", choices=("1.0", "1.1"), default=None,
+                       help="the ABI this peer writes as: 1.1 claims sides by compare-and-swap (and the requester "
+                            "creates a 1.1 ring), 1.0 checks then writes (a 1.0 ring); default 1.1 when libatomic is available")
         if role == "requester":
             p.add_argument("--count", type=int, default=1000)
             p.add_argument("--concurrency", type=int, default=None)
             p.add_argument("--capacity", type=int, default=1024)
             p.add_argument("--slots", type=int, default=None)
-            p.add_argument("--abi", choices=("1.0", "1.1"), default=None,
-                           help="ABI minor of the ring created (default 1.1 when libatomic is available)")
             p.add_argument("--keep", action="store_true", help="leave the ring in /dev/shm")
             p.add_argument("--hang-timeout", type=float, default=3.0)
             p.add_argument("--drain-timeout", type=float, default=2.0)
@@ -1004,9 +1064,9 @@ def main(argv=None):
     if args.role == "vectors":
         print_vectors()
         return 0
+    if args.abi is None:
+        args.abi = "1.1" if ATOMICS.available else "1.0"
     if args.role == "requester":
-        if args.abi is None:
-            args.abi = "1.1" if ATOMICS.available else "1.0"
         if args.count < 1 or (args.concurrency is not None and args.concurrency < 1):
             parser.error("--count and --concurrency must be positive")
         if args.capacity < 2 or args.capacity > MAX_CAPACITY or args.capacity & (args.capacity - 1):
@@ -1020,7 +1080,7 @@ def main(argv=None):
         return 1
     if args.role == "responder":
         ok = not result["failed"] and result["rejected"] == 0
-        text = (f"peer responder {args.name} (ABI {result['abi']}): {result['requests']} requests, "
+        text = (f"peer responder {args.name} (ring ABI {result['abi']}, writing as {args.abi}): {result['requests']} requests, "
                 f"{result['rejected']} rejected, {result['leaked']} leaked; {result['endReason']}")
     else:
         errors = sum(result["errors"].values())

@@ -100,6 +100,40 @@ final class PythonPeerTests: LoadTestCase {
         }
     }
 
+    /// The peer as a 1.0 writer (check, then write; no owner word) next to the Swift library: on
+    /// a ring that requires no writer feature it serves cleanly; on one whose `writer_features`
+    /// require the 1.1 claim it refuses, naming the bits, and the Swift requester reports that
+    /// no responder came.
+    func testPeerAsA10WriterServesA10RingAndRefusesOneThatRequiresMore() throws {
+        let name = uniqueName("py-writer10")
+        let swift = try LoadProcess(["load", name, "--role", "requester", "--count", "200", "--connect-timeout", "3s",
+                                     "--json"])
+        _ = try observe(name)
+        let header = try Data(contentsOf: URL(fileURLWithPath: "/dev/shm/\(name)")).prefix(4096)
+        let writerFeatures = header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 88, as: UInt32.self) }
+        let python = try peer(["responder", name, "--abi", "1.0", "--json"])
+        if writerFeatures == 0 {
+            XCTAssertEqual(swift.waitForExit(within: 30), 0, swift.stderr)
+            XCTAssertEqual(python.waitForExit(within: 10), 0, python.stderr)
+            try assertEveryOpVerified(swift: swift.summary(), count: 200, "a 1.0 writer on a 1.0 ring")
+        } else {
+            XCTAssertEqual(python.waitForExit(within: 10), 1)
+            XCTAssertTrue(python.stderr.contains("requires writer features"), python.stderr)
+            XCTAssertEqual(swift.waitForExit(within: 30), 1, "no responder ever attached")
+        }
+    }
+
+    /// The refusal, on a ring that requires the 1.1 claim today: the peer's own 1.1 ring.
+    func testPeerAsA10WriterRefusesA11RingNamingTheBits() throws {
+        let name = uniqueName("py-refuse")
+        let requester = try peer(["requester", name, "--abi", "1.1", "--count", "10", "--connect-timeout", "3", "--json"])
+        let responder = try peer(["responder", name, "--abi", "1.0", "--json"])
+        XCTAssertEqual(responder.waitForExit(within: 10), 1)
+        XCTAssertTrue(responder.stderr.contains("requires writer features 0x3"), responder.stderr)
+        XCTAssertEqual(requester.waitForExit(within: 10), 1)
+        XCTAssertEqual(try PeerRequesterSummary.decode(requester.stdout).failure, "no responder attached to \(name) within 3 s")
+    }
+
     /// The peer refuses a side a live process holds, naming it, and leaves the ring alone.
     func testPeerRefusesATakenSide() throws {
         let name = uniqueName("py-taken")
