@@ -61,25 +61,36 @@ final class PythonPeerTests: LoadTestCase {
         }
     }
 
-    func testPeerDrivesTheSwiftResponderAtEverySizeOnBothABIMinors() throws {
-        for abi in ["1.0", "1.1"] {
-            for mode in Self.modes {
-                for (payload, count) in Self.sizes {
-                    let what = "peer requester, ABI \(abi), \(mode), \(payload)"
-                    let name = uniqueName("py-req")
-                    let python = try peer(["requester", name, "--abi", abi, "--mode", mode, "--payload", payload,
-                                           "--count", String(count), "--drain-timeout", "20", "--json"] + Self.window(mode, payload))
-                    let swift = try LoadProcess(["load", name, "--role", "responder", "--mode", mode, "--payload", payload])
-                    XCTAssertEqual(python.waitForExit(within: 60), 0, "\(what): \(python.stderr)")
-                    XCTAssertEqual(swift.waitForExit(within: 10), 0, "\(what): \(swift.stderr)")
-                    let summary = try PeerRequesterSummary.decode(python.stdout)
-                    XCTAssertEqual(summary.abi, abi, what)
-                    XCTAssertNil(summary.failure, what)
-                    XCTAssertEqual(summary.errors.values.reduce(0, +), 0, "\(what): \(summary.errors)")
-                    XCTAssertEqual(summary.verified, UInt64(count), what)
-                    XCTAssertEqual(try SwiftResponderLine(swift.stdout).requests, UInt64(count), what)
-                    XCTAssertEqual(try SwiftResponderLine(swift.stdout).rejected, 0, what)
-                }
+    /// On a 1.0 ring the peer writes as 1.0 (check, then write; no owner word).
+    func testPeerDrivesTheSwiftResponderAtEverySizeOnA10Ring() throws {
+        try drivesTheSwiftResponder(abi: "1.0")
+    }
+
+    /// On a 1.1 ring (`writer_features` = owner claim + slot seqlock) both sides claim by CAS and
+    /// the peer keeps the slot seqlock: a Swift build that does not implement every 1.1 writer
+    /// duty refuses to join, naming the bits, and this fails.
+    func testPeerDrivesTheSwiftResponderAtEverySizeOnA11Ring() throws {
+        try drivesTheSwiftResponder(abi: "1.1")
+    }
+
+    func drivesTheSwiftResponder(abi: String) throws {
+        continueAfterFailure = false  // one refusal would otherwise repeat for every size and mode
+        for mode in Self.modes {
+            for (payload, count) in Self.sizes {
+                let what = "peer requester, ABI \(abi), \(mode), \(payload)"
+                let name = uniqueName("py-req")
+                let python = try peer(["requester", name, "--abi", abi, "--mode", mode, "--payload", payload,
+                                       "--count", String(count), "--drain-timeout", "20", "--json"] + Self.window(mode, payload))
+                let swift = try LoadProcess(["load", name, "--role", "responder", "--mode", mode, "--payload", payload])
+                XCTAssertEqual(python.waitForExit(within: 60), 0, "\(what): \(python.stderr)")
+                XCTAssertEqual(swift.waitForExit(within: 10), 0, "\(what): \(swift.stderr)")
+                let summary = try PeerRequesterSummary.decode(python.stdout)
+                XCTAssertEqual(summary.abi, abi, what)
+                XCTAssertNil(summary.failure, what)
+                XCTAssertEqual(summary.errors.values.reduce(0, +), 0, "\(what): \(summary.errors)")
+                XCTAssertEqual(summary.verified, UInt64(count), what)
+                XCTAssertEqual(try SwiftResponderLine(swift.stdout).requests, UInt64(count), what)
+                XCTAssertEqual(try SwiftResponderLine(swift.stdout).rejected, 0, what)
             }
         }
     }
@@ -97,6 +108,10 @@ final class PythonPeerTests: LoadTestCase {
             var bytes = [UInt8](repeating: 0, count: size)
             bytes.withUnsafeMutableBytes { PayloadFormat.encode(tag: tag, into: $0) }
             XCTAssertEqual(bytes.map { String(format: "%02x", $0) }.joined(), String(fields[2]), "size \(size), tag \(tag)")
+            let decoded = try XCTUnwrap(bytes.withUnsafeBytes { PayloadFormat.decode($0) }, "size \(size), tag \(tag)")
+            XCTAssertTrue(decoded.matches(tag & PayloadFormat.sequenceMask), "size \(size), tag \(tag)")
+            XCTAssertEqual(decoded.isResponse, tag & PayloadFormat.responseBit != 0)
+            XCTAssertEqual(decoded.isRejected, tag & PayloadFormat.rejectedBit != 0)
         }
     }
 
