@@ -149,6 +149,27 @@ final class PythonPeerTests: LoadTestCase {
         XCTAssertEqual(try PeerRequesterSummary.decode(requester.stdout).failure, "no responder attached to \(name) within 3 s")
     }
 
+    /// What the peer writes besides the protocol — slot records (under the 1.1 seqlock), side
+    /// blocks, heartbeats, queue counters — is what the inspector expects: `check` on a ring the
+    /// peer drives finds nothing wrong. SIGINT then stops the peer cleanly (drain, detach, unlink).
+    func testInspectorFindsNothingWrongWithAPeerDrivenRing() throws {
+        let name = uniqueName("py-inspect")
+        let python = try peer(["requester", name, "--payload", "4K", "--concurrency", "8", "--count", "100000000",
+                               "--json"])
+        let swift = try LoadProcess(["load", name, "--role", "responder", "--payload", "4K"])
+        let observer = try observe(name)
+        XCTAssertTrue(poll(within: 10) { observer.queue(.completion).head > 1_000 }, "no traffic")
+        let check = try LoadProcess(["check", name, "--stall-timeout", "2"])
+        XCTAssertEqual(check.waitForExit(within: 20), 0, "check: \(check.stdout) \(check.stderr)")
+        kill(python.pid, SIGINT)
+        XCTAssertEqual(python.waitForExit(within: 20), 0, python.stderr)
+        XCTAssertEqual(swift.waitForExit(within: 10), 0, swift.stderr)
+        let summary = try PeerRequesterSummary.decode(python.stdout)
+        XCTAssertGreaterThan(summary.verified, 1_000)
+        XCTAssertEqual(summary.errors.values.reduce(0, +), 0, "\(summary.errors)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/shm/\(name)"), "the peer unlinks the ring it created")
+    }
+
     /// The peer refuses a side a live process holds, naming it, and leaves the ring alone.
     func testPeerRefusesATakenSide() throws {
         let name = uniqueName("py-taken")
