@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages evering-top builds and tests with, only those missing.
 set -euo pipefail
-needed=(libncurses-dev tmux liburing-dev fio python3-pil python3 libatomic1)  # fio: the io_uring end-to-end tests (skipped without it); python3-pil: scripts/plot_bench.py and its test; python3 + libatomic1: the reference peer scripts/evering_peer.py (PythonPeerTests; libatomic for its 1.1 compare-and-swap)
+needed=(libncurses-dev tmux liburing-dev fio python3-pil)  # fio: the io_uring end-to-end tests (skipped without it); python3-pil: scripts/plot_bench.py and its test
+needed+=(python3 libatomic1)  # the Python reference peer scripts/evering_peer.py and PythonPeerTests (libatomic: its compare-and-swap)
 missing=()
 for pkg in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

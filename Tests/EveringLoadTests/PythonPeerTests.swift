@@ -81,7 +81,7 @@ final class PythonPeerTests: LoadTestCase {
                 let name = uniqueName("py-req")
                 let python = try peer(["requester", name, "--abi", abi, "--mode", mode, "--payload", payload,
                                        "--count", String(count), "--drain-timeout", "20", "--json"] + Self.window(mode, payload))
-                let swift = try LoadProcess(["load", name, "--role", "responder", "--mode", mode, "--payload", payload])
+                let swift = try LoadProcess(["load", name, "--role", "responder", "--mode", mode, "--payload", payload, "--json"])
                 XCTAssertEqual(python.waitForExit(within: 60), 0, "\(what): \(python.stderr)")
                 XCTAssertEqual(swift.waitForExit(within: 10), 0, "\(what): \(swift.stderr)")
                 let summary = try PeerRequesterSummary.decode(python.stdout)
@@ -277,8 +277,9 @@ struct PeerResponderReport: Decodable {
     }
 }
 
-/// `load --role responder`'s one line: "responder NAME: N requests, R rejected, L leaked; REASON".
-/// The one place that reads it.
+/// What `load --role responder --json` said: its `ResponderReport` as JSON, or, from a build that
+/// prints only the text line "responder NAME: N requests, R rejected, L leaked; REASON", that line.
+/// The one place that reads the Swift responder's output.
 struct SwiftResponderLine {
     var requests: UInt64
     var rejected: UInt64
@@ -286,12 +287,17 @@ struct SwiftResponderLine {
     struct Unreadable: Error, CustomStringConvertible { var description: String }
 
     init(_ stdout: String) throws {
+        let text = stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let report = try? JSONDecoder().decode(ResponderReport.self, from: Data(text.utf8)) {
+            (requests, rejected) = (report.requests, report.rejected)
+            return
+        }
         func number(before label: String) -> UInt64? {
-            guard let range = stdout.range(of: " \(label)") else { return nil }
-            return UInt64(stdout[..<range.lowerBound].split(whereSeparator: { $0 == " " || $0 == ":" || $0 == "," }).last ?? "")
+            guard let range = text.range(of: " \(label)") else { return nil }
+            return UInt64(text[..<range.lowerBound].split(whereSeparator: { $0 == " " || $0 == ":" || $0 == "," }).last ?? "")
         }
         guard let requests = number(before: "requests,"), let rejected = number(before: "rejected") else {
-            throw Unreadable(description: "not a responder summary line: \(stdout)")
+            throw Unreadable(description: "neither a responder report nor its summary line: \(stdout)")
         }
         (self.requests, self.rejected) = (requests, rejected)
     }
