@@ -81,9 +81,11 @@ public struct DashboardState: Equatable, Sendable {
     /// Applies one key; returns what the loop must do.
     public mutating func handle(_ key: DashboardKey, pageSize: Int = 10) -> DashboardCommand {
         if showHelp {
-            // Any key closes the overlay; q still quits so a user can always leave.
-            showHelp = false
-            return key == .character("q") ? .quit : .none
+            // Any key closes the overlay, as it says, q and Esc included: a user who opened
+            // help and presses q expects to be back on the dashboard, not at the shell.
+            // (Ctrl-C still quits from anywhere: it is a signal, not a key.)
+            if key != .resize { showHelp = false }
+            return .none
         }
         switch key {
         case .character("q"), .character("Q"):

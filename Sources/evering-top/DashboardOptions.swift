@@ -1,5 +1,6 @@
 import ArgumentParser
 import EveringDashboard
+import EveringTerminal
 
 /// Flags shared by `attach` and `demo`.
 struct DashboardOptions: ParsableArguments {
@@ -29,6 +30,16 @@ struct DashboardOptions: ParsableArguments {
         if noColor { return false }
         if let value = getenv("NO_COLOR"), value.pointee != 0 { return false }
         return true
+    }
+
+    /// Fails (`evering-top: ...` on stderr, exit 2) unless the dashboard can run on this
+    /// terminal. Called first, so nothing is attached or started for a screen that cannot
+    /// be drawn.
+    func requireTerminal() throws {
+        do { try TerminalUnavailable.check() } catch {
+            InspectAttach.printError("evering-top: \(error)")
+            throw ExitCode(TerminalUnavailable.exitStatus)
+        }
     }
 
     var initialState: DashboardState {

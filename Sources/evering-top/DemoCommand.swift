@@ -51,6 +51,7 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let ringName = try RingName(name)
         let config = try makeLoadConfiguration()
+        try options.requireTerminal()  // before the load starts: no ring made for a screen that cannot be drawn
         let logPath = try Self.makeLogFile()
         defer { unlink(logPath) }
         // A dashboard whose terminal vanishes may die writing to it; never die of that.

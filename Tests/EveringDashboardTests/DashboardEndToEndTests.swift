@@ -162,7 +162,8 @@ final class DashboardEndToEndTests: XCTestCase {
             attach.stop()
             return XCTFail("attach kept running without a terminal: \(attach.output)")
         }
-        XCTAssertEqual(attach.status.map { ($0 >> 8) & 0xff }, 1, attach.output)
+        XCTAssertEqual(attach.status.map { ($0 >> 8) & 0xff }, 2, attach.output)
+        XCTAssertTrue(attach.output.hasPrefix("evering-top: "), attach.output)
         XCTAssertTrue(attach.output.contains("needs a terminal"), attach.output)
         XCTAssertTrue(attach.output.contains("watch NAME --batch"), attach.output)
     }
@@ -225,6 +226,11 @@ final class DashboardEndToEndTests: XCTestCase {
         let gone = try session.waitForScreen { $0.contains("RING GONE") }
         XCTAssertNotNil(gone, session.screen)
         XCTAssertTrue(gone?.contains("In-flight ops") == true, gone ?? "")
+        // The banner covers no panel title: it sits on the last row, where the key bar was.
+        for title in ["Submission queue", "Completion queue", "Driver slots", "Alerts"] {
+            XCTAssertTrue(gone?.contains(title) == true, "\(title) hidden:\n\(gone ?? "")")
+        }
+        XCTAssertTrue(gone?.split(separator: "\n").last?.contains("RING GONE") == true, gone ?? "")
         try session.press("q")
         XCTAssertNotNil(try session.waitForScreen { $0.contains("EXIT=0") }, session.screen)
     }
