@@ -48,7 +48,7 @@ public enum HeaderPanel {
     /// - Parameter staleAfter: heartbeat age (ns) from which the age is shown as a warning,
     ///   the same limit diagnosis uses (the stall timeout).
     static func drawSide(_ side: SideStatus, staleAfter: UInt64, x start: Int, y: Int, into grid: inout ScreenGrid) -> Int {
-        var x = grid.put("\(side.role.rawValue) ", x: start, y: y, style: TextStyle(.label))
+        var x = grid.put("\(side.role) ", x: start, y: y, style: TextStyle(.label))
         switch side.state {
         case .never:
             return grid.put("not attached", x: x, y: y, style: TextStyle(.muted))

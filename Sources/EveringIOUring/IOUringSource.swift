@@ -57,7 +57,7 @@ public final class IOUringSource: RingSource {
         let started = Clock.monotonicNanoseconds
         let realtime = Clock.realtimeNanoseconds
         let liveness = Self.liveness(process.liveness)
-        guard liveness == .alive else { return goneSnapshot(started, realtime, liveness: liveness, why: "process-gone") }
+        guard !liveness.isGone else { return goneSnapshot(started, realtime, liveness: liveness, why: "process-gone") }
         let link = try? ProcFS.readLink("\(procRoot)/\(instance.pid)/fd/\(instance.fd)").get()
         guard link == IOUringDiscovery.linkTarget else { return closedOrGone(started, realtime) }
 
@@ -84,7 +84,7 @@ public final class IOUringSource: RingSource {
     private func closedOrGone(_ started: UInt64, _ realtime: UInt64) -> Snapshot {
         // The fd vanished: either the process closed it or the whole process exited meanwhile.
         let liveness = Self.liveness(process.liveness)
-        return goneSnapshot(started, realtime, liveness: liveness, why: liveness == .alive ? "ring-closed" : "process-gone")
+        return goneSnapshot(started, realtime, liveness: liveness, why: liveness.isGone ? "process-gone" : "ring-closed")
     }
 
     private func goneSnapshot(_ started: UInt64, _ realtime: UInt64, liveness: Liveness, why: String) -> Snapshot {
@@ -107,11 +107,6 @@ public final class IOUringSource: RingSource {
         return snapshot
     }
 
-    static func liveness(_ value: ProcessIdentity.Liveness) -> Liveness {
-        switch value {
-        case .alive: .alive
-        case .dead: .dead
-        case .pidReused: .pidReused
-        }
-    }
+    /// The library's liveness is the inspector's (one vocabulary).
+    static func liveness(_ value: ProcessIdentity.Liveness) -> Liveness { value }
 }

@@ -14,7 +14,7 @@ public enum ReportText {
         if !s.isStillLinked { title += "  [UNLINKED]" }
         lines.append(title)
         for side in [s.requester, s.responder].compactMap({ $0 }) {
-            lines.append(pad(side.role.rawValue, 10) + sideText(side))
+            lines.append(pad(side.role.description, 10) + sideText(side))
         }
         if let process = s.process {
             lines.append(pad("process", 10) + "pid \(process.pid) \(process.command ?? "") \(process.liveness.rawValue)")

@@ -91,8 +91,8 @@ final class DashboardRenderTests: XCTestCase {
     }
 
     func testFirstRowsMatchesTheFullSortForEveryOrder() {
-        var inFlight: [UInt32: (SlotStateName, UInt64)] = [:]
-        let states: [SlotStateName] = [.submitted, .waiting, .cancelled]
+        var inFlight: [UInt32: (ObservedSlotState, UInt64)] = [:]
+        let states: [ObservedSlotState] = [.submitted, .waiting, .cancelled]
         for i in 0..<500 { inFlight[UInt32(i)] = (states[i % 3], UInt64((i * 7919) % 1000) * 1_000_000) }
         let table = F.snapshot(inFlight: inFlight).slots!
         for sort in InFlightSort.allCases {
@@ -107,7 +107,7 @@ final class DashboardRenderTests: XCTestCase {
     }
 
     func testInFlightTableScrollsWhenFocused() throws {
-        var inFlight: [UInt32: (SlotStateName, UInt64)] = [:]
+        var inFlight: [UInt32: (ObservedSlotState, UInt64)] = [:]
         for i in 0..<20 { inFlight[UInt32(i)] = (.submitted, UInt64(100 - i) * F.second) }
         let input = DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(inFlight: inFlight))
         let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))

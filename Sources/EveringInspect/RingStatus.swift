@@ -1,0 +1,55 @@
+/// The one word that says how a ring is, computed in one place (`RingStatus.of`) from the
+/// incidents, and shown the same by `list`, `dump`, `watch`, `check` and the dashboard.
+/// docs/CLI.md has the table of conditions and `check` exit codes.
+public enum RingStatus: String, Codable, Sendable, CaseIterable {
+    /// No incident.
+    case ok = "OK"
+    /// Only warnings: something needs a look (leaked cancellations, an old op, entries
+    /// waiting for a side that is not attached) but nothing is stuck.
+    case degraded = "DEGRADED"
+    /// A critical incident: a queue stalled or blocked, a side hung or stopped, slots exhausted, corruption.
+    case stuck = "STUCK"
+    /// A side died without detaching (or left ops in flight its peer waits for); both sides crashed included.
+    case dead = "DEAD"
+    /// Nobody uses the ring any more: no side attached, and every side that attached left
+    /// cleanly (detached). Its name can be unlinked.
+    case stale = "STALE"
+    /// The ring no longer exists: unlinked, replaced or truncated (an io_uring: its process
+    /// exited or closed it). What is shown is the last state read.
+    case gone = "GONE"
+    /// The object exists but its creator has not finished setting it up.
+    case notReady = "NOT READY"
+
+    /// The word for a snapshot and its incidents. In order: GONE, DEAD, STALE, STUCK, DEGRADED, OK.
+    public static func of(_ snapshot: Snapshot, incidents: [Incident]) -> RingStatus {
+        let roots = incidents.map(\.rootCause)
+        if !snapshot.isIntact || !snapshot.isStillLinked || roots.contains(where: { $0.rule == .ringGone }) { return .gone }
+        if roots.contains(where: { $0.rule == .peerDead }) { return .dead }
+        let sides = [snapshot.requester, snapshot.responder].compactMap { $0 }
+        if !sides.isEmpty, !sides.contains(where: { $0.state == .attached }), sides.contains(where: { $0.state == .detached }) {
+            return .stale
+        }
+        if incidents.contains(where: { $0.severity == .critical }) { return .stuck }
+        if !incidents.isEmpty { return .degraded }
+        return .ok
+    }
+
+    /// `check`'s exit code: 0 for OK, 1 for any other state of a ring it could read, 2 for
+    /// one it could not attach (NOT READY included).
+    public var checkExitCode: Int32 {
+        switch self {
+        case .ok: 0
+        case .notReady: 2
+        default: 1
+        }
+    }
+
+    /// How alarming, for colour: 0 good, 1 warning, 2 critical.
+    public var level: Int {
+        switch self {
+        case .ok: 0
+        case .degraded, .stale, .gone, .notReady: 1
+        case .stuck, .dead: 2
+        }
+    }
+}
