@@ -42,23 +42,39 @@ public enum ReportText {
             }
         }
         if let rates = report.rates { lines.append(pad("rates", 10) + ratesText(rates)) }
-        lines.append(contentsOf: findingsText(report.findings))
+        lines.append(pad("status", 10) + report.status.rawValue)
+        lines.append(contentsOf: incidentsText(report.incidents))
         return lines.joined(separator: "\n")
     }
 
-    /// The findings block: "healthy" or one line per finding.
-    public static func findingsText(_ findings: [Finding]) -> [String] {
-        if findings.isEmpty { return [pad("findings", 10) + "none (healthy)"] }
-        return [pad("findings", 10) + "\(findings.count)"] + findings.map(findingLine)
+    /// The incidents block: "none" or each root cause with its symptoms indented under it.
+    public static func incidentsText(_ incidents: [Incident]) -> [String] {
+        if incidents.isEmpty { return [pad("incidents", 10) + "none"] }
+        var lines = [pad("incidents", 10) + "\(incidents.count)"]
+        for incident in incidents {
+            lines.append(findingLine(incident.rootCause))
+            lines += incident.symptoms.map { "    symptom " + findingLine($0).dropFirst(2) }
+        }
+        return lines
     }
 
+    /// "  CRIT     producer-blocked      the responder ...": one finding.
     public static func findingLine(_ f: Finding) -> String {
-        "  " + pad(f.severity.rawValue.uppercased(), 9) + pad(f.rule.rawValue, 22) + f.message
+        "  " + pad(severityTag(f.severity), 9) + pad(f.rule.rawValue, 22) + f.message
+    }
+
+    /// CRIT, WARN, INFO: the tags the dashboard uses too.
+    public static func severityTag(_ severity: Finding.Severity) -> String {
+        switch severity {
+        case .info: "INFO"
+        case .warning: "WARN"
+        case .critical: "CRIT"
+        }
     }
 
     /// The column heads of `watch --batch` lines.
     public static let watchHeader =
-        "time(s)   sq used/cap      sq in/s    sq out/s  cq used/cap      cq in/s    cq out/s  inflight  free  findings"
+        "time(s)   sq used/cap      sq in/s    sq out/s  cq used/cap      cq in/s    cq out/s  inflight  free  status     findings"
 
     /// One `watch --batch` line. `elapsed` is seconds since the watch started.
     public static func watchLine(_ report: InspectReport, elapsed: Double) -> String {
@@ -70,7 +86,8 @@ public enum ReportText {
         line += q(s.submission) + rate(r?.submissionEnqueuesPerSecond) + rate(r?.submissionDequeuesPerSecond)
         line += q(s.completion) + rate(r?.completionEnqueuesPerSecond) + rate(r?.completionDequeuesPerSecond)
         line += pad(s.slots.map { String($0.counts.inFlight) } ?? "-", 10) + pad(s.slots.map { String($0.counts.free) } ?? "-", 6)
-        line += report.findings.isEmpty ? "healthy" : report.findings.map { "\($0.severity.rawValue):\($0.rule.rawValue)" }.joined(separator: ",")
+        line += pad(report.status.rawValue, 11)
+        line += report.findings.isEmpty ? "-" : report.findings.map { "\($0.severity.rawValue):\($0.rule.rawValue)" }.joined(separator: ",")
         return line
     }
 
@@ -84,8 +101,8 @@ public enum ReportText {
             if l.kind == .evering {
                 line += pad(pidText(l.requesterPID, l.requesterLiveness), 16) + pad(pidText(l.responderPID, l.responderLiveness), 16)
                 line += pad("\(l.submissionUsed ?? 0)/\(l.submissionCapacity ?? 0)", 12)
-                line += l.status.rawValue
-                if let first = l.findings?.first { line += "  " + first.rule.rawValue }
+                line += pad(l.status.rawValue, 10)
+                if let root = l.incidents?.first?.rootCause { line += root.key }
             } else {
                 line += pad("-", 16) + pad("-", 16) + pad("-", 12) + l.status.rawValue
                 if let reason = l.reason, l.kind != .notEvering { line += "  (" + reason + ")" }
@@ -99,7 +116,7 @@ public enum ReportText {
 
     static func pidText(_ pid: Int32?, _ liveness: Liveness?) -> String {
         guard let pid, pid > 0 else { return "-" }
-        return "\(pid) \(liveness == .alive ? "alive" : liveness?.rawValue ?? "?")"
+        return "\(pid) \(liveness?.rawValue ?? "?")"
     }
 
     static func sideText(_ side: SideStatus) -> String {
