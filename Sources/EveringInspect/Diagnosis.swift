@@ -354,31 +354,31 @@ public enum Diagnosis {
                 message: "\(head) because the \(consumer) is blocked on the full completion queue, which the \(requester) is not reaping",
                 evidence: evidence, culprit: .requester)
         }
-        let consumerState = consumerSide.map { consumerNote($0, c) } ?? ""
+        let consumerState = consumerSide.map { consumerNote($0, c) } ?? "is alive but"
         let message: String
         switch (kind, blocked) {
         case (.submission, false):
-            message = "the \(consumer)\(consumerState) has not taken from the submission queue for \(waited); \(queue.used) waiting\(next)"
+            message = "the \(consumer) \(consumerState) has not taken from the submission queue for \(waited); \(queue.used) waiting\(next)"
         case (.submission, true):
-            message = "the \(consumer)\(consumerState) has not taken from the submission queue for \(waited): it is full (\(queue.capacity) entries, \(drained) taken meanwhile) and the \(producer) is blocked"
+            message = "the \(consumer) \(consumerState) has not taken from the submission queue for \(waited): it is full (\(queue.capacity) entries, \(drained) taken meanwhile) and the \(producer) is blocked"
         case (.completion, false):
-            message = "the \(consumer)\(consumerState) has not reaped the completion queue for \(waited); \(queue.used) completion(s) waiting\(next)"
+            message = "the \(consumer) \(consumerState) has not reaped the completion queue for \(waited); \(queue.used) completion(s) waiting\(next)"
         case (.completion, true):
-            message = "the \(consumer)\(consumerState) has not reaped the completion queue for \(waited): it is full (\(queue.capacity) entries, \(drained) reaped meanwhile) and the \(producer) is blocked waiting for space"
+            message = "the \(consumer) \(consumerState) has not reaped the completion queue for \(waited): it is full (\(queue.capacity) entries, \(drained) reaped meanwhile) and the \(producer) is blocked waiting for space"
         }
         return Finding(rule: rule, severity: .critical, subject: kind.rawValue, message: message, evidence: evidence,
                        culprit: Finding.Party(kind.consumer))
     }
 
-    /// ", alive with a fresh heartbeat (12ms)," or the reason it is not running.
+    /// "is alive, its heartbeat fresh (12.0 ms), but", or why it is not running.
     static func consumerNote(_ side: SideStatus, _ c: Context) -> String {
         switch side.liveness {
-        case .stopped: return " (stopped)"
-        case .blockedInKernel: return " (blocked in the kernel)"
+        case .stopped: return "is stopped (SIGSTOP?) and"
+        case .blockedInKernel: return "is blocked in the kernel (state D) and"
         default:
-            guard let age = side.heartbeatAgeNanoseconds.map(seconds) else { return " (alive)" }
-            return age > c.thresholds.heartbeatTimeout ? " (hung: heartbeat \(format(seconds: age)) old)"
-                : " (alive, heartbeat fresh: \(format(seconds: age)))"
+            guard let age = side.heartbeatAgeNanoseconds.map(seconds) else { return "is alive but" }
+            return age > c.thresholds.heartbeatTimeout ? "is hung (heartbeat \(format(seconds: age)) old) and"
+                : "is alive, its heartbeat fresh (\(format(seconds: age))), but"
         }
     }
 
@@ -465,11 +465,12 @@ public enum Diagnosis {
         let counts = slots.counts
         let cause: String
         var culprit: Finding.Party? = nil
-        if counts.completed + counts.completedInCQ == Int(slots.slotCount) {
+        if counts.completed == Int(slots.slotCount) {
             culprit = .requester
-            cause = "all are completed but the requester is not reaping or releasing them"
-        } else if counts.completed == Int(slots.slotCount) {
             cause = "all are completed but never released: the requester is not calling release"
+        } else if counts.completed + counts.completedInCQ == Int(slots.slotCount) {
+            culprit = .requester
+            cause = "all are completed (some still in the completion queue) but the requester is not reaping and releasing them"
         } else if counts.cancelled == Int(slots.slotCount) {
             cause = "all are cancelled and their completions never came"
         } else {

@@ -15,13 +15,14 @@ final class ReportTextTests: XCTestCase {
         XCTAssertTrue(text.contains("sq        head 10 tail 40 used 30/16 OVERFULL"), text)
         XCTAssertTrue(text.contains("at 10: op 0#7 opcode 3 length 16 -> slot submitted, submitted 2.0 s ago"), text)
         XCTAssertTrue(text.contains("slots     64: free 62 submitted 2"), text)
-        XCTAssertTrue(text.contains("CRITICAL corruption"), text)
-        XCTAssertTrue(text.contains("WARNING  ring-gone"), text)
+        XCTAssertTrue(text.contains("CRIT     corruption"), text)
+        XCTAssertTrue(text.contains("WARN     ring-gone"), text)
+        XCTAssertTrue(text.contains("status    GONE"), text)
     }
 
     func testHealthyDumpSaysSo() {
         let report = InspectReport(snapshot: T.busy(inFlight: 0), findings: [], thresholds: .default)
-        XCTAssertTrue(ReportText.dump(report).hasSuffix("findings  none (healthy)"))
+        XCTAssertTrue(ReportText.dump(report).hasSuffix("status    OK\nincidents none"), ReportText.dump(report))
     }
 
     func testWatchLineHasRatesAndFindings() {
@@ -47,7 +48,8 @@ final class ReportTextTests: XCTestCase {
         ring.responderLiveness = .dead
         ring.submissionUsed = 3
         ring.submissionCapacity = 64
-        ring.findings = [Finding(rule: .peerDead, severity: .critical, subject: "responder", message: "m")]
+        ring.findings = [Finding(rule: .peerDead, severity: .critical, subject: "responder", message: "m", culprit: .responder)]
+        ring.incidents = Incident.group(ring.findings ?? [])
         var junk = RingListing(name: "/junk", kind: .notEvering, status: .notEvering)
         junk.reason = "not an evering ring"
         var broken = RingListing(name: "/broken", kind: .unreadable, status: .unreadable)
@@ -55,7 +57,7 @@ final class ReportTextTests: XCTestCase {
         let lines = ReportText.list([ring, junk, broken]).split(separator: "\n")
         XCTAssertEqual(lines.count, 4)
         XCTAssertTrue(lines[1].contains("2.0M") && lines[1].contains("alice") && lines[1].contains("10 alive")
-                      && lines[1].contains("11 dead") && lines[1].contains("3/64") && lines[1].hasSuffix("DEAD  peer-dead"), String(lines[1]))
+                      && lines[1].contains("11 dead") && lines[1].contains("3/64") && lines[1].hasSuffix("DEAD      peer-dead responder"), String(lines[1]))
         XCTAssertTrue(lines[2].hasSuffix("not evering"), String(lines[2]))
         XCTAssertTrue(lines[3].hasSuffix("UNREADABLE  (/broken is truncated)"), String(lines[3]))
     }
