@@ -87,7 +87,7 @@ final class IOUringSnapshotTests: XCTestCase {
         s.details?["gone"] = nil
         s.process?.liveness = .pidReused
         let gone = IOUringDiagnosis.diagnose(s, history: [])
-        XCTAssertEqual(gone.map(\.rule), [.peerDead])
+        XCTAssertEqual(gone.map(\.rule), [.ringGone])
         XCTAssertTrue(gone[0].message.contains("pid now belongs"))
         s.process?.liveness = .alive
         s.details?["ring_state_unavailable"] = "true"
