@@ -19,68 +19,126 @@ public struct DashboardInput: Sendable {
     /// Oldest first.
     public var history: [Sample]
     public var peaks: Peaks
+    /// Alerts over time, in display order (`AlertLog.ordered`).
     public var alerts: [AlertLog.Entry]
+    /// The status word of the latest report (nil before the first snapshot, unless waiting).
+    public var status: RingStatus?
 
     public init(name: String, connection: Connection, snapshot: Snapshot? = nil, history: [Sample] = [],
-                peaks: Peaks = Peaks(), alerts: [AlertLog.Entry] = []) {
+                peaks: Peaks = Peaks(), alerts: [AlertLog.Entry] = [], status: RingStatus? = nil) {
         self.name = name
         self.connection = connection
         self.snapshot = snapshot
         self.history = history
         self.peaks = peaks
         self.alerts = alerts
+        if let status {
+            self.status = status
+        } else if case .waiting = connection, snapshot == nil {
+            self.status = .notReady
+        } else {
+            self.status = nil
+        }
     }
+
+    /// The findings active in the latest report, root causes and symptoms.
+    public var activeFindings: [Finding] { alerts.filter(\.isActive).map(\.finding) }
 }
 
-/// Findings over time: diagnosis reports what is wrong *now* on every sample; the alerts
-/// panel wants "newest first" and to keep a just-resolved alert visible for a while.
-/// A finding is identified by its rule and subject.
+/// Incidents over time: diagnosis reports what is wrong *now* on every sample; the alerts
+/// panel shows each incident (root cause, symptoms under it) while it lasts, and keeps an
+/// alert that ended for a while, saying how it ended:
+/// - *resolved*: its condition cleared and nothing took its place;
+/// - *superseded*: it ended while an incident blaming the same party is active, i.e. the
+///   fault persists in a more specific or later form (hung → dead, consumer stalled →
+///   producer blocked). A fault that persists is never shown as resolved.
+/// An alert is identified by its finding's rule and subject (`Finding.key`).
 public struct AlertLog: Sendable, Equatable {
+    public enum Lifecycle: Sendable, Equatable {
+        case active
+        case resolved
+        /// By the root cause (its `Finding.key`) of the incident that took its place.
+        case superseded(by: String)
+    }
+
     public struct Entry: Sendable, Equatable {
         public var finding: Finding
         /// CLOCK_MONOTONIC ns when this rule+subject first appeared (in its current episode).
         public var firstSeen: UInt64
         public var lastSeen: UInt64
-        public var isActive: Bool
+        public var lifecycle: Lifecycle
+        /// The incident it belongs (or last belonged) to: its root cause's key.
+        public var incidentID: String
+        /// Whether it is that incident's root cause (else a symptom).
+        public var isRootCause: Bool
+        /// The party the incident blamed.
+        public var culprit: Finding.Party?
+
+        public var isActive: Bool { lifecycle == .active }
     }
 
-    /// Resolved alerts stay listed (dimmed) this long.
+    /// Ended alerts stay listed (dimmed) this long.
     public var keepResolvedNanoseconds: UInt64
     public private(set) var entries: [Entry] = []
+    /// Incident ids of the latest update, worst first (the display order of active alerts).
+    private var incidentOrder: [String] = []
 
     public init(keepResolvedSeconds: Double = 30) {
         keepResolvedNanoseconds = UInt64(keepResolvedSeconds * 1e9)
     }
 
-    /// Folds in the findings of one sample taken at `time`.
+    /// Folds in the findings of one sample taken at `time` (grouped into incidents).
     public mutating func update(_ findings: [Finding], at time: UInt64) {
+        update(incidents: Incident.group(findings), at: time)
+    }
+
+    /// Folds in the incidents of one sample taken at `time`.
+    public mutating func update(incidents: [Incident], at time: UInt64) {
         var seen = Set<String>()
-        for finding in findings {
-            let key = Self.key(finding)
-            seen.insert(key)
-            if let index = entries.firstIndex(where: { Self.key($0.finding) == key }) {
-                if !entries[index].isActive { entries[index].firstSeen = time }  // a new episode
-                entries[index].finding = finding
-                entries[index].lastSeen = time
-                entries[index].isActive = true
-            } else {
-                entries.append(Entry(finding: finding, firstSeen: time, lastSeen: time, isActive: true))
+        for incident in incidents {
+            for (offset, finding) in incident.findings.enumerated() {
+                let key = finding.key
+                seen.insert(key)
+                if let index = entries.firstIndex(where: { $0.finding.key == key }) {
+                    if !entries[index].isActive { entries[index].firstSeen = time }  // a new episode
+                    entries[index].finding = finding
+                    entries[index].lastSeen = time
+                    entries[index].lifecycle = .active
+                    entries[index].incidentID = incident.id
+                    entries[index].isRootCause = offset == 0
+                    entries[index].culprit = incident.culprit
+                } else {
+                    entries.append(Entry(finding: finding, firstSeen: time, lastSeen: time, lifecycle: .active,
+                                         incidentID: incident.id, isRootCause: offset == 0, culprit: incident.culprit))
+                }
             }
         }
-        for index in entries.indices where !seen.contains(Self.key(entries[index].finding)) {
-            entries[index].isActive = false
+        for index in entries.indices where entries[index].isActive && !seen.contains(entries[index].finding.key) {
+            let culprit = entries[index].culprit
+            if culprit != nil, let successor = incidents.first(where: { $0.culprit == culprit }) {
+                entries[index].lifecycle = .superseded(by: successor.id)
+            } else {
+                entries[index].lifecycle = .resolved
+            }
         }
+        incidentOrder = incidents.map(\.id)
         entries.removeAll { !$0.isActive && time &- $0.lastSeen > keepResolvedNanoseconds }
     }
 
-    /// Active alerts first, each group newest first, then by severity.
+    /// Active alerts by incident (worst incident first, its root cause, then its symptoms),
+    /// then the ended ones, newest first.
     public var ordered: [Entry] {
-        entries.sorted { a, b in
+        let rank = Dictionary(incidentOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        return entries.sorted { a, b in
             if a.isActive != b.isActive { return a.isActive }
-            if a.firstSeen != b.firstSeen { return a.firstSeen > b.firstSeen }
+            if a.isActive {
+                let (ra, rb) = (rank[a.incidentID] ?? .max, rank[b.incidentID] ?? .max)
+                if ra != rb { return ra < rb }
+                if a.isRootCause != b.isRootCause { return a.isRootCause }
+                return a.finding.severity > b.finding.severity
+            }
+            if a.lastSeen != b.lastSeen { return a.lastSeen > b.lastSeen }
             return a.finding.severity > b.finding.severity
         }
     }
-
-    static func key(_ finding: Finding) -> String { "\(finding.rule.rawValue)|\(finding.subject)" }
 }

@@ -6,7 +6,7 @@ import EveringInspect
 /// completed > free), so one stuck op in 600 free slots is still visible.
 public enum SlotMapPanel {
     /// States in legend order.
-    static let legendStates: [ObservedSlotState] = [.free, .submitted, .waiting, .completedInCQ, .completed, .cancelled]
+    static let legendStates: [ObservedSlotState] = [.free, .submitted, .waiting, .completed, .cancelled]
 
     /// How alarming a state is, for aggregation.
     static func severity(_ state: ObservedSlotState) -> Int {
@@ -103,14 +103,17 @@ public enum SlotMapPanel {
             grid[x + index % width, inner.y + index / width] = Cell(glyph(cellState, state: state),
                                                                      TextStyle(role(cellState)))
         }
-        // Legend: "■ free 1020  ■ sub 3  ■ wait 1  ■ in CQ 2" / "■ done 0  ■ canc 0  1 cell=64 slots"
+        // Legend: "■ free 1020  ■ sub 3  ■ wait 1" / "■ done 0  ■ canc 0  1 cell=64 slots"
         var y = inner.y + mapRows
         var cx = x
         var items = legendStates
+        // Derived and alarming states join the legend when present, beside their neighbours:
+        // "in CQ" (completions the requester has not reaped) before "done".
+        if table.counts.completedInCQ > 0 { items.insert(.completedInCQ, at: 3) }
         if table.counts.unknown > 0 { items.append(.unknown) }
         for (offset, item) in items.enumerated() {
             let label = "\(shortName(item)) \(table.counts[item])"
-            if cx + 2 + label.count > x + width || (legendRows == 2 && offset == 4 && y == inner.y + mapRows) {
+            if cx + 2 + label.count > x + width || (legendRows == 2 && offset == 3 && y == inner.y + mapRows) {
                 guard y + 1 < inner.maxY else { break }
                 y += 1
                 cx = x

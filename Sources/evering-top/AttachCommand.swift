@@ -23,8 +23,11 @@ struct AttachCommand: ParsableCommand {
     func run() throws {
         if RingSources.isIOUring(name) {  // a kernel io_uring (issue 7): read-only through /proc
             let source = try IOUringSource(target: IOUringTarget(parsing: name))
-            let exit = try DashboardLoop.run(source: IOUringDashboardFeed(source: source, stallTimeout: options.stallTimeout),
-                                             state: options.initialState)
+            let thresholds = Thresholds(stallTimeout: options.stallTimeout)
+            let feed = LiveRingFeed(displayName: source.displayName, source: source) { snapshot, history in
+                RingSources.diagnose(snapshot, history: history, thresholds: thresholds)
+            }
+            let exit = try DashboardLoop.run(source: feed, state: options.initialState)
             if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
             return
         }
@@ -50,7 +53,7 @@ struct AttachCommand: ParsableCommand {
                              options: DashboardOptions) throws -> DashboardLoop.Exit {
         let thresholds = Thresholds(stallTimeout: options.stallTimeout)
         let feed = LiveRingFeed(name: name, reader: reader, expectedCreator: expectedCreator) { snapshot, history in
-            Diagnosis.diagnose(snapshot, history: history, thresholds: thresholds)
+            RingSources.diagnose(snapshot, history: history, thresholds: thresholds)
         }
         return try DashboardLoop.run(source: feed, state: options.initialState)
     }
