@@ -72,8 +72,9 @@ public enum AlertsPanel {
             cx = grid.put("ok   \(finding.rule.rawValue) resolved: ", x: x, y: y, style: TextStyle(.muted, .dim))
             text = finding.message
             textStyle = TextStyle(.muted, .dim)
-        case let .superseded(by):
-            cx = grid.put("--   \(finding.rule.rawValue) superseded by \(by): ", x: x, y: y, style: TextStyle(.muted, .dim))
+        case .superseded:
+            cx = grid.put("--   \(finding.rule.rawValue) superseded by \(entry.supersededBy ?? "a later cause"): ", x: x, y: y,
+                          style: TextStyle(.muted, .dim))
             text = finding.message
             textStyle = TextStyle(.muted, .dim)
         }

@@ -17,6 +17,9 @@ public struct InspectReport: Codable, Equatable, Sendable {
     public var incidents: [Incident]
     /// The status word (`RingStatus.of`).
     public var status: RingStatus
+    /// `watch` only: every alert since the watch started (kept 30 s after it ends), with its
+    /// lifecycle (active, resolved, superseded). Absent from one-shot commands.
+    public var alerts: [AlertLog.Entry]?
     public var thresholds: Thresholds
 
     /// 2: `incidents` and `status` (a word) added; `status` was not encoded before.

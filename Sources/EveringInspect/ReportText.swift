@@ -63,6 +63,12 @@ public enum ReportText {
         "  " + pad(severityTag(f.severity), 9) + pad(f.rule.rawValue, 22) + f.message
     }
 
+    /// "  ENDED    heartbeat-stale       superseded by peer-dead responder": how an alert ended.
+    public static func endedLine(_ entry: AlertLog.Entry) -> String {
+        let how = entry.lifecycle == .superseded ? "superseded by \(entry.supersededBy ?? "a later cause")" : "resolved"
+        return "  " + pad("ENDED", 9) + pad(entry.finding.rule.rawValue, 22) + how + " (\(entry.finding.subject))"
+    }
+
     /// CRIT, WARN, INFO: the tags the dashboard uses too.
     public static func severityTag(_ severity: Finding.Severity) -> String {
         switch severity {

@@ -34,11 +34,12 @@ public enum RingStatus: String, Codable, Sendable, CaseIterable {
         return .ok
     }
 
-    /// `check`'s exit code: 0 for OK, 1 for any other state of a ring it could read, 2 for
-    /// one it could not attach (NOT READY included).
+    /// `check`'s exit code: 0 for OK and STALE (nothing is wrong with a ring both sides left
+    /// cleanly, and nothing waits on it), 1 for DEGRADED, STUCK, DEAD and GONE, 2 for a ring
+    /// it could not attach (NOT READY included).
     public var checkExitCode: Int32 {
         switch self {
-        case .ok: 0
+        case .ok, .stale: 0
         case .notReady: 2
         default: 1
         }

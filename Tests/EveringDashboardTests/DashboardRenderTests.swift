@@ -200,16 +200,16 @@ final class DashboardRenderTests: XCTestCase {
         let after = render(DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(), alerts: log.ordered))
         XCTAssertTrue(after.text.contains("CRIT peer-dead the responder died"), after.text)
         XCTAssertTrue(after.text.contains("superseded by peer-dead responder"), after.text)
-        XCTAssertEqual(log.entries.first { $0.finding.rule == .consumerStalled }?.lifecycle, .superseded(by: "peer-dead responder"))
+        XCTAssertEqual(log.entries.first { $0.finding.rule == .consumerStalled }?.supersededBy, "peer-dead responder")
         XCTAssertFalse(after.text.contains("resolved"), after.text)
-        XCTAssertEqual(log.entries.first { $0.finding.rule == .heartbeatStale }?.lifecycle, .superseded(by: "peer-dead responder"))
+        XCTAssertEqual(log.entries.first { $0.finding.rule == .heartbeatStale }?.supersededBy, "peer-dead responder")
 
         // Nothing blames the responder any more: resolved, and "healthy" returns.
         log.update([], at: F.now + F.second)
         let resolved = render(DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(), alerts: log.ordered))
         XCTAssertTrue(resolved.text.contains("healthy: no findings"))
         XCTAssertTrue(resolved.text.contains("peer-dead resolved"), resolved.text)
-        XCTAssertEqual(log.entries.first { $0.finding.rule == .heartbeatStale }?.lifecycle, .superseded(by: "peer-dead responder"),
+        XCTAssertEqual(log.entries.first { $0.finding.rule == .heartbeatStale }?.supersededBy, "peer-dead responder",
                        "an ended alert keeps how it ended")
     }
 
