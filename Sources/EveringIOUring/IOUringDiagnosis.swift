@@ -49,7 +49,7 @@ public enum IOUringDiagnosis {
                 : "the application published them but has not called io_uring_enter to submit them"
             findings.append(Finding(
                 rule: .consumerStalled, severity: .warning, subject: "sq",
-                message: "\(sq.used) submission(s) unconsumed in the SQ for \(seconds(age)) s (SqHead stuck at \(sq.head % (1 << 32))): \(why)",
+                message: "\(sq.used) submission(s) unconsumed in the SQ for \(seconds(age)) (SqHead stuck at \(sq.head % (1 << 32))): \(why)",
                 evidence: ["used": Double(sq.used), "stalledSeconds": age, "stallTimeoutSeconds": stallSeconds,
                            "sqThread": Double(sqThread)], culprit: .process))
         }
@@ -60,7 +60,7 @@ public enum IOUringDiagnosis {
         } else if !cq.isEmpty, let age = stallAge(earlier, current, \.completion), age >= stallSeconds {
             findings.append(Finding(
                 rule: .consumerStalled, severity: .warning, subject: "cq",
-                message: "\(cq.used) of \(cq.capacity) completion(s) unreaped in the CQ for \(seconds(age)) s (CqHead stuck at \(cq.head % (1 << 32))): the application is not reaping completions",
+                message: "\(cq.used) of \(cq.capacity) completion(s) unreaped in the CQ for \(seconds(age)) (CqHead stuck at \(cq.head % (1 << 32))): the application is not reaping completions",
                 evidence: ["used": Double(cq.used), "capacity": Double(cq.capacity), "stalledSeconds": age,
                            "stallTimeoutSeconds": stallSeconds], culprit: .process))
         }
@@ -95,8 +95,5 @@ public enum IOUringDiagnosis {
                 evidence: ["used": Double(queue.used), "capacity": Double(queue.capacity)])
     }
 
-    private static func seconds(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
-    }
+    private static func seconds(_ value: Double) -> String { Formatting.duration(seconds: value) }
 }

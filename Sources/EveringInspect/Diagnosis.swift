@@ -120,11 +120,7 @@ public enum Diagnosis {
         return value >= 1.8e19 ? .max : UInt64(value)
     }
 
-    static func format(seconds: Double) -> String {
-        if seconds >= 1 { return String(format1: seconds) + " s" }
-        if seconds >= 1e-3 { return String(format1: seconds * 1e3) + " ms" }
-        return String(format1: seconds * 1e6) + " µs"
-    }
+    static func format(seconds: Double) -> String { Formatting.duration(seconds: seconds) }
 
     static func sideLabel(_ side: SideStatus) -> String { "\(side.role) (pid \(side.pid))" }
 
@@ -481,17 +477,5 @@ public enum Diagnosis {
             message: "all \(slots.slotCount) slots have been in use for \(format(seconds: duration)) with none freed; \(cause)",
             evidence: ["slotCount": Double(slots.slotCount), "exhaustedSeconds": duration, "inFlight": Double(counts.inFlight),
                        "completed": Double(counts.completed), "cancelled": Double(counts.cancelled)], culprit: culprit)]
-    }
-}
-
-extension String {
-    // Public so the commands format numbers the same way.
-    /// One decimal place, without Foundation.
-    public init(format1 value: Double) {
-        let tenths = (value * 10).rounded()
-        guard tenths.isFinite, abs(tenths) < 1e15 else { self = "\(value)"; return }
-        // Sign apart: -0.5 has a whole part of 0, which would print as "0.5".
-        let magnitude = abs(Int64(tenths))
-        self = (tenths < 0 ? "-" : "") + "\(magnitude / 10).\(magnitude % 10)"
     }
 }

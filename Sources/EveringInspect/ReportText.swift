@@ -88,7 +88,7 @@ public enum ReportText {
         let r = report.rates
         func q(_ queue: QueueStatus) -> String { pad("\(queue.used)/\(queue.capacity)", 13) }
         func rate(_ value: Double?) -> String { lpad(value.map(compact) ?? "-", 10) + "  " }
-        var line = pad(String(format1: elapsed), 10)
+        var line = pad(Formatting.decimal(elapsed), 10)
         line += q(s.submission) + rate(r?.submissionEnqueuesPerSecond) + rate(r?.submissionDequeuesPerSecond)
         line += q(s.completion) + rate(r?.completionEnqueuesPerSecond) + rate(r?.completionDequeuesPerSecond)
         line += pad(s.slots.map { String($0.counts.inFlight) } ?? "-", 10) + pad(s.slots.map { String($0.counts.free) } ?? "-", 6)
@@ -134,7 +134,7 @@ public enum ReportText {
 
     static func queueText(_ q: QueueStatus) -> String {
         var text = "head \(q.head) tail \(q.tail) used \(q.used)/\(q.capacity)"
-        text += q.isOverfull ? " OVERFULL" : " (\(String(format1: q.fill * 100))%) free \(q.free)"
+        text += q.isOverfull ? " OVERFULL" : " (\(Formatting.decimal(q.fill * 100))%) free \(q.free)"
         if let stalls = q.fullStalls { text += " full-stalls \(stalls)" }
         if let waits = q.emptyWaits { text += " empty-waits \(waits)" }
         if !q.isConsistent { text += " (indices moved while read)" }
@@ -157,28 +157,17 @@ public enum ReportText {
         var text = "sq in \(compact(r.submissionEnqueuesPerSecond))/s out \(compact(r.submissionDequeuesPerSecond))/s, "
         text += "cq in \(compact(r.completionEnqueuesPerSecond))/s out \(compact(r.completionDequeuesPerSecond))/s"
         if let c = r.cancellationsPerSecond { text += ", cancellations \(compact(c))/s" }
-        return text + " (over \(String(format1: r.intervalSeconds)) s)"
+        return text + " (over \(Formatting.duration(seconds: r.intervalSeconds)))"
     }
 
-    /// 1234567 -> "1.2M".
-    public static func compact(_ value: Double) -> String {
-        let a = abs(value)
-        if a >= 1e9 { return String(format1: value / 1e9) + "G" }
-        if a >= 1e6 { return String(format1: value / 1e6) + "M" }
-        if a >= 1e4 { return String(format1: value / 1e3) + "k" }
-        return String(Int64(value.rounded()))
-    }
+    /// Counts and rates: `Formatting.count` (999, 1.2k, 34.5M).
+    public static func compact(_ value: Double) -> String { Formatting.count(value) }
 
-    public static func bytes(_ value: UInt64) -> String {
-        if value >= 1 << 30 { return String(format1: Double(value) / Double(1 << 30)) + "G" }
-        if value >= 1 << 20 { return String(format1: Double(value) / Double(1 << 20)) + "M" }
-        if value >= 1 << 10 { return String(format1: Double(value) / Double(1 << 10)) + "K" }
-        return "\(value)B"
-    }
+    /// Sizes: `Formatting.bytes` (512 B, 4.0 KiB).
+    public static func bytes(_ value: UInt64) -> String { Formatting.bytes(value) }
 
-    public static func duration(_ nanoseconds: UInt64) -> String {
-        Diagnosis.format(seconds: Double(nanoseconds) / 1e9)
-    }
+    /// Durations: `Formatting.duration` (850ns, 12us, 3.4ms, 1.2s).
+    public static func duration(_ nanoseconds: UInt64) -> String { Formatting.duration(nanoseconds: nanoseconds) }
 
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
