@@ -19,7 +19,7 @@ public enum IOUringDiagnosis {
     /// Same shape as `Diagnosis.diagnose`: `history` is the sampler's history, oldest first;
     /// it may or may not already end with `current` (samples not older than it are ignored).
     public static func diagnose(_ current: Snapshot, history: [Sample] = [], thresholds: Thresholds = .default) -> [Finding] {
-        let details = current.details ?? [:]
+        let details = current.ioUring ?? IOUringDetails(fd: -1)
         let pid = Double(current.process?.pid ?? 0)
         let command = current.process?.command ?? "?"
         if let liveness = current.process?.liveness, liveness.isGone {
@@ -28,12 +28,12 @@ public enum IOUringDiagnosis {
                             message: "process \(Int(pid)) (\(command)) \(why); its io_uring is gone with it (the last state read is shown)",
                             evidence: ["pid": pid])]
         }
-        if details[IOUringSnapshot.Detail.gone] == "ring-closed" {
+        if details.gone == .ringClosed {
             return [Finding(rule: .ringGone, severity: .warning, subject: "ring",
-                            message: "process \(Int(pid)) (\(command)) closed io_uring fd \(details[IOUringSnapshot.Detail.fd] ?? "?")",
+                            message: "process \(Int(pid)) (\(command)) closed io_uring fd \(details.fd)",
                             evidence: ["pid": pid])]
         }
-        if details[IOUringSnapshot.Detail.stateUnavailable] == "true" { return [] }
+        if details.stateUnavailable { return [] }
 
         var findings: [Finding] = []
         let earlier = history.filter { $0.time < current.takenAtMonotonicNanoseconds }
@@ -43,8 +43,8 @@ public enum IOUringDiagnosis {
         if sq.isOverfull {
             findings.append(corruption(sq, hint: "the application wrote an SqTail beyond the ring"))
         } else if !sq.isEmpty, let age = stallAge(earlier, current, \.submission), age >= stallSeconds {
-            let sqThread = details["SqThread"].flatMap(Int.init) ?? -1
-            let why = details[IOUringSnapshot.Detail.sqPoll] == "true"
+            let sqThread = Int(details.sqThread ?? -1)
+            let why = details.sqPoll == true
                 ? "the SQPOLL thread (tid \(sqThread)) has not taken them: it sleeps waiting for a wakeup the application did not send (IORING_SQ_NEED_WAKEUP), or it is stalled"
                 : "the application published them but has not called io_uring_enter to submit them"
             findings.append(Finding(
@@ -65,7 +65,7 @@ public enum IOUringDiagnosis {
                            "stallTimeoutSeconds": stallSeconds], culprit: .process))
         }
 
-        if let overflow = details[IOUringSnapshot.Detail.overflowCount].flatMap(Int.init), overflow > 0 {
+        if let overflow = details.overflowCount, overflow > 0 {
             findings.append(Finding(
                 rule: .completionOverflow, severity: .warning, subject: "cq",
                 message: "\(overflow) completion(s) overflowed the CQ (capacity \(cq.capacity)) and wait on the kernel's overflow list: reap faster, or create the ring with a bigger CQ (IORING_SETUP_CQSIZE)",

@@ -49,15 +49,16 @@ public struct Snapshot: Codable, Equatable, Sendable {
     /// False when the name no longer refers to the object we read (unlinked or replaced).
     public var isStillLinked: Bool
 
-    /// Source-specific extra fields (io_uring: SqThread, CqOverflowList, ...), as text.
-    public var details: [String: String]?
+    /// What only an io_uring read has (SQPOLL, overflow, whether the ring is gone), typed;
+    /// nil for evering rings.
+    public var ioUring: IOUringDetails?
 
     public init(source: SourceKind, name: String, takenAtMonotonicNanoseconds: UInt64,
                 takenAtRealtimeNanoseconds: UInt64 = 0, readDurationNanoseconds: UInt64 = 0,
                 header: HeaderStatus? = nil, requester: SideStatus? = nil, responder: SideStatus? = nil,
                 process: ProcessStatus? = nil, submission: QueueStatus, completion: QueueStatus,
                 slots: SlotTable? = nil, isIntact: Bool = true, isStillLinked: Bool = true,
-                details: [String: String]? = nil) {
+                ioUring: IOUringDetails? = nil) {
         self.source = source
         self.name = name
         self.takenAtMonotonicNanoseconds = takenAtMonotonicNanoseconds
@@ -72,7 +73,7 @@ public struct Snapshot: Codable, Equatable, Sendable {
         self.slots = slots
         self.isIntact = isIntact
         self.isStillLinked = isStillLinked
-        self.details = details
+        self.ioUring = ioUring
     }
 
     /// The side status for `role`, if this source has sides.
@@ -252,7 +253,8 @@ public struct QueueEntry: Codable, Equatable, Sendable {
     /// The queue's head had not moved after the entry and its slot were read, so the entry
     /// was still unconsumed while we looked: safe to judge (a moved head means a race).
     public var isStable: Bool
-    /// Source-specific fields (io_uring SQE/CQE fields), as text.
+    /// io_uring only: the SQE/CQE line's fields as the kernel printed them (opcode name, fd,
+    /// flags...), for display; no rule reads them.
     public var details: [String: String]?
 
     public init(position: UInt64, opID: UInt64, opcode: UInt16, length: UInt32, userData: UInt64 = 0,

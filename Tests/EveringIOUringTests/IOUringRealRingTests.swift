@@ -33,7 +33,7 @@ final class IOUringRealRingTests: XCTestCase {
         XCTAssertEqual(snapshot.completion.capacity, UInt32(helper.cqEntries))
         XCTAssertEqual(snapshot.completion.used, 3)
         XCTAssertEqual(snapshot.completion.pending.map(\.userData), [1000, 1001, 1002])
-        XCTAssertEqual(snapshot.details?["sqpoll"], "false")
+        XCTAssertEqual(snapshot.ioUring?.sqPoll, false)
     }
 
     /// The rules fire only once the head has stayed put for the stall timeout, judged over
@@ -85,8 +85,8 @@ final class IOUringRealRingTests: XCTestCase {
         defer { helper.stop() }
         let snapshot = try IOUringSource(target: IOUringTarget(pid: helper.pid)).snapshot()
         XCTAssertTrue(snapshot.completion.isFull)
-        XCTAssertEqual(snapshot.details?["cq_overflow"], "4")
-        XCTAssertEqual(snapshot.details?["cq_overflow_user_data"], "4000,4001,4002,4003")
+        XCTAssertEqual(snapshot.ioUring?.overflowCount, 4)
+        XCTAssertEqual(snapshot.ioUring?.overflowUserData, [4000, 4001, 4002, 4003])
         let findings = IOUringDiagnosis.diagnose(snapshot, history: [])
         XCTAssertEqual(findings.map(\.rule), [.completionOverflow])
         XCTAssertEqual(findings.first?.evidence["overflow"], 4)
@@ -123,7 +123,7 @@ final class IOUringRealRingTests: XCTestCase {
         helper.stop()
         let after = try source.snapshot()
         XCTAssertEqual(after.process?.liveness, .dead)
-        XCTAssertEqual(after.details?["gone"], "process-gone")
+        XCTAssertEqual(after.ioUring?.gone, .processGone)
         XCTAssertEqual(after.completion.used, before.completion.used, "the last known state is kept")
         let findings = IOUringDiagnosis.diagnose(after, history: [])
         XCTAssertEqual(findings.map(\.rule), [.ringGone], "an exited process is gone, not a dead peer")
