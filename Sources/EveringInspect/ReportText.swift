@@ -3,7 +3,7 @@
 public enum ReportText {
     /// A multi-line dump in the spirit of `rte_ring_dump`. `allSlots` lists every busy slot
     /// instead of the oldest few.
-    public static func dump(_ report: InspectReport, allSlots: Bool = false, slotLimit: Int = 10) -> String {
+    public static func dump(_ report: InspectReport, allSlots: Bool = false, slotLimit: Int = 10, color: Bool = false) -> String {
         let s = report.snapshot
         var lines: [String] = []
         var title = "ring \(s.name) (\(s.source.rawValue)"
@@ -42,7 +42,7 @@ public enum ReportText {
             }
         }
         if let rates = report.rates { lines.append(pad("rates", 10) + ratesText(rates)) }
-        lines.append(pad("status", 10) + report.status.rawValue)
+        lines.append(pad("status", 10) + statusWord(report.status, color: color))
         lines.append(contentsOf: incidentsText(report.incidents))
         return lines.joined(separator: "\n")
     }
@@ -69,6 +69,18 @@ public enum ReportText {
         return "  " + pad("ENDED", 9) + pad(entry.finding.rule.rawValue, 22) + how + " (\(entry.finding.subject))"
     }
 
+    /// The status word, in its colour when `color` (green OK; yellow DEGRADED, STALE, GONE,
+    /// NOT READY; red STUCK, DEAD: the dashboard header's colours), as ANSI SGR sequences.
+    public static func statusWord(_ status: RingStatus, color: Bool) -> String {
+        guard color else { return status.rawValue }
+        let code = switch status.level {
+        case 0: "32"
+        case 1: "33"
+        default: "31"
+        }
+        return "\u{1b}[1;\(code)m\(status.rawValue)\u{1b}[0m"
+    }
+
     /// CRIT, WARN, INFO: the tags the dashboard uses too.
     public static func severityTag(_ severity: Finding.Severity) -> String {
         switch severity {
@@ -83,7 +95,7 @@ public enum ReportText {
         "time(s)   sq used/cap      sq in/s    sq out/s  cq used/cap      cq in/s    cq out/s  inflight  free  status     findings"
 
     /// One `watch --batch` line. `elapsed` is seconds since the watch started.
-    public static func watchLine(_ report: InspectReport, elapsed: Double) -> String {
+    public static func watchLine(_ report: InspectReport, elapsed: Double, color: Bool = false) -> String {
         let s = report.snapshot
         let r = report.rates
         func q(_ queue: QueueStatus) -> String { pad("\(queue.used)/\(queue.capacity)", 13) }
@@ -92,13 +104,13 @@ public enum ReportText {
         line += q(s.submission) + rate(r?.submissionEnqueuesPerSecond) + rate(r?.submissionDequeuesPerSecond)
         line += q(s.completion) + rate(r?.completionEnqueuesPerSecond) + rate(r?.completionDequeuesPerSecond)
         line += pad(s.slots.map { String($0.counts.inFlight) } ?? "-", 10) + pad(s.slots.map { String($0.counts.free) } ?? "-", 6)
-        line += pad(report.status.rawValue, 11)
+        line += statusWord(report.status, color: color) + String(repeating: " ", count: max(1, 11 - report.status.rawValue.count))
         line += report.findings.isEmpty ? "-" : report.findings.map { "\($0.severity.rawValue):\($0.rule.rawValue)" }.joined(separator: ",")
         return line
     }
 
     /// `list` output: a header and one line per object.
-    public static func list(_ listings: [RingListing]) -> String {
+    public static func list(_ listings: [RingListing], color: Bool = false) -> String {
         let nameWidth = max(20, (listings.map(\.name.count).max() ?? 0) + 2)
         var lines = [pad("NAME", nameWidth) + pad("SIZE", 10) + pad("OWNER", 10) + pad("REQUESTER", 16) + pad("RESPONDER", 16)
                      + pad("SQ FILL", 12) + "STATUS"]
@@ -107,7 +119,8 @@ public enum ReportText {
             if l.kind == .evering {
                 line += pad(pidText(l.requesterPID, l.requesterLiveness), 16) + pad(pidText(l.responderPID, l.responderLiveness), 16)
                 line += pad("\(l.submissionUsed ?? 0)/\(l.submissionCapacity ?? 0)", 12)
-                line += pad(l.status.rawValue, 10)
+                let word = RingStatus(rawValue: l.status.rawValue).map { statusWord($0, color: color) } ?? l.status.rawValue
+                line += word + String(repeating: " ", count: max(1, 10 - l.status.rawValue.count))
                 if let root = l.incidents?.first?.rootCause { line += root.key }
             } else {
                 line += pad("-", 16) + pad("-", 16) + pad("-", 12) + l.status.rawValue

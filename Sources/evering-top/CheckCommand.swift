@@ -43,7 +43,7 @@ struct CheckCommand: ParsableCommand {
             output.snapshot.slots?.busy = []
             InspectAttach.emit(try InspectJSON.encode(output, pretty: true))
         } else if report.status != .ok || !quiet {
-            InspectAttach.emit("\(snapshot.name): \(report.status.rawValue)")
+            InspectAttach.emit("\(snapshot.name): \(ReportText.statusWord(report.status, color: InspectAttach.colorOutput))")
             for line in ReportText.incidentsText(report.incidents) where !report.incidents.isEmpty {
                 InspectAttach.emit(line)
             }

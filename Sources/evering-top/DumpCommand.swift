@@ -39,7 +39,7 @@ struct DumpCommand: ParsableCommand {
             }
             InspectAttach.emit(try InspectJSON.encode(output, pretty: true))
         } else {
-            InspectAttach.emit(ReportText.dump(report, allSlots: slots))
+            InspectAttach.emit(ReportText.dump(report, allSlots: slots, color: InspectAttach.colorOutput))
             if snapshot.source == .ioUring { InspectAttach.emit(IOUringReportText.section(snapshot)) }
         }
     }

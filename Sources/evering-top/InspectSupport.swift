@@ -71,6 +71,13 @@ enum InspectAttach {
         line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 
+    /// Whether text output may carry colour: stdout is a terminal and NO_COLOR
+    /// (https://no-color.org) is unset or empty.
+    static var colorOutput: Bool {
+        if let value = getenv("NO_COLOR"), value.pointee != 0 { return false }
+        return isatty(1) == 1
+    }
+
     /// Writes one line to stdout and flushes (watch output is read line by line by scripts).
     static func emit(_ line: String) {
         print(line)

@@ -49,7 +49,7 @@ struct WatchCommand: ParsableCommand {
                 line.snapshot.slots?.busy = []  // per-slot records make lines huge; counts stay
                 InspectAttach.emit(try InspectJSON.encode(line))
             } else {
-                InspectAttach.emit(ReportText.watchLine(report, elapsed: Double(snapshot.takenAtMonotonicNanoseconds - start) / 1e9))
+                InspectAttach.emit(ReportText.watchLine(report, elapsed: Double(snapshot.takenAtMonotonicNanoseconds - start) / 1e9, color: InspectAttach.colorOutput))
                 // Spell out a finding the first time it appears (the line only names its rule),
                 // and say how an alert ended (resolved, or superseded by a later cause).
                 let current = Set(report.findings.map(\.key))

@@ -62,6 +62,19 @@ final class ReportTextTests: XCTestCase {
         XCTAssertTrue(lines[3].hasSuffix("UNREADABLE  (/broken is truncated)"), String(lines[3]))
     }
 
+    /// The status word in colour (when the command's stdout is a terminal): the dashboard's colours.
+    func testStatusWordColours() {
+        XCTAssertEqual(ReportText.statusWord(.stuck, color: false), "STUCK")
+        XCTAssertEqual(ReportText.statusWord(.ok, color: true), "\u{1b}[1;32mOK\u{1b}[0m")
+        XCTAssertEqual(ReportText.statusWord(.dead, color: true), "\u{1b}[1;31mDEAD\u{1b}[0m")
+        XCTAssertEqual(ReportText.statusWord(.stale, color: true), "\u{1b}[1;33mSTALE\u{1b}[0m")
+        let report = InspectReport(snapshot: T.busy(inFlight: 0), findings: [], thresholds: .default)
+        let plain = ReportText.watchLine(report, elapsed: 1)
+        let coloured = ReportText.watchLine(report, elapsed: 1, color: true)
+        XCTAssertEqual(coloured.replacingOccurrences(of: "\u{1b}[1;32m", with: "").replacingOccurrences(of: "\u{1b}[0m", with: ""),
+                       plain, "colour changes no column")
+    }
+
     func testNumberFormatting() {
         // The text reports print figures with the dashboard's formatter, not one of their own.
         XCTAssertEqual(ReportText.compact(999), "999")
