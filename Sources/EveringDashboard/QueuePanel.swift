@@ -93,11 +93,17 @@ public enum QueuePanel {
     }
 
     /// The queue's state colour: critical when an active critical alert is about this queue
-    /// (blocked, stalled) or it is overfull; warning when full (back-pressure) or a warning is
-    /// about it; else the ordinary gauge colour.
+    /// (blocked, stalled), when it is full and a critical alert blames its consumer (dead,
+    /// stopped, hung: the producer is blocked), or when it is overfull; warning when full
+    /// (back-pressure) or a warning is about it; else the ordinary gauge colour.
     public static func stateRole(_ kind: QueueKind, _ queue: QueueStatus, _ input: DashboardInput) -> ColorRole {
-        let about = input.activeFindings.filter { $0.subject == kind.rawValue }
-        if queue.isOverfull || about.contains(where: { $0.severity == .critical }) { return .critical }
+        let active = input.activeFindings
+        let about = active.filter { $0.subject == kind.rawValue }
+        let consumer = Finding.Party(kind.consumer)
+        let consumerStuck = active.contains { $0.severity == .critical && $0.culprit == consumer }
+        if queue.isOverfull || about.contains(where: { $0.severity == .critical }) || (queue.isFull && consumerStuck) {
+            return .critical
+        }
         if queue.isFull || !about.isEmpty { return .warning }
         return .gaugeUsed
     }

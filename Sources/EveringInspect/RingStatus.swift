@@ -11,8 +11,8 @@ public enum RingStatus: String, Codable, Sendable, CaseIterable {
     case stuck = "STUCK"
     /// A side died without detaching (or left ops in flight its peer waits for); both sides crashed included.
     case dead = "DEAD"
-    /// Nobody uses the ring any more: no side attached, and every side that attached left
-    /// cleanly (detached). Its name can be unlinked.
+    /// Nobody uses the ring any more: no side attached, every side that attached left
+    /// cleanly (detached), and nothing is wrong with what they left. Its name can be unlinked.
     case stale = "STALE"
     /// The ring no longer exists: unlinked, replaced or truncated (an io_uring: its process
     /// exited or closed it). What is shown is the last state read.
@@ -20,17 +20,19 @@ public enum RingStatus: String, Codable, Sendable, CaseIterable {
     /// The object exists but its creator has not finished setting it up.
     case notReady = "NOT READY"
 
-    /// The word for a snapshot and its incidents. In order: GONE, DEAD, STALE, STUCK, DEGRADED, OK.
+    /// The word for a snapshot and its incidents. In order: GONE, DEAD, STUCK, DEGRADED, STALE, OK.
     public static func of(_ snapshot: Snapshot, incidents: [Incident]) -> RingStatus {
         let roots = incidents.map(\.rootCause)
         if !snapshot.isIntact || !snapshot.isStillLinked || roots.contains(where: { $0.rule == .ringGone }) { return .gone }
         if roots.contains(where: { $0.rule == .peerDead }) { return .dead }
+        if incidents.contains(where: { $0.severity == .critical }) { return .stuck }
+        // A ring both sides left with something wrong (cancelled slots never completed,
+        // entries nobody took) says what is wrong rather than STALE.
+        if !incidents.isEmpty { return .degraded }
         let sides = [snapshot.requester, snapshot.responder].compactMap { $0 }
         if !sides.isEmpty, !sides.contains(where: { $0.state == .attached }), sides.contains(where: { $0.state == .detached }) {
             return .stale
         }
-        if incidents.contains(where: { $0.severity == .critical }) { return .stuck }
-        if !incidents.isEmpty { return .degraded }
         return .ok
     }
 

@@ -103,7 +103,13 @@ final class StatusAgreementTests: XCTestCase {
             let reader = try SnapshotReader(attaching: name)
             XCTAssertTrue(poll(10) { ((try? reader.snapshot())?.submission.pending.first?.ageNanoseconds ?? 0) > 1_300_000_000 })
             try assertAllSay(.stuck, name, "responder not taking")
-            // STALE: both sides leave cleanly (detach), the op still queued.
+            responder.detach()
+            requester.detach()
+        }
+        // STALE: both sides leave cleanly (detach) with nothing left behind.
+        do {
+            let (name, requester) = try makeRing("stale")
+            let responder = try Responder.open(name)
             responder.detach()
             requester.detach()
             try assertAllSay(.stale, name, "both sides cleanly gone")

@@ -60,12 +60,13 @@ final class FaultDiagnosisRuleTests: XCTestCase {
         now.slots!.counts.cancelled = 3
         XCTAssertEqual(Diagnosis.diagnose(now).map(\.rule), [.leakedCancellations])
         // A submitted op left behind by a responder that detached and exited: nobody waits for
-        // it once the requester has left too (both left cleanly: STALE, not DEAD)...
+        // it once the requester has left too (both left cleanly: not DEAD; the leak makes it
+        // DEGRADED rather than STALE)...
         now.slots!.busy[0].state = .submitted
         now.slots!.counts.submitted = 1
         now.slots!.counts.cancelled = 2
         XCTAssertEqual(Diagnosis.diagnose(now).filter { $0.rule == .peerDead }, [])
-        XCTAssertEqual(InspectReport(snapshot: now, findings: Diagnosis.diagnose(now), thresholds: .default).status, .stale)
+        XCTAssertEqual(InspectReport(snapshot: now, findings: Diagnosis.diagnose(now), thresholds: .default).status, .degraded)
         // ...but while the requester is still there waiting for it, the responder is at fault.
         now.requester = T.side(.requester)
         let dead = Diagnosis.diagnose(now).filter { $0.rule == .peerDead }
