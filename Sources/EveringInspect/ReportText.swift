@@ -139,7 +139,7 @@ public enum ReportText {
     }
 
     static func sideText(_ side: SideStatus) -> String {
-        var text = side.state == .never ? "never attached" : "pid \(side.pid) \(side.liveness.rawValue), \(side.state.rawValue)"
+        var text = side.state == .never ? "never attached" : "pid \(side.pid) \(side.liveness.rawValue), \(side.state)"
         if side.state == .unknown { text += " (raw \(side.rawState))" }
         if side.state == .attached, let age = side.heartbeatAgeNanoseconds { text += ", heartbeat \(duration(age)) ago" }
         return text

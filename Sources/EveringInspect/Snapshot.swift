@@ -87,11 +87,11 @@ public struct Snapshot: Codable, Equatable, Sendable {
     }
 }
 
-/// The two queues of a ring pair (evering) or of an io_uring (SQ and CQ).
-public enum QueueKind: String, Codable, Sendable, CaseIterable {
-    case submission = "sq"
-    case completion = "cq"
+/// The two queues of a ring pair (evering) or of an io_uring (SQ and CQ): the library's
+/// `RingObserver.QueueKind` ("sq", "cq").
+public typealias QueueKind = RingObserver.QueueKind
 
+extension RingObserver.QueueKind {
     /// The side that consumes this queue (responder for SQ, requester for CQ).
     public var consumer: SideRole { self == .submission ? .responder : .requester }
     /// The side that produces into this queue.
@@ -136,11 +136,8 @@ public typealias Liveness = ProcessIdentity.Liveness
 
 /// One side of an evering ring.
 public struct SideStatus: Codable, Equatable, Sendable {
-    public enum AttachState: String, Codable, Sendable {
-        case never, attached, detached
-        /// The stored value is none of the ABI's (corruption); see `rawState`.
-        case unknown
-    }
+    /// The library's side state (`RingObserver.SideInfo.State`, encoded by name).
+    public typealias AttachState = RingObserver.SideInfo.State
 
     public var role: SideRole
     public var state: AttachState

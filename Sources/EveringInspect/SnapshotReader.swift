@@ -122,13 +122,7 @@ public final class SnapshotReader: RingSource {
 
     private func side(_ role: SideRole, now: UInt64) -> SideStatus {
         let info = observer.side(role)
-        let state: SideStatus.AttachState
-        switch info.state {
-        case .never: state = .never
-        case .attached: state = .attached
-        case .detached: state = .detached
-        case .unknown: state = .unknown
-        }
+        let state = info.state
         // pid 0: the side never attached (nothing to check) or its block was cleared.
         let liveness: Liveness = info.identity.pid <= 0 ? (state == .never ? .unknown : .dead) : info.identity.liveness
         return SideStatus(role: role, state: state, rawState: info.rawState, pid: info.identity.pid,
@@ -138,17 +132,16 @@ public final class SnapshotReader: RingSource {
     }
 
     private func queue(_ kind: QueueKind, now: UInt64) -> QueueStatus {
-        let observed: RingObserver.QueueKind = kind == .submission ? .submission : .completion
         // The observer reads head before tail, so tail - head is never negative; but the
         // consumer may advance head (and the producer refill) between those two reads,
         // making tail - head exceed the capacity for an instant. Re-reading head after the
         // tail tells us whether the pair is one instant's view; retry a few times if not.
-        var indices = observer.queue(observed)
-        var consistent = observer.queue(observed).head == indices.head
+        var indices = observer.queue(kind)
+        var consistent = observer.queue(kind).head == indices.head
         var attempts = 1
         while !consistent && attempts < 8 {
-            indices = observer.queue(observed)
-            consistent = observer.queue(observed).head == indices.head
+            indices = observer.queue(kind)
+            consistent = observer.queue(kind).head == indices.head
             attempts += 1
         }
         var pending: [QueueEntry] = []
@@ -156,12 +149,12 @@ public final class SnapshotReader: RingSource {
         if consistent && used <= UInt64(indices.capacity) {
             let count = Int(min(used, UInt64(max(pendingLimit, 0))))
             for offset in 0..<count {
-                pending.append(entry(observed, at: indices.head &+ UInt64(offset), now: now))
+                pending.append(entry(kind, at: indices.head &+ UInt64(offset), now: now))
             }
             if !pending.isEmpty {
                 // Had the consumer taken the entries while we read them (or their slots),
                 // what we saw may already be stale: mark them so no rule judges them.
-                let stable = observer.queue(observed).head == indices.head
+                let stable = observer.queue(kind).head == indices.head
                 if !stable { for i in pending.indices { pending[i].isStable = false } }
             }
         }
@@ -170,7 +163,7 @@ public final class SnapshotReader: RingSource {
                            isConsistent: consistent, pending: pending)
     }
 
-    private func entry(_ kind: RingObserver.QueueKind, at position: UInt64, now: UInt64) -> QueueEntry {
+    private func entry(_ kind: QueueKind, at position: UInt64, now: UInt64) -> QueueEntry {
         let e = observer.entry(kind, at: position)
         let op = OpID(rawValue: e.op_id)
         var result = QueueEntry(position: position, opID: e.op_id, opcode: e.opcode, length: e.length,
