@@ -42,7 +42,7 @@ struct CheckCommand: ParsableCommand {
             var output = report
             output.snapshot.slots?.busy = []
             InspectAttach.emit(try InspectJSON.encode(output, pretty: true))
-        } else if report.status != .ok || !quiet {
+        } else if report.status.checkExitCode != 0 || !quiet {
             InspectAttach.emit("\(snapshot.name): \(ReportText.statusWord(report.status, color: InspectAttach.colorOutput))")
             for line in ReportText.incidentsText(report.incidents) where !report.incidents.isEmpty {
                 InspectAttach.emit(line)
