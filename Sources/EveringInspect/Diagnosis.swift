@@ -352,15 +352,19 @@ public enum Diagnosis {
         }
         let consumerState = consumerSide.map { consumerNote($0, c) } ?? "is alive but"
         let message: String
+        // "has not taken ... for 2.0s", or, full but trickling, "has taken only 3 ... in 2.0s".
+        let (take, took) = kind == .submission ? ("taken from the submission queue", "taken") : ("reaped the completion queue", "reaped")
+        let verb = blocked && drained > 0 ? "has \(took) only \(drained) from the \(kind.label) queue in \(waited)"
+            : "has not \(take) for \(waited)"
         switch (kind, blocked) {
         case (.submission, false):
-            message = "the \(consumer) \(consumerState) has not taken from the submission queue for \(waited); \(queue.used) waiting\(next)"
+            message = "the \(consumer) \(consumerState) \(verb); \(queue.used) waiting\(next)"
         case (.submission, true):
-            message = "the \(consumer) \(consumerState) has not taken from the submission queue for \(waited): it is full (\(queue.capacity) entries, \(drained) taken meanwhile) and the \(producer) is blocked"
+            message = "the \(consumer) \(consumerState) \(verb): it is full (\(queue.capacity) entries) and the \(producer) is blocked"
         case (.completion, false):
-            message = "the \(consumer) \(consumerState) has not reaped the completion queue for \(waited); \(queue.used) completion(s) waiting\(next)"
+            message = "the \(consumer) \(consumerState) \(verb); \(queue.used) completion(s) waiting\(next)"
         case (.completion, true):
-            message = "the \(consumer) \(consumerState) has not reaped the completion queue for \(waited): it is full (\(queue.capacity) entries, \(drained) reaped meanwhile) and the \(producer) is blocked waiting for space"
+            message = "the \(consumer) \(consumerState) \(verb): it is full (\(queue.capacity) entries) and the \(producer) is blocked waiting for space"
         }
         return Finding(rule: rule, severity: .critical, subject: kind.rawValue, message: message, evidence: evidence,
                        culprit: Finding.Party(kind.consumer))
