@@ -284,19 +284,13 @@ public enum Diagnosis {
         if let consumerSide, consumerSide.liveness.isGone, consumerSide.state != .never { return nil }  // peer-dead says it
         let head = queue.head
         let stuck = { (sample: Sample) in sample.queue(kind).head == head && sample.queue(kind).used > 0 }
-        var duration = c.secondsHolding(stuck)
-        // One-read evidence: the op at the submission head was submitted this long ago and
-        // is still waiting there, so the responder has not reached it in that time. Under a
-        // backlog it also waited behind the entries taken before it, so its age overstates
-        // the stall: a sample with another head (the newest one) caps it, since the head
-        // moved after that sample.
-        var headEntryAge: Double?
-        if kind == .submission, let first = queue.pending.first, first.isStable, first.generationMatches == true,
-           first.slotState?.isInFlight == true, let age = first.ageNanoseconds {
-            headEntryAge = seconds(age)
-            var bound = seconds(age)
-            if let moved = c.earlier.last(where: { !stuck($0) }) { bound = min(bound, seconds(c.now - moved.time)) }
-            duration = max(duration, bound)
+        let (stuckFor, headEntryAge) = stuckSeconds(kind, c)
+        var duration = stuckFor
+        // A full CQ is what stops the responder taking from the SQ (it must post a completion
+        // first), so it has been full at least as long as the SQ has been stuck behind it: the
+        // cause is dated by its symptom and never reported after it.
+        if kind == .completion, queue.isFull {
+            duration = max(duration, stuckSeconds(.submission, c).seconds)
         }
         let isFull = { (sample: Sample) in sample.queue(kind).isFull && sample.queue(kind).isConsistent }
         // Full in every sample of the stall (the current one included).
@@ -368,6 +362,27 @@ public enum Diagnosis {
         }
         return Finding(rule: rule, severity: .critical, subject: kind.rawValue, message: message, evidence: evidence,
                        culprit: Finding.Party(kind.consumer))
+    }
+
+    /// How long a non-empty queue's head has not moved: the run of samples with this head, or
+    /// (submission queue) the age of the op at its head, capped by the last sample in which
+    /// the head moved. Under a backlog the head op also waited behind the entries taken before
+    /// it, so its age alone overstates the stall; a sample with another head bounds it.
+    static func stuckSeconds(_ kind: QueueKind, _ c: Context) -> (seconds: Double, headEntryAge: Double?) {
+        let queue = c.snapshot.queue(kind)
+        guard queue.isConsistent, !queue.isOverfull, queue.used > 0 else { return (0, nil) }
+        let head = queue.head
+        let stuck = { (sample: Sample) in sample.queue(kind).head == head && sample.queue(kind).used > 0 }
+        var duration = c.secondsHolding(stuck)
+        var headEntryAge: Double?
+        if kind == .submission, let first = queue.pending.first, first.isStable, first.generationMatches == true,
+           first.slotState?.isInFlight == true, let age = first.ageNanoseconds {
+            headEntryAge = seconds(age)
+            var bound = seconds(age)
+            if let moved = c.earlier.last(where: { !stuck($0) }) { bound = min(bound, seconds(c.now - moved.time)) }
+            duration = max(duration, bound)
+        }
+        return (duration, headEntryAge)
     }
 
     /// "is alive, its heartbeat fresh (12.0 ms), but", or why it is not running.

@@ -73,6 +73,18 @@ final class FaultTimelineEndToEndTests: XCTestCase {
         return session
     }
 
+    /// `evering-top demo --fault ...`: the one-command tour a new user runs.
+    func startDemo(_ label: String, faults: [String]) throws -> TmuxSession {
+        let name = uniqueRingName(label)
+        ring = name
+        let session = try TmuxSession(width: 140, height: 44, label: "demo")
+        tmux = session
+        let flags = faults.map { "--fault \($0)" }.joined(separator: " ")
+        try session.type("ulimit -c 0; \(everingTopBinary().path) demo --name \(name.bare) \(flags) -d 0.2 --stall-timeout \(stallTimeout); echo EXIT=$?")
+        XCTAssertNotNil(try session.waitForScreen(timeout: 20) { $0.contains("In-flight ops") && $0.contains("head ") }, session.screen)
+        return session
+    }
+
     /// Captures the screen about every 150 ms for `seconds`, or until `stop` holds for a frame.
     func record(_ session: TmuxSession, seconds: Double, until stop: (Frame) -> Bool = { _ in false }) throws -> [Frame] {
         let started = Date()
@@ -148,6 +160,27 @@ final class FaultTimelineEndToEndTests: XCTestCase {
                       "the requester is never blamed:\n\(timeline(frames))")
         assertNothingResolved(frames)
         XCTAssertTrue(frames.last?.header.contains(" STUCK ") ?? false, frames.last?.header ?? "")
+    }
+
+    /// The same two queue faults through `demo --fault`, as a new user sees them.
+    func testStallResponderThroughTheDemo() throws {
+        let session = try startDemo("dstall", faults: ["stall-responder@1s"])
+        let frames = try record(session, seconds: 10) { $0.alerts.contains { $0.hasPrefix("CRIT producer-blocked") } && $0.elapsed > 4 }
+        assertFirstAlert(frames, rule: "", contains: "the responder (pid", severity: "CRIT")
+        XCTAssertTrue(rootLines(frames).allSatisfy { $0.contains("the responder (pid") && $0.contains("is alive, its heartbeat fresh") },
+                      timeline(frames))
+        assertNothingResolved(frames)
+        XCTAssertTrue(frames.last?.header.contains(" STUCK ") ?? false, frames.last?.header ?? "")
+    }
+
+    func testStallRequesterThroughTheDemo() throws {
+        let session = try startDemo("dstallreq", faults: ["stall-requester@1s"])
+        let frames = try record(session, seconds: 10) { $0.screen.contains("done in CQ") && $0.elapsed > 4 }
+        assertFirstAlert(frames, rule: "", contains: "the requester (pid", severity: "CRIT")
+        XCTAssertTrue(rootLines(frames).allSatisfy { $0.contains("has not reaped the completion queue") }, timeline(frames))
+        XCTAssertFalse(frames.flatMap(\.alerts).contains { $0.contains("has not taken from the submission queue") }, timeline(frames))
+        assertNothingResolved(frames)
+        XCTAssertTrue(frames.last?.screen.contains("done in CQ") ?? false, frames.last?.screen ?? "")
     }
 
     func testHangResponderThenKilled() throws {
