@@ -210,7 +210,9 @@ final class FaultTimelineEndToEndTests: XCTestCase {
         let session = try start("crash", load: ["--concurrency", "96", "--fault", "crash-responder@1s"])
         let frames = try record(session, seconds: 12) { $0.screen.contains("RING GONE") }
         assertFirstAlert(frames, rule: "peer-dead", contains: "the responder (pid", severity: "CRIT")
-        XCTAssertTrue(firstAlert(frames)?.alert.contains("orphaned") ?? false, timeline(frames))
+        // "without detaching; its N in-flight op(s) are orphaned" (wrapped onto the next row).
+        XCTAssertTrue(firstAlert(frames)?.alert.contains("without detaching") ?? false, timeline(frames))
+        XCTAssertTrue(firstAlert(frames)?.frame.screen.contains("orphaned") ?? false, firstAlert(frames)?.frame.screen ?? "")
         XCTAssertFalse(rootLines(frames).contains { $0.contains("the requester (pid") }, timeline(frames))
         assertNothingResolved(frames)
         let last = try XCTUnwrap(frames.last)
