@@ -138,6 +138,29 @@ final class FaultTimelineEndToEndTests: XCTestCase {
         XCTAssertLessThan(frame.elapsed, faultAfter + 2 * stallTimeout + 6, timeline(frames), file: file, line: line)
     }
 
+    /// The SQ and CQ heads on a screen (the two queue panels sit side by side: "head N" twice on one row).
+    static func heads(_ screen: String) -> [UInt64] {
+        guard let row = screen.split(separator: "\n").first(where: { $0.components(separatedBy: "head ").count == 3 }) else { return [] }
+        return row.components(separatedBy: "head ").dropFirst().compactMap { UInt64($0.prefix { $0.isNumber }) }
+    }
+
+    /// The first alert comes within 2x the stall timeout of the fault taking hold, judged from
+    /// the screens: the fault took hold after the last frame in which the stuck queue's head
+    /// still moved. Slack for a shared 2-core machine and the 150 ms capture cadence.
+    func assertPromptAlert(_ frames: [Frame], queue index: Int, file: StaticString = #filePath, line: UInt = #line) {
+        guard let (alertFrame, _) = firstAlert(frames), let final = frames.last.map({ Self.heads($0.screen) }),
+              final.count == 2 else {
+            XCTFail("no alert or no heads:\n\(timeline(frames))", file: file, line: line)
+            return
+        }
+        let frozen = final[index]
+        let moving = frames.last { Self.heads($0.screen).count == 2 && Self.heads($0.screen)[index] != frozen }
+        guard let moving else { return }  // stuck before the first capture: the start bound applies
+        let delay = alertFrame.elapsed - moving.elapsed
+        XCTAssertLessThan(delay, 2 * stallTimeout + 2.5, "first alert \(delay) s after the head stopped\n\(timeline(frames))",
+                          file: file, line: line)
+    }
+
     func assertNothingResolved(_ frames: [Frame], file: StaticString = #filePath, line: UInt = #line) {
         let resolved = frames.flatMap(\.alerts).filter { $0.hasPrefix("ok ") && $0.contains(" resolved") }
         XCTAssertEqual(resolved, [], "marked resolved while the fault persists:\n\(timeline(frames))", file: file, line: line)
@@ -149,6 +172,7 @@ final class FaultTimelineEndToEndTests: XCTestCase {
         let session = try start("stall", load: ["--concurrency", "96", "--fault", "stall-responder@1s", "--keep"])
         let frames = try record(session, seconds: 8) { $0.alerts.contains { $0.hasPrefix("CRIT producer-blocked") } && $0.elapsed > 4 }
         assertFirstAlert(frames, rule: "", contains: "the responder (pid", severity: "CRIT")
+        assertPromptAlert(frames, queue: 0)
         let roots = rootLines(frames)
         XCTAssertFalse(roots.isEmpty)
         for root in roots {
@@ -229,6 +253,7 @@ final class FaultTimelineEndToEndTests: XCTestCase {
         let session = try start("stallreq", load: ["--concurrency", "96", "--fault", "stall-requester@1s", "--keep"])
         let frames = try record(session, seconds: 8) { $0.alerts.contains { $0.hasPrefix("CRIT producer-blocked cq") || $0.hasPrefix("CRIT producer-blocked the requester") } && $0.elapsed > 4 }
         assertFirstAlert(frames, rule: "", contains: "the requester (pid", severity: "CRIT")
+        assertPromptAlert(frames, queue: 1)
         for root in rootLines(frames) {
             XCTAssertTrue(root.contains("has not reaped the completion queue"), "root: \(root)\n\(timeline(frames))")
         }
