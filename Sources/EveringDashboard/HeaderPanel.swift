@@ -18,6 +18,10 @@ public enum HeaderPanel {
         var x = grid.put("evering-top", x: rect.x, y: rect.y, style: TextStyle(.title, .bold), maxWidth: leftLimit - rect.x)
         x = grid.put("  \(input.snapshot?.name ?? ringPath(input.name))", x: x, y: rect.y, style: .bold,
                      maxWidth: leftLimit - x)
+        if let status = input.status, x + status.rawValue.count + 4 <= leftLimit {
+            x = grid.put("  ", x: x, y: rect.y)
+            x = grid.put(" \(status.rawValue) ", x: x, y: rect.y, style: statusStyle(status))
+        }
         if let header = input.snapshot?.header, let snapshot = input.snapshot {
             let age = snapshot.takenAtRealtimeNanoseconds > header.createdAtNanoseconds
                 ? Formatting.duration(nanoseconds: snapshot.takenAtRealtimeNanoseconds - header.createdAtNanoseconds) : "-"
@@ -60,7 +64,7 @@ public enum HeaderPanel {
     /// - Parameter staleAfter: heartbeat age (ns) from which the age is shown as a warning,
     ///   the same limit diagnosis uses (the stall timeout).
     static func drawSide(_ side: SideStatus, staleAfter: UInt64, x start: Int, y: Int, into grid: inout ScreenGrid) -> Int {
-        var x = grid.put("\(side.role.rawValue) ", x: start, y: y, style: TextStyle(.label))
+        var x = grid.put("\(side.role) ", x: start, y: y, style: TextStyle(.label))
         switch side.state {
         case .never:
             return grid.put("not attached", x: x, y: y, style: TextStyle(.muted))
@@ -71,10 +75,13 @@ public enum HeaderPanel {
             // Dead while attached is the emergency; a side that detached and then exited is
             // only worth a warning colour (diagnosis says whether ops were left behind).
             let (word, role): (String, ColorRole) = switch (side.state, side.liveness) {
-            case (.detached, .dead), (.detached, .pidReused): ("detached, exited", .warning)
+            case (.detached, .dead), (.detached, .pidReused), (.detached, .zombie): ("detached, exited", .warning)
             case (.detached, _): ("detached", .muted)
             case (_, .dead): ("DEAD", .critical)
+            case (_, .zombie): ("DEAD (zombie)", .critical)
             case (_, .pidReused): ("DEAD (pid reused)", .critical)
+            case (_, .stopped): ("STOPPED (SIGSTOP?)", .critical)
+            case (_, .blockedInKernel): ("blocked in kernel (D)", .warning)
             default: ("alive", .good)
             }
             x = grid.put(word, x: x, y: y, style: TextStyle(role, role == .critical ? .bold : []))
@@ -104,8 +111,19 @@ public enum HeaderPanel {
     static func livenessWord(_ liveness: Liveness) -> (word: String, role: ColorRole) {
         switch liveness {
         case .alive: ("alive", .good)
-        case .dead, .pidReused: ("gone", .warning)
+        case .stopped: ("stopped", .warning)
+        case .blockedInKernel: ("in kernel (D)", .warning)
+        case .dead, .pidReused, .zombie: ("gone", .warning)
         case .unknown: ("?", .muted)
+        }
+    }
+
+    /// The status word's colour: green OK, yellow DEGRADED/STALE/GONE/NOT READY, red STUCK/DEAD.
+    public static func statusStyle(_ status: RingStatus) -> TextStyle {
+        switch status.level {
+        case 0: TextStyle(.good, [.bold, .reverse])
+        case 1: TextStyle(.warning, [.bold, .reverse])
+        default: TextStyle(.critical, [.bold, .reverse])
         }
     }
 

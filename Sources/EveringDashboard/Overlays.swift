@@ -1,3 +1,4 @@
+import EveringInspect
 /// Screens and banners drawn instead of, or over, the panels.
 public enum Overlays {
     /// The whole screen when it is below 80x24: what is needed, not garbage.

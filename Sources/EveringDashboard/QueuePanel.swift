@@ -22,8 +22,8 @@ public enum QueuePanel {
         let width = inner.width - 2
 
         // used / capacity, free, peak. Overfull is corruption: said, not clamped.
-        let usedStyle: TextStyle = queue.isOverfull ? TextStyle(.critical, .bold)
-            : queue.isFull ? TextStyle(.warning, .bold) : .bold
+        let stateRole = stateRole(kind, queue, input)
+        let usedStyle: TextStyle = stateRole == .gaugeUsed ? .bold : TextStyle(stateRole, .bold)
         var cx = grid.put("used ", x: x, y: y, style: TextStyle(.label))
         cx = grid.put("\(queue.used)/\(queue.capacity) \(Formatting.percent(queue.used, of: UInt64(queue.capacity)))",
                       x: cx, y: y, style: usedStyle)
@@ -34,7 +34,7 @@ public enum QueuePanel {
 
         if y + 1 < inner.maxY {
             Gauge(head: queue.head, tail: queue.tail, capacity: UInt64(queue.capacity))
-                .draw(x: x, y: y, width: width, glyphs: glyphs, color: state.color, into: &grid)
+                .draw(x: x, y: y, width: width, glyphs: glyphs, color: state.color, fill: stateRole, into: &grid)
             y += 2
         }
         if y < inner.maxY {
@@ -95,6 +95,22 @@ public enum QueuePanel {
             grid.put(entryLine(entry, first: offset == 0), x: x, y: y + offset,
                      style: offset == 0 ? TextStyle(.normal) : TextStyle(.muted), maxWidth: width)
         }
+    }
+
+    /// The queue's state colour: critical when an active critical alert is about this queue
+    /// (blocked, stalled), when it is full and a critical alert blames its consumer (dead,
+    /// stopped, hung: the producer is blocked), or when it is overfull; warning when full
+    /// (back-pressure) or a warning is about it; else the ordinary gauge colour.
+    public static func stateRole(_ kind: QueueKind, _ queue: QueueStatus, _ input: DashboardInput) -> ColorRole {
+        let active = input.activeFindings
+        let about = active.filter { $0.subject == kind.rawValue }
+        let consumer = Finding.Party(kind.consumer)
+        let consumerStuck = active.contains { $0.severity == .critical && $0.culprit == consumer }
+        if queue.isOverfull || about.contains(where: { $0.severity == .critical }) || (queue.isFull && consumerStuck) {
+            return .critical
+        }
+        if queue.isFull || !about.isEmpty { return .warning }
+        return .gaugeUsed
     }
 
     static func entryLine(_ entry: QueueEntry, first: Bool) -> String {

@@ -21,10 +21,10 @@ public enum IOUringSummary {
     }
 
     public static func segments(_ snapshot: Snapshot) -> [Segment] {
-        guard snapshot.source == .ioUring else { return [] }
-        let details = snapshot.details ?? [:]
+        guard snapshot.source == .ioUring, let ring = snapshot.ioUring else { return [] }
+        let fields = ring.fields
         var segments: [Segment] = []
-        let sqThread = details["SqThread"].flatMap { Int($0) } ?? -1
+        let sqThread = Int(ring.sqThread ?? -1)
         var flags: [String] = []
         if sqThread > 0 { flags.append("SQPOLL") }
         let sq = snapshot.submission.capacity
@@ -33,13 +33,13 @@ public enum IOUringSummary {
         segments.append(Segment("setup " + (flags.isEmpty ? "-" : flags.joined(separator: ","))))
         if sqThread > 0 {
             var poller = "thread \(sqThread)"
-            if let cpu = details["SqThreadCpu"] { poller += " cpu \(cpu)" }
-            if let idle = idlePercent(work: details["SqWorkTime"], total: details["SqTotalTime"]) { poller += " idle \(idle)%" }
+            if let cpu = ring.sqThreadCPU, cpu >= 0 { poller += " cpu \(cpu)" }
+            if let idle = idlePercent(work: fields["SqWorkTime"], total: fields["SqTotalTime"]) { poller += " idle \(idle)%" }
             segments.append(Segment(poller))
         }
-        let overflow = details[IOUringSnapshot.Detail.overflowCount]
-        segments.append(Segment("overflow \(overflow ?? "-")", needsAttention: (overflow.flatMap { Int($0) } ?? 0) > 0))
-        segments.append(Segment("files \(details["UserFiles"] ?? "-") bufs \(details["UserBufs"] ?? "-")"))
+        let overflow = ring.overflowCount
+        segments.append(Segment("overflow \(overflow.map(String.init) ?? "-")", needsAttention: (overflow ?? 0) > 0))
+        segments.append(Segment("files \(fields["UserFiles"] ?? "-") bufs \(fields["UserBufs"] ?? "-")"))
         return segments
     }
 

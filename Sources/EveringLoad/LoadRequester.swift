@@ -161,8 +161,11 @@ public final class LoadRequester {
                 now = ev_monotonic_ns()
                 if now >= nextSupervise {
                     nextSupervise = now &+ 100_000_000
-                    try transport.checkPeer()
+                    // The supervisor first: a responder child that died is a zombie until
+                    // reaped, and reaping it says how it died (the signal), which the ring's
+                    // peer check (zombie = dead) cannot.
                     try supervise()
+                    try transport.checkPeer()
                 }
             } catch {
                 failure = error

@@ -36,8 +36,13 @@ struct AttachCommand: ParsableCommand {
             let source: IOUringSource
             do { source = try IOUringSource(target: IOUringTarget(parsing: name)) } catch { throw CommandFailure.cannotAttach("\(error)") }
             try options.requireTerminal()
-            let exit = try DashboardLoop.run(source: IOUringDashboardFeed(source: source, stallTimeout: options.stallTimeout),
-                                             state: options.initialState)
+            let thresholds = Thresholds(stallTimeout: options.stallTimeout)
+            let feed = LiveRingFeed(displayName: source.displayName, source: source, diagnose: { snapshot, history in
+                RingSources.diagnose(snapshot, history: history, thresholds: thresholds)
+            }, facts: { snapshot in
+                IOUringSummary.segments(snapshot).map { DashboardInput.Fact($0.text, needsAttention: $0.needsAttention) }
+            })
+            let exit = try DashboardLoop.run(source: feed, state: options.initialState)
             if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
             return
         }
@@ -68,7 +73,7 @@ struct AttachCommand: ParsableCommand {
                              options: DashboardOptions) throws -> DashboardLoop.Exit {
         let thresholds = Thresholds(stallTimeout: options.stallTimeout)
         let feed = LiveRingFeed(name: name, reader: reader, expectedCreator: expectedCreator) { snapshot, history in
-            Diagnosis.diagnose(snapshot, history: history, thresholds: thresholds)
+            RingSources.diagnose(snapshot, history: history, thresholds: thresholds)
         }
         return try DashboardLoop.run(source: feed, state: options.initialState)
     }

@@ -69,7 +69,7 @@ struct InspectBenchCommand: ParsableCommand {
         reads.sort()
         func percentile(_ values: [UInt64], _ p: Double) -> String {
             let index = min(values.count - 1, Int((Double(values.count) * p).rounded(.up)) - 1)
-            return String(format1: Double(values[max(index, 0)]) / 1000) + " µs"
+            return Formatting.decimal(Double(values[max(index, 0)]) / 1000) + " µs"
         }
         let inFlight = try reader.snapshot().slots?.counts.inFlight ?? 0
         print("inspect-bench: \(slots) slots, \(inFlight) in flight, \(iterations) rounds (after \(warmup) warm-up)")
@@ -77,6 +77,6 @@ struct InspectBenchCommand: ParsableCommand {
         print("  snapshot alone:                median \(percentile(reads, 0.5)), p99 \(percentile(reads, 0.99))")
         // After the stall timeout the parked ops legitimately trip the stall rules, so the
         // timed rounds include building findings, as a real stuck ring would.
-        print("  findings per round (mean): \(String(format1: Double(findingsSeen) / Double(iterations + warmup)))")
+        print("  findings per round (mean): \(Formatting.decimal(Double(findingsSeen) / Double(iterations + warmup)))")
     }
 }

@@ -44,6 +44,13 @@ enum InspectAttach {
         do { return try source.snapshot() } catch { throw .cannotAttach("\(error)") }
     }
 
+    /// Whether text output may carry colour: stdout is a terminal and NO_COLOR
+    /// (https://no-color.org) is unset or empty.
+    static var colorOutput: Bool {
+        if let value = getenv("NO_COLOR"), value.pointee != 0 { return false }
+        return isatty(1) == 1
+    }
+
     /// Writes one line to stdout and flushes (watch output is read line by line by scripts).
     static func emit(_ line: String) {
         print(line)

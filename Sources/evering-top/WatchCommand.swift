@@ -38,23 +38,30 @@ struct WatchCommand: ParsableCommand {
         if !json { InspectAttach.emit(ReportText.watchHeader) }
         var count = 0
         var reported: Set<String> = []
+        var alerts = AlertLog()
         while iterations == 0 || count < iterations {
             let snapshot: Snapshot
             snapshot = try InspectAttach.snapshot(reader)
             let sample = sampler.record(snapshot)
-            let report = InspectReport(snapshot: snapshot, rates: sample.rates,
+            var report = InspectReport(snapshot: snapshot, rates: sample.rates,
                                        findings: RingSources.diagnose(snapshot, history: sampler.history, thresholds: thresholds),
                                        thresholds: thresholds)
+            alerts.update(incidents: report.incidents, at: snapshot.takenAtMonotonicNanoseconds)
             if json {
+                report.alerts = alerts.ordered
                 var line = report
                 line.snapshot.slots?.busy = []  // per-slot records make lines huge; counts stay
                 InspectAttach.emit(try InspectJSON.encode(line))
             } else {
-                InspectAttach.emit(ReportText.watchLine(report, elapsed: Double(snapshot.takenAtMonotonicNanoseconds - start) / 1e9))
-                // Spell out a finding the first time it appears (the line only names its rule).
-                let current = Set(report.findings.map { "\($0.rule.rawValue) \($0.subject)" })
-                for finding in report.findings where !reported.contains("\(finding.rule.rawValue) \(finding.subject)") {
+                InspectAttach.emit(ReportText.watchLine(report, elapsed: Double(snapshot.takenAtMonotonicNanoseconds - start) / 1e9, color: InspectAttach.colorOutput))
+                // Spell out a finding the first time it appears (the line only names its rule),
+                // and say how an alert ended (resolved, or superseded by a later cause).
+                let current = Set(report.findings.map(\.key))
+                for finding in report.findings where !reported.contains(finding.key) {
                     InspectAttach.emit(ReportText.findingLine(finding))
+                }
+                for entry in alerts.entries where reported.contains(entry.finding.key) && !current.contains(entry.finding.key) {
+                    InspectAttach.emit(ReportText.endedLine(entry))
                 }
                 reported = current
             }

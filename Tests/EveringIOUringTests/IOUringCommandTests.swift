@@ -187,10 +187,10 @@ final class IOUringCommandTests: XCTestCase {
     func testFioWithSQPollEndToEnd() throws {
         let (row, reports) = try watchFio(extraArguments: ["--sqthread_poll=1"])
         XCTAssertEqual(row.sqPoll, true)
-        let live = reports.filter { $0.snapshot.details?["ring_state_unavailable"] == nil }
+        let live = reports.filter { $0.snapshot.ioUring?.stateUnavailable != true }
         XCTAssertFalse(live.isEmpty)
-        XCTAssertTrue(live.allSatisfy { $0.snapshot.details?["sqpoll"] == "true" })
-        XCTAssertGreaterThan(live.compactMap { $0.snapshot.details?["SqThread"].flatMap(Int.init) }.max() ?? 0, 0)
+        XCTAssertTrue(live.allSatisfy { $0.snapshot.ioUring?.sqPoll == true })
+        XCTAssertGreaterThan(live.compactMap { $0.snapshot.ioUring?.sqThread.map(Int.init) }.max() ?? 0, 0)
     }
 
     /// Runs a small, bounded fio job in a private /tmp directory, finds its ring with

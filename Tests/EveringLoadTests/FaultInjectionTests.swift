@@ -37,7 +37,7 @@ final class FaultInjectionTests: LoadTestCase {
             return side.state == .attached && Clock.monotonicNanoseconds &- side.heartbeatNanoseconds > 600_000_000
         }, "responder heartbeat never went stale: \(run.stderr)")
         let side = observer.side(.responder)
-        XCTAssertEqual(side.identity.liveness, .alive, "a hung responder is still a live process")
+        XCTAssertEqual(side.identity.liveness, .stopped, "a hung (SIGSTOPped) responder is a live process, stopped")
         let head = observer.queue(.submission).head
         XCTAssertTrue(heartbeatAdvances(observer, side: .requester, times: 2))
         XCTAssertEqual(observer.queue(.submission).head, head, "a hung responder drained the SQ")

@@ -1,4 +1,5 @@
-/// Compact number and duration formats that fit narrow columns.
+/// The one formatter for numbers, durations and sizes: the dashboard, `dump`, `watch`,
+/// `check` and the diagnosis messages print a figure the same way.
 public enum Formatting {
     /// 999, 1.2k, 34.5M, 1.2G: at most 5 characters.
     public static func count(_ value: Double) -> String {
@@ -66,11 +67,16 @@ public enum Formatting {
         return "\(value)%"
     }
 
-    static func oneDecimal(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        let sign = tenths < 0 ? "-" : ""
-        return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    /// One decimal place, without Foundation: 12.3, -0.5, 0.0.
+    public static func decimal(_ value: Double) -> String {
+        let tenths = (value * 10).rounded()
+        guard tenths.isFinite, abs(tenths) < 1e15 else { return "\(value)" }
+        // Sign apart: -0.5 has a whole part of 0, which would print as "0.5".
+        let magnitude = abs(Int64(tenths))
+        return (tenths < 0 ? "-" : "") + "\(magnitude / 10).\(magnitude % 10)"
     }
+
+    static func oneDecimal(_ value: Double) -> String { decimal(value) }
 
     static func twoDigits<T: BinaryInteger>(_ value: T) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
