@@ -152,7 +152,7 @@ final class DashboardEndToEndTests: XCTestCase {
         var observer: RingObserver?
         let crashDeadline = Date().addingTimeInterval(20)
         // Attached and dead: crashed (a side that never attached has no live pid either).
-        func crashed() -> Bool { observer?.side(.responder).state == .attached && observer?.side(.responder).identity.liveness == .dead }
+        func crashed() -> Bool { observer?.side(.responder).state == .attached && observer?.side(.responder).identity.liveness.isGone == true }
         while Date() < crashDeadline, !crashed() {
             observer = observer ?? (try? RingObserver(attaching: name))
             usleep(20_000)  // the poll interval; the condition decides

@@ -77,9 +77,12 @@ final class DashboardReadabilityTests: XCTestCase {
         let grid = render(input, state)
         let rows = (layout.alerts.y + 1..<layout.alerts.maxY - 1).map { grid.text(row: $0) }
         XCTAssertEqual(rows.count, 3)
-        // Newest first, so the last page is the three oldest: 3, 2, 1.
-        XCTAssertTrue(rows[0].contains("alert number 3"), grid.text)
-        XCTAssertTrue(rows[2].contains("alert number 1"), grid.text)
+        // The last page is the last three entries in display order (incidents worst first;
+        // equal ones in the order diagnosis found them).
+        let order = log.ordered.map(\.finding.message)
+        XCTAssertEqual(order.count, 6)
+        XCTAssertTrue(rows[0].contains(order[3]), grid.text)
+        XCTAssertTrue(rows[2].contains(order[5]), grid.text)
         XCTAssertTrue(grid.text(row: layout.alerts.maxY - 1).contains("4-6/6"), grid.text)
         // The loop clamps End to the same place, so one Up shows one more entry at the top.
         let limits = DashboardRenderer.scrollLimits(input, state: state, width: 80, height: 24, now: F.now)
@@ -87,7 +90,7 @@ final class DashboardReadabilityTests: XCTestCase {
         state.clampScroll(to: limits)
         _ = state.handle(.up)
         let up = render(input, state)
-        XCTAssertTrue(up.text(row: layout.alerts.y + 1).contains("alert number 4"), up.text)
+        XCTAssertTrue(up.text(row: layout.alerts.y + 1).contains(order[2]), up.text)
         XCTAssertTrue(up.text(row: layout.alerts.maxY - 1).contains("3-5/6"), up.text)
 
         // A wrapped entry takes its rows: the last page then holds fewer entries.
