@@ -26,6 +26,8 @@ public final class RingObserver: @unchecked Sendable {
         public var creatorPID: Int32
         public var refcount: UInt32
         public var flags: UInt32
+        /// ABI 1.1 `writer_features` (0 in a 1.0 ring).
+        public var writerFeatures: UInt32 = 0
     }
 
     public var header: HeaderInfo {
@@ -33,7 +35,8 @@ public final class RingObserver: @unchecked Sendable {
         return HeaderInfo(abiMajor: h.pointee.abi_major, abiMinor: h.pointee.abi_minor, totalSize: h.pointee.total_size,
                           createdAtNanoseconds: h.pointee.created_at_ns, creatorPID: h.pointee.creator_pid,
                           // Acquire pairs with the sides' acq-rel updates of the count.
-                          refcount: ev_load_acquire_u32(ev_header_refcount_ptr(h)), flags: h.pointee.flags)
+                          refcount: ev_load_acquire_u32(ev_header_refcount_ptr(h)), flags: h.pointee.flags,
+                          writerFeatures: h.pointee.writer_features)
     }
 
     public struct SideInfo: Equatable, Sendable {
@@ -44,6 +47,16 @@ public final class RingObserver: @unchecked Sendable {
         public var heartbeatNanoseconds: UInt64
         public var attachedAtNanoseconds: UInt64
         public var detachedAtNanoseconds: UInt64
+        /// ABI 1.1 fields, nil in a 1.0 ring (`abi_minor` 0), whose bytes there are reserved.
+        /// An owner naming another pid than `identity`, or a refcount above 2, is a double
+        /// attach (a 1.0 joiner that raced a claim).
+        public var owner: SideOwner?
+        /// Inode of the owner's pid namespace (0: unknown); see `PidNamespace`.
+        public var pidNamespace: UInt64?
+        /// `ev_capability` bits the side advertised.
+        public var capabilities: UInt32?
+        /// Times the side block was claimed, takeovers included.
+        public var claims: UInt32?
     }
 
     public func side(_ side: RingSide) -> SideInfo { region.sideInfo(side) }
@@ -168,12 +181,22 @@ extension SharedRegion {
         let block = self.side(side)
         // Acquire pairs with the side's release store of state after it wrote its identity.
         let raw = ev_load_acquire_u32(ev_side_state_ptr(block))
-        return RingObserver.SideInfo(state: RingObserver.SideInfo.State(rawValue: raw) ?? .unknown, rawState: raw,
-                                     identity: ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time),
-                                     // Relaxed: a timestamp; nothing is published with it.
-                                     heartbeatNanoseconds: ev_load_relaxed_u64(ev_side_heartbeat_ptr(block)),
-                                     attachedAtNanoseconds: block.pointee.attached_at_ns,
-                                     detachedAtNanoseconds: block.pointee.detached_at_ns)
+        var info = RingObserver.SideInfo(state: RingObserver.SideInfo.State(rawValue: raw) ?? .unknown, rawState: raw,
+                                         identity: ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time),
+                                         // Relaxed: a timestamp; nothing is published with it.
+                                         heartbeatNanoseconds: ev_load_relaxed_u64(ev_side_heartbeat_ptr(block)),
+                                         attachedAtNanoseconds: block.pointee.attached_at_ns,
+                                         detachedAtNanoseconds: block.pointee.detached_at_ns)
+        // Plain: abi_minor is written by the creator before `ready` (validated with acquire).
+        if header.pointee.abi_minor >= UInt16(EV_ABI_MINOR_1_1) {
+            // Acquire pairs with the claimant's CAS / the releasing side's store of 0.
+            info.owner = SideOwner(rawValue: ev_load_acquire_u64(ev_side_owner_ptr(block)))
+            info.pidNamespace = block.pointee.pid_ns
+            info.capabilities = block.pointee.capabilities
+            // Relaxed: a statistic.
+            info.claims = ev_load_relaxed_u32(ev_side_claims_ptr(block))
+        }
+        return info
     }
 
     /// A queue's indices and counters.

@@ -13,3 +13,7 @@ public enum RingSide: Int, Sendable, CaseIterable, CustomStringConvertible {
 /// The ABI version this build writes, and the major version it reads.
 public let abiMajor = UInt16(EV_ABI_MAJOR)
 public let abiMinor = UInt16(EV_ABI_MINOR)
+
+/// The ABI 1.1 writer duties (`ev_header.writer_features` bits) this build implements. A
+/// side refuses a ring that requires any other bit (docs/ABI.md "Compatibility").
+public let supportedWriterFeatures: UInt32 = EV_WRITER_OWNER_CLAIM.rawValue

@@ -82,7 +82,7 @@ public final class SharedRegion: @unchecked Sendable {
     }
 
     /// Opens an existing ring. `writable: false` gives the inspector's read-only view.
-    static func open(_ name: RingName, writable: Bool) throws(RingError) -> SharedRegion {
+    package static func open(_ name: RingName, writable: Bool) throws(RingError) -> SharedRegion {
         let fd = try SystemCalls.shmOpen(name, flags: writable ? O_RDWR : O_RDONLY, mode: 0)
         do throws(RingError) {
             let status = try SystemCalls.fileStatus(fd)

@@ -17,12 +17,29 @@ static inline uint64_t ev_load_acquire_u64(const uint64_t *p) { return __atomic_
 static inline void ev_store_relaxed_u64(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 static inline void ev_store_release_u64(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 static inline uint64_t ev_fetch_add_relaxed_u64(uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+static inline uint64_t ev_fetch_add_acq_rel_u64(uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL); }
 
 static inline uint32_t ev_load_relaxed_u32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static inline uint32_t ev_load_acquire_u32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 static inline void ev_store_release_u32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 static inline uint32_t ev_fetch_add_acq_rel_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL); }
 static inline uint32_t ev_fetch_sub_acq_rel_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_sub(p, v, __ATOMIC_ACQ_REL); }
+static inline uint32_t ev_fetch_add_relaxed_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+static inline void ev_store_relaxed_u32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+
+/* Compare-and-swap, strong, acq_rel on success and acquire on failure: returns 1 if *p held
+ * *expected and now holds desired; otherwise 0 with *expected updated to what *p held.
+ * (The side claim of ABI 1.1: docs/ABI.md "Claiming a side".) */
+static inline int ev_compare_exchange_acq_rel_u64(uint64_t *p, uint64_t *expected, uint64_t desired) {
+    return __atomic_compare_exchange_n(p, expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+static inline int ev_compare_exchange_acq_rel_u32(uint32_t *p, uint32_t *expected, uint32_t desired) {
+    return __atomic_compare_exchange_n(p, expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Fences for the slot seqlock (docs/ABI.md "Slot records"). */
+static inline void ev_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
+static inline void ev_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
 
 
 /* A CPU hint for spin loops (PAUSE on x86, YIELD on arm64). */
@@ -59,5 +76,8 @@ static inline uint32_t *ev_header_refcount_ptr(ev_header *h) { return &h->refcou
 static inline uint32_t *ev_side_state_ptr(ev_side *s) { return &s->state; }
 static inline uint64_t *ev_side_heartbeat_ptr(ev_side *s) { return &s->heartbeat_ns; }
 static inline uint32_t *ev_slot_state_ptr(ev_slot *s) { return &s->state; }
+static inline uint64_t *ev_side_owner_ptr(ev_side *s) { return &s->owner; }
+static inline uint32_t *ev_side_claims_ptr(ev_side *s) { return &s->claims; }
+static inline uint32_t *ev_slot_seq_ptr(ev_slot *s) { return &s->seq; }
 
 #endif

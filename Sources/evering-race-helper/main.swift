@@ -1,0 +1,65 @@
+// A claimant process for the cross-process claim race tests (Tests/EveringTests/ClaimRaceTests):
+//
+//     evering-race-helper claim RING BARRIER requester|responder
+//
+// It maps RING writable and the test's BARRIER object, then plays rounds: it waits until the
+// barrier's round word moves, claims the side with `SideClaim.claim` (no heartbeat thread:
+// only the claim is under test), counts a win or a `sideTaken`, and waits for the next round.
+// The test resets the side block between rounds and checks that each round had one winner.
+//
+// Barrier layout (u64 words; the test's `RaceBarrier` uses the same offsets):
+//   0 round (coordinator release-stores; UInt64.max = quit)   8 ready (claimants that started)
+//   16 winners   24 finished   32 errors (anything but a win or sideTaken)
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CEvering
+import Evering
+
+func fail(_ message: String) -> Never {
+    let text = "evering-race-helper: \(message)\n"
+    _ = text.withCString { write(2, $0, strlen($0)) }
+    exit(2)
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 5, arguments[1] == "claim",
+      let side = RingSide.allCases.first(where: { $0.description == arguments[4] }) else {
+    fail("usage: evering-race-helper claim RING BARRIER requester|responder")
+}
+let region: SharedRegion
+do { region = try SharedRegion.open(try RingName(arguments[2]), writable: true) } catch { fail("\(error)") }
+let barrierFD = shm_open(arguments[3], O_RDWR, 0)
+guard barrierFD >= 0, let mapped = mmap(nil, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, barrierFD, 0),
+      mapped != MAP_FAILED else { fail("cannot map the barrier \(arguments[3]): errno \(errno)") }
+let words = mapped.assumingMemoryBound(to: UInt64.self)
+let (round, ready, winners, finished, errors) = (words, words + 1, words + 2, words + 3, words + 4)
+
+// Acq-rel: the coordinator's acquire load of `ready` sees us mapped and waiting.
+_ = ev_fetch_add_acq_rel_u64(ready, 1)
+var seen: UInt64 = 0
+while true {
+    var spins = 0
+    var now: UInt64
+    // Acquire pairs with the coordinator's release store of round, made after it reset the block.
+    while true {
+        now = ev_load_acquire_u64(round)
+        if now != seen { break }
+        spins += 1
+        if spins & 63 == 0 { sched_yield() } else { ev_cpu_relax() }
+    }
+    if now == UInt64.max { exit(0) }
+    seen = now
+    do {
+        _ = try SideClaim.claim(region, side: side)
+        // Acq-rel: the win is counted before `finished` says this claimant is done.
+        _ = ev_fetch_add_acq_rel_u64(winners, 1)
+    } catch .sideTaken {
+    } catch {
+        _ = ev_fetch_add_acq_rel_u64(errors, 1)
+    }
+    // Acq-rel: pairs with the coordinator's acquire load; our block writes come first.
+    _ = ev_fetch_add_acq_rel_u64(finished, 1)
+}
