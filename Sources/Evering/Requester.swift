@@ -15,21 +15,24 @@ public final class Requester: @unchecked Sendable {
     public let submissions: QueueProducer<ev_entry>
     public let completions: QueueConsumer<ev_entry>
     public let driver: Driver
+    /// The responder's liveness, and whether it published an impossible index (`corruptPeer`):
+    /// what every blocking call of this side consults, and what a polling caller checks.
+    public let peer: PeerMonitor
     let attachment: SideAttachment
 
     init(region: SharedRegion) throws(RingError) {
         self.region = region
         attachment = try SideAttachment(region: region, side: .requester)
-        let peer = PeerMonitor(region: region, side: .responder)
+        peer = PeerMonitor(region: region, side: .responder)
         let layout = region.layout
         submissions = QueueProducer(block: region.queueBlock(layout.submission),
                                     entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
                                     capacity: layout.submission.capacity,
-                                    owner: region, peer: peer)
+                                    owner: region, peer: peer, queueName: "submission")
         completions = QueueConsumer(block: region.queueBlock(layout.completion),
                                     entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
                                     capacity: layout.completion.capacity,
-                                    owner: region, peer: peer)
+                                    owner: region, peer: peer, queueName: "completion")
         driver = Driver(region: region)
     }
 

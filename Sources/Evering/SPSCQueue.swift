@@ -21,6 +21,8 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     /// full episode (0: none yet), so a new episode is counted only once the tail has moved.
     @usableFromInline let local: UnsafeMutablePointer<UInt64>
     @usableFromInline let peer: PeerMonitor?
+    /// Names the queue in a `corruptPeer` error ("submission", "completion").
+    let queueName: String
     /// Kept alive so `entries` and the index pointers stay mapped.
     let owner: AnyObject
 
@@ -30,9 +32,11 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     ///   - capacity: from the validated layout, never re-read from the shared block: a peer
     ///     that rewrote the block's capacity after validation would otherwise steer our
     ///     indices past the entry array.
-    ///   - peer: consulted by blocking calls to notice a dead consumer.
+    ///   - peer: consulted by blocking calls to notice a dead consumer; told when the consumer
+    ///     publishes an impossible head, so those calls end with `corruptPeer`.
+    ///   - queueName: names the queue in that error.
     public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, capacity: UInt32,
-                owner: AnyObject, peer: PeerMonitor?) {
+                owner: AnyObject, peer: PeerMonitor?, queueName: String = "shared") {
         precondition(capacity >= 1 && capacity & (capacity &- 1) == 0, "queue capacity \(capacity) is not a power of two")
         precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
                      "element stride does not match the queue's entry size")
@@ -50,6 +54,13 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         local[2] = 0
         self.owner = owner
         self.peer = peer
+        self.queueName = queueName
+        // A head already impossible at attach is not cached: the cache is set to "full" so
+        // the first send reloads (and checks) the head before overwriting anything.
+        if local[0] &- local[1] > UInt64(capacity) {
+            reportCorruptHead(local[1], seen: local[0] &- UInt64(capacity), tail: local[0])
+            local[1] = local[0] &- UInt64(capacity)
+        }
     }
 
     deinit { local.deallocate() }
@@ -69,9 +80,7 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     public func trySend(_ element: Element) -> Bool {
         let tail = local[0]
         if tail &- local[1] == capacity {
-            // Acquire pairs with the consumer's release store of head: the slots it frees
-            // have been read, so overwriting them is safe.
-            local[1] = ev_load_acquire_u64(headPointer)
+            if !reloadHead(tail: tail) { return false }
             if tail &- local[1] == capacity { noteFull(); return false }
         }
         entries[Int(truncatingIfNeeded: tail & mask)] = element
@@ -88,8 +97,7 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         let tail = local[0]
         var free = capacity &- (tail &- local[1])
         if free < UInt64(elements.count) {
-            // Acquire: as in trySend(_:), pairs with the consumer's release of head.
-            local[1] = ev_load_acquire_u64(headPointer)
+            if !reloadHead(tail: tail) { return 0 }
             free = capacity &- (tail &- local[1])
         }
         let count = Int(min(free, UInt64(elements.count)))
@@ -126,6 +134,30 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         }
     }
 
+    /// Reloads the consumer's head into the cache, only when the cached copy says full.
+    /// The peer is not trusted (docs/ABI.md "Robustness rules"): a head that went backwards
+    /// or past our tail is never cached; it is reported and the send fails as if full.
+    @inlinable @inline(__always)
+    func reloadHead(tail: UInt64) -> Bool {
+        // Acquire pairs with the consumer's release store of head: the slots it frees
+        // have been read, so overwriting them is safe.
+        let head = ev_load_acquire_u64(headPointer)
+        let seen = local[1]
+        // One unsigned compare covers both rules: seen <= head <= tail (mod 2^64).
+        if head &- seen > tail &- seen {
+            reportCorruptHead(head, seen: seen, tail: tail)
+            return false
+        }
+        local[1] = head
+        return true
+    }
+
+    @usableFromInline @inline(never)
+    func reportCorruptHead(_ head: UInt64, seen: UInt64, tail: UInt64) {
+        peer?.reportCorruption(.corruptPeer(queue: queueName, field: "head", writer: peer?.side,
+                                            value: head, low: seen, high: tail))
+    }
+
     /// Counts one full episode (not every retry), off the fast path: retries at the same
     /// tail belong to the episode already counted.
     @usableFromInline @inline(never)
@@ -149,11 +181,14 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     /// [0] our head, [1] the producer's tail as last seen.
     @usableFromInline let local: UnsafeMutablePointer<UInt64>
     @usableFromInline let peer: PeerMonitor?
+    let queueName: String
     let owner: AnyObject
 
-    /// - Parameter capacity: from the validated layout, as for `QueueProducer`.
+    /// - Parameters:
+    ///   - capacity: from the validated layout, as for `QueueProducer`.
+    ///   - peer, queueName: as for `QueueProducer` (here the producer's tail is checked).
     public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, capacity: UInt32,
-                owner: AnyObject, peer: PeerMonitor?) {
+                owner: AnyObject, peer: PeerMonitor?, queueName: String = "shared") {
         precondition(capacity >= 1 && capacity & (capacity &- 1) == 0, "queue capacity \(capacity) is not a power of two")
         precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
                      "element stride does not match the queue's entry size")
@@ -169,6 +204,12 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         local[1] = ev_load_acquire_u64(tailPointer)
         self.owner = owner
         self.peer = peer
+        self.queueName = queueName
+        // A tail already impossible at attach is not cached (it would read as entries).
+        if local[1] &- local[0] > UInt64(capacity) {
+            reportCorruptTail(local[1], seen: local[0], head: local[0])
+            local[1] = local[0]
+        }
     }
 
     deinit { local.deallocate() }
@@ -188,9 +229,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     public func tryReceive() -> Element? {
         let head = local[0]
         if head == local[1] {
-            // Acquire pairs with the producer's release store of tail: entries below the
-            // tail we read are fully written.
-            local[1] = ev_load_acquire_u64(tailPointer)
+            if !reloadTail(head: head) { return nil }
             if head == local[1] { return nil }
         }
         let element = entries[Int(truncatingIfNeeded: head & mask)]
@@ -207,8 +246,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         let head = local[0]
         var available = local[1] &- head
         if available < UInt64(buffer.count) {
-            // Acquire: as in tryReceive(), pairs with the producer's release of tail.
-            local[1] = ev_load_acquire_u64(tailPointer)
+            if !reloadTail(head: head) { return 0 }
             available = local[1] &- head
         }
         let count = Int(min(available, UInt64(buffer.count)))
@@ -247,6 +285,31 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
             if count > 0 { return count }
             try waiter.pause()
         }
+    }
+
+    /// Reloads the producer's tail into the cache, only when the cached copy says empty (or
+    /// too few for a batch). Not trusted: a tail that went backwards or more than a capacity
+    /// ahead of our head is never cached (it would be phantom entries); it is reported and
+    /// the receive finds nothing.
+    @inlinable @inline(__always)
+    func reloadTail(head: UInt64) -> Bool {
+        // Acquire pairs with the producer's release store of tail: entries below the
+        // tail we read are fully written.
+        let tail = ev_load_acquire_u64(tailPointer)
+        let seen = local[1]
+        // One unsigned compare covers both rules: seen <= tail <= head + capacity (mod 2^64).
+        if tail &- seen > head &+ (mask &+ 1) &- seen {
+            reportCorruptTail(tail, seen: seen, head: head)
+            return false
+        }
+        local[1] = tail
+        return true
+    }
+
+    @usableFromInline @inline(never)
+    func reportCorruptTail(_ tail: UInt64, seen: UInt64, head: UInt64) {
+        peer?.reportCorruption(.corruptPeer(queue: queueName, field: "tail", writer: peer?.side,
+                                            value: tail, low: seen, high: head &+ (mask &+ 1)))
     }
 
     @usableFromInline @inline(never)
