@@ -3,7 +3,10 @@ import CEvering
 /// The requester's operation tracker over the slot table in shared memory.
 ///
 /// Only the requester writes slots; the inspector reads them. A local free stack makes
-/// allocation O(1) without touching other slots. Transitions:
+/// allocation O(1) without touching other slots. Every rewrite of more than the state word
+/// is made under the slot's seqlock (`ev_slot_write_begin`/`end`, in C), so an inspector
+/// never reports a record mixed from two ops; a change of the state alone is one atomic
+/// store. Transitions:
 /// `free → submitted → (waiting) → completed → free`, and
 /// `submitted/waiting → cancelled → free` once the completion for it arrives.
 public final class Driver: @unchecked Sendable {
@@ -56,19 +59,15 @@ public final class Driver: @unchecked Sendable {
         freeTop -= 1
         let index = freeStack[freeTop]
         let slot = slots + Int(index)
-        let generation = slot.pointee.generation &+ 1
-        slot.pointee.generation = generation
-        slot.pointee.opcode = opcode
-        slot.pointee.flags = 0
-        slot.pointee.length = length
-        slot.pointee.submitted_ns = ev_monotonic_ns()
-        slot.pointee.completed_ns = 0
-        slot.pointee.result_length = 0
-        slot.pointee.result = 0
-        slot.pointee.user_data = userData
-        // Release pairs with the inspector's acquire load of state: it sees the fields
-        // above with the new state.
+        let generation = slot.pointee.generation &+ 1  // plain: we are the only writer of slots
+        let submittedAt = ev_monotonic_ns()
+        // The whole record changes: under the slot's seqlock (docs/ABI.md "Slot records").
+        ev_slot_write_begin(slot)
+        ev_slot_store_allocated(slot, generation, opcode, length, submittedAt, userData)
+        // Release pairs with a 1.0 inspector's acquire load of state: it sees the fields
+        // above with the new state (a 1.1 inspector relies on the seq).
         ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.submitted.rawValue)
+        ev_slot_write_end(slot)
         return OpID(slot: index, generation: generation)
     }
 
@@ -124,19 +123,21 @@ public final class Driver: @unchecked Sendable {
         guard let slot = slotPointer(op) else { return .unknown(op) }
         let state = ev_load_relaxed_u32(ev_slot_state_ptr(slot))  // Relaxed: we are the only writer.
         if state == SlotState.cancelled.rawValue {
-            slot.pointee.completed_ns = now
+            ev_slot_write_begin(slot)
+            ev_slot_store_completion(slot, now, slot.pointee.result, slot.pointee.result_length)
             // Release: as in allocate.
             ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.free.rawValue)
+            ev_slot_write_end(slot)
             freeStack[freeTop] = op.slot
             freeTop += 1
             return .reclaimedCancelled(op)
         }
         guard state == SlotState.submitted.rawValue || state == SlotState.waiting.rawValue else { return .unknown(op) }
-        slot.pointee.completed_ns = now
-        slot.pointee.result = entry.result
-        slot.pointee.result_length = entry.length
+        ev_slot_write_begin(slot)
+        ev_slot_store_completion(slot, now, entry.result, entry.length)
         // Release: as in allocate.
         ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.completed.rawValue)
+        ev_slot_write_end(slot)
         return .completed(Completion(op: op, opcode: slot.pointee.opcode, result: entry.result, length: Int(entry.length),
                                      userData: slot.pointee.user_data,
                                      latencyNanoseconds: now &- slot.pointee.submitted_ns))

@@ -22,7 +22,8 @@ public final class Requester: @unchecked Sendable {
 
     init(region: SharedRegion) throws(RingError) {
         self.region = region
-        attachment = try SideAttachment(region: region, side: .requester)
+        // The driver writes slots under their seqlock: advertised to inspectors and peers.
+        attachment = try SideAttachment(region: region, side: .requester, capabilities: EV_CAP_SLOT_SEQ.rawValue)
         peer = PeerMonitor(region: region, side: .responder)
         let layout = region.layout
         submissions = QueueProducer(block: region.queueBlock(layout.submission),

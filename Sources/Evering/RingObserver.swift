@@ -114,17 +114,39 @@ public final class RingObserver: @unchecked Sendable {
             self.result = result
             self.userData = userData
         }
+
+        /// From a consistent copy of the C record.
+        @inlinable
+        public init(_ s: ev_slot) {
+            self.init(state: SlotState(rawValue: s.state), rawState: s.state, generation: s.generation, opcode: s.opcode,
+                      length: s.length, submittedNanoseconds: s.submitted_ns, completedNanoseconds: s.completed_ns,
+                      resultLength: s.result_length, result: s.result, userData: s.user_data)
+        }
     }
 
-    public func slot(_ index: UInt32) -> SlotRecord {
+    /// Copy attempts before a slot counts as *changing* (each fails only if the requester
+    /// rewrote the record during a copy of a few nanoseconds).
+    public static let slotReadAttempts: Int32 = 8
+
+    /// One instant's copy of slot `index` through its seqlock (`ev_slot_read`, in C), or nil
+    /// when the requester kept rewriting it through `attempts` copies: report it as
+    /// *changing*, never as a record mixed from two ops. (A 1.0 ring has no seq: its copy is
+    /// best effort.)
+    @inlinable
+    public func readSlot(_ index: UInt32, attempts: Int32 = RingObserver.slotReadAttempts) -> SlotRecord? {
         precondition(index < layout.slotCount, "slot \(index) out of range")
-        let slot = region.slots + Int(index)
-        // Acquire pairs with the driver's release store of state after it wrote the fields.
-        let raw = ev_load_acquire_u32(ev_slot_state_ptr(slot))
-        let s = slot.pointee
-        return SlotRecord(state: SlotState(rawValue: raw), rawState: raw, generation: s.generation, opcode: s.opcode,
-                          length: s.length, submittedNanoseconds: s.submitted_ns, completedNanoseconds: s.completed_ns,
-                          resultLength: s.result_length, result: s.result, userData: s.user_data)
+        var copy = ev_slot()
+        guard ev_slot_read(region.slots + Int(index), &copy, attempts) != 0 else { return nil }
+        return SlotRecord(copy)
+    }
+
+    /// Slot `index`, retrying the seqlock read far longer than `readSlot` does; a slot that
+    /// is still changing after that is copied once, best effort.
+    public func slot(_ index: UInt32) -> SlotRecord {
+        if let record = readSlot(index, attempts: 4096) { return record }
+        var copy = ev_slot()
+        ev_slot_load_fields(region.slots + Int(index), &copy)
+        return SlotRecord(copy)
     }
 
     /// Slot states only, one load per slot: the cheap pass for large tables.
@@ -140,24 +162,24 @@ public final class RingObserver: @unchecked Sendable {
         }
     }
 
-    /// Calls `body` with the full record of every slot whose entry in `states` (from
+    /// Calls `body` with the record of every slot whose entry in `states` (from
     /// `slotStates(into:)`) is not free and which is still not free when read: the second
-    /// pass of a large table read. Inlinable so the caller's loop body is specialised into
-    /// it (a call per slot across modules costs more than the whole read should).
+    /// pass of a large table read. The record is nil for a slot still *changing* after
+    /// `slotReadAttempts` seqlock copies. Inlinable so the caller's loop body is specialised
+    /// into it (a call per slot across modules costs more than the whole read should).
     @inlinable
-    public func forEachBusySlot(states: UnsafeBufferPointer<UInt32>, _ body: (UInt32, SlotRecord) -> Void) {
+    public func forEachBusySlot(states: UnsafeBufferPointer<UInt32>, _ body: (UInt32, SlotRecord?) -> Void) {
         let count = min(states.count, Int(region.layout.slotCount))  // never index past the slot table
         let slots = region.slots
+        var copy = ev_slot()
         for index in 0..<count where states[index] != SlotState.free.rawValue {
-            let slot = slots + index
-            // Acquire: as in slot(_:); pairs with the driver's release store of state.
-            let raw = ev_load_acquire_u32(ev_slot_state_ptr(slot))
-            if raw == SlotState.free.rawValue { continue }  // freed since the state pass
-            let s = slot.pointee
-            body(UInt32(index), SlotRecord(
-                state: SlotState(rawValue: raw), rawState: raw, generation: s.generation, opcode: s.opcode,
-                length: s.length, submittedNanoseconds: s.submitted_ns, completedNanoseconds: s.completed_ns,
-                resultLength: s.result_length, result: s.result, userData: s.user_data))
+            // The seqlock read (acquire on seq and state, relaxed fields, acquire fence).
+            guard ev_slot_read(slots + index, &copy, Self.slotReadAttempts) != 0 else {
+                body(UInt32(index), nil)
+                continue
+            }
+            if copy.state == SlotState.free.rawValue { continue }  // freed since the state pass
+            body(UInt32(index), SlotRecord(copy))
         }
     }
 

@@ -114,6 +114,9 @@ public final class SharedRegion: @unchecked Sendable {
         h.pointee.magic = EV_MAGIC
         h.pointee.abi_major = UInt16(EV_ABI_MAJOR)
         h.pointee.abi_minor = UInt16(EV_ABI_MINOR)
+        // Every side must claim by CAS and keep the slot seqlock: a writer without these
+        // duties (a future one that predates them) refuses the ring (docs/ABI.md "Compatibility").
+        h.pointee.writer_features = supportedWriterFeatures
         h.pointee.header_size = UInt32(layout.headerSize)
         h.pointee.total_size = layout.totalSize
         h.pointee.created_at_ns = ev_realtime_ns()
