@@ -15,6 +15,18 @@ public final class RingObserver: @unchecked Sendable {
         region = try SharedRegion.open(name, writable: false)
     }
 
+    /// The reads an observer makes of the mapping, one per accessor.
+    public enum ReadPhase: String, Sendable, CaseIterable {
+        case header, side, slotStates, busySlots, slot, queue, entry
+    }
+
+    /// Called at the start of each read of the mapping: a test hook (truncate the object
+    /// at each phase of a snapshot). Nil in normal use.
+    public var readHook: ((ReadPhase) -> Void)?
+
+    @usableFromInline
+    func willRead(_ phase: ReadPhase) { readHook?(phase) }
+
     public var name: RingName { region.name }
     public var layout: RingLayout { region.layout }
 
@@ -31,6 +43,7 @@ public final class RingObserver: @unchecked Sendable {
     }
 
     public var header: HeaderInfo {
+        willRead(.header)
         let h = region.header
         return HeaderInfo(abiMajor: h.pointee.abi_major, abiMinor: h.pointee.abi_minor, totalSize: h.pointee.total_size,
                           createdAtNanoseconds: h.pointee.created_at_ns, creatorPID: h.pointee.creator_pid,
@@ -59,7 +72,10 @@ public final class RingObserver: @unchecked Sendable {
         public var claims: UInt32?
     }
 
-    public func side(_ side: RingSide) -> SideInfo { region.sideInfo(side) }
+    public func side(_ side: RingSide) -> SideInfo {
+        willRead(.side)
+        return region.sideInfo(side)
+    }
 
     public enum QueueKind: String, Sendable, CaseIterable {
         case submission = "sq", completion = "cq"
@@ -77,11 +93,15 @@ public final class RingObserver: @unchecked Sendable {
 
     public func queueLayout(_ kind: QueueKind) -> QueueLayout { layout.queue(kind) }
 
-    public func queue(_ kind: QueueKind) -> QueueIndices { region.queueIndices(kind) }
+    public func queue(_ kind: QueueKind) -> QueueIndices {
+        willRead(.queue)
+        return region.queueIndices(kind)
+    }
 
     /// A copy of the entry at free-running position `index` (masked into the array).
     /// Meaningful for head <= index < tail; older positions hold whatever was last there.
     public func entry(_ kind: QueueKind, at index: UInt64) -> ev_entry {
+        willRead(.entry)
         let queue = queueLayout(kind)
         return region.entries(queue)[Int(truncatingIfNeeded: index & queue.mask)]
     }
@@ -135,6 +155,7 @@ public final class RingObserver: @unchecked Sendable {
     @inlinable
     public func readSlot(_ index: UInt32, attempts: Int32 = RingObserver.slotReadAttempts) -> SlotRecord? {
         precondition(index < layout.slotCount, "slot \(index) out of range")
+        willRead(.slot)
         var copy = ev_slot()
         guard ev_slot_read(region.slots + Int(index), &copy, attempts) != 0 else { return nil }
         return SlotRecord(copy)
@@ -151,6 +172,7 @@ public final class RingObserver: @unchecked Sendable {
 
     /// Slot states only, one load per slot: the cheap pass for large tables.
     public func slotStates(into states: inout [UInt32]) {
+        willRead(.slotStates)
         let count = Int(layout.slotCount)
         if states.count != count { states = [UInt32](repeating: 0, count: count) }
         let slots = region.slots
@@ -169,6 +191,7 @@ public final class RingObserver: @unchecked Sendable {
     /// into it (a call per slot across modules costs more than the whole read should).
     @inlinable
     public func forEachBusySlot(states: UnsafeBufferPointer<UInt32>, _ body: (UInt32, SlotRecord?) -> Void) {
+        willRead(.busySlots)
         let count = min(states.count, Int(region.layout.slotCount))  // never index past the slot table
         let slots = region.slots
         var copy = ev_slot()

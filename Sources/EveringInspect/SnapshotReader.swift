@@ -87,6 +87,9 @@ public final class SnapshotReader: RingSource {
 
         let submission = queue(.submission, now: started)
         let completion = queue(.completion, now: started)
+        // Shrunk while we read (reads past the new end returned zeros, through the SIGBUS
+        // guard): this snapshot is not the ring.
+        guard observer.isIntact else { throw InspectError.objectShrank(observer.name.path) }
         let linked = observer.isStillLinked
         return Snapshot(source: .evering, name: observer.name.path, takenAtMonotonicNanoseconds: started,
                         takenAtRealtimeNanoseconds: realtime,

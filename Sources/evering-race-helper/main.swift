@@ -25,6 +25,27 @@ func fail(_ message: String) -> Never {
 }
 
 let arguments = CommandLine.arguments
+
+// `evering-race-helper fault-outside-guard NAME`: the SIGBUS guard absorbs a fault inside a
+// guarded mapping and passes one outside it on to the handler installed before it (the Swift
+// backtracer, or the default action): prints "guarded read survived", then dies of SIGBUS.
+if arguments.count == 3, arguments[1] == "fault-outside-guard" {
+    let fd = shm_open(arguments[2], O_CREAT | O_RDWR, 0o600)
+    guard fd >= 0, ftruncate(fd, 8192) == 0,
+          let guarded = mmap(nil, 8192, PROT_READ, MAP_SHARED, fd, 0), guarded != MAP_FAILED,
+          let unguarded = mmap(nil, 8192, PROT_READ, MAP_SHARED, fd, 0), unguarded != MAP_FAILED else {
+        fail("cannot set up \(arguments[2]): errno \(errno)")
+    }
+    let id = ev_bus_guard_register(guarded, 8192)
+    _ = ftruncate(fd, 0)
+    let zero = ev_load_relaxed_u64(guarded.assumingMemoryBound(to: UInt64.self) + 600)
+    print("guarded read survived: \(zero), faults \(ev_bus_guard_faults(id))")
+    fflush(nil)
+    _ = ev_load_relaxed_u64(unguarded.assumingMemoryBound(to: UInt64.self) + 600)
+    print("unguarded read survived (the fault was swallowed)")
+    exit(0)
+}
+
 guard arguments.count == 5, arguments[1] == "claim",
       let side = RingSide.allCases.first(where: { $0.description == arguments[4] }) else {
     fail("usage: evering-race-helper claim RING BARRIER requester|responder")

@@ -135,3 +135,29 @@ final class SideClaimTests: XCTestCase {
         XCTAssertTrue(SideClaim.isAlive(stranger, block: block, pidNamespace: PidNamespace.current))
     }
 }
+
+/// The SIGBUS guard of read-only mappings: it absorbs faults in a guarded range and chains
+/// every other SIGBUS to the handler installed before it.
+final class BusGuardTests: XCTestCase {
+    func testAFaultOutsideTheGuardStillReachesThePreviousHandler() throws {
+        let names = RingNames()
+        defer { names.cleanUp() }
+        let name = names.make("sigbus")
+        let helper = Process()
+        helper.executableURL = builtExecutable("evering-race-helper")
+        helper.arguments = ["fault-outside-guard", name.path]
+        let out = Pipe(), err = Pipe()
+        helper.standardOutput = out
+        helper.standardError = err
+        try helper.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        helper.waitUntilExit()
+        XCTAssertTrue(stdout.contains("guarded read survived: 0, faults 1"), stdout + stderr)
+        XCTAssertFalse(stdout.contains("unguarded read survived"))
+        XCTAssertEqual(helper.terminationReason, .uncaughtSignal, stderr)
+        XCTAssertEqual(helper.terminationStatus, SIGBUS)
+        // Swift's backtracer (installed at startup, before the guard) reported the crash.
+        XCTAssertTrue(stderr.contains("Signal 7: Backtracing"), stderr)
+    }
+}
