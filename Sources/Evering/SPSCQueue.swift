@@ -135,9 +135,11 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     }
 
     /// Reloads the consumer's head into the cache, only when the cached copy says full.
+    /// Out of line: the reload is a cross-core cache miss anyway, and keeping the check out
+    /// of the inlined fast paths keeps them as small as they were before it.
     /// The peer is not trusted (docs/ABI.md "Robustness rules"): a head that went backwards
     /// or past our tail is never cached; it is reported and the send fails as if full.
-    @inlinable @inline(__always)
+    @usableFromInline @inline(never)
     func reloadHead(tail: UInt64) -> Bool {
         // Acquire pairs with the consumer's release store of head: the slots it frees
         // have been read, so overwriting them is safe.
@@ -291,7 +293,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     /// too few for a batch). Not trusted: a tail that went backwards or more than a capacity
     /// ahead of our head is never cached (it would be phantom entries); it is reported and
     /// the receive finds nothing.
-    @inlinable @inline(__always)
+    @usableFromInline @inline(never)
     func reloadTail(head: UInt64) -> Bool {
         // Acquire pairs with the producer's release store of tail: entries below the
         // tail we read are fully written.

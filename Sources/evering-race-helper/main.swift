@@ -46,6 +46,26 @@ if arguments.count == 3, arguments[1] == "fault-outside-guard" {
     exit(0)
 }
 
+// `evering-race-helper driver-cycles N`: N allocate/complete/release cycles of one slot on a
+// fresh ring, single-threaded (no peer, no spinning): a deterministic instruction count per
+// op under callgrind for the driver's slot writes (issue 12's seqlock cost).
+if arguments.count == 3, arguments[1] == "driver-cycles", let cycles = Int(arguments[2]) {
+    let name = try! RingName("evering-driver-cycles-\(getpid())")
+    let requester = try! Requester.create(name, configuration: .init(submissionCapacity: 16, slotCount: 4, bufferSize: 64))
+    var checksum: UInt64 = 0
+    for n in 0..<cycles {
+        let op = requester.driver.allocate(opcode: 1, length: 16, userData: UInt64(n))!
+        if case .completed(let completion) = requester.driver.complete(
+            ev_entry(op_id: op.rawValue, opcode: 1, flags: 0, length: 16, user_data: UInt64(n), result: 0, reserved: 0)) {
+            checksum &+= completion.userData
+        }
+        requester.release(op)
+    }
+    try? requester.unlink()
+    print("driver cycles: \(cycles), checksum \(checksum)")
+    exit(0)
+}
+
 guard arguments.count == 5, arguments[1] == "claim",
       let side = RingSide.allCases.first(where: { $0.description == arguments[4] }) else {
     fail("usage: evering-race-helper claim RING BARRIER requester|responder")
