@@ -24,15 +24,63 @@ public final class Driver: @unchecked Sendable {
     }
     let owner: AnyObject
 
-    /// - Parameter region: a writable mapping. Slots already in use (a requester that
-    ///   re-attaches after a crash) stay as they are and are not handed out again.
-    init(region: SharedRegion) {
+    /// What attaching found of a previous requester's run (docs/ABI.md "Recovery").
+    public struct Recovery: Equatable, Sendable {
+        /// Submitted or waiting slots now cancelled: freed when their completions arrive.
+        public var cancelled = 0
+        /// Slots freed at once: completed but never released, or cancelled ones that no
+        /// responder will answer (the responder is gone and their request is not queued).
+        public var freed = 0
+        /// Slots in a state the ABI does not define, left alone (never handed out).
+        public var unknown = 0
+    }
+
+    /// What this driver reclaimed at attach.
+    public let recovery: Recovery
+
+    /// - Parameters:
+    ///   - region: a writable mapping.
+    ///   - responderGone: no live responder is attached, so only requests still queued in the
+    ///     submission queue can ever be answered (by a responder that attaches later).
+    ///   - queuedSlots: the slots (and generations) of the requests in the submission queue.
+    ///
+    /// Slots a previous requester left in use are reclaimed under their seqlock: in-flight
+    /// ones become cancelled (a responder may still write their buffers) and are freed when
+    /// their completions arrive; completed ones are freed. With the responder gone, cancelled
+    /// slots whose requests are not queued are freed too: nothing will answer them.
+    init(region: SharedRegion, responderGone: Bool = false, queuedSlots: Set<OpID> = []) {
         slots = region.slots
         slotCount = region.layout.slotCount
         freeStack = .allocate(capacity: Int(slotCount))
         freeTopStorage = .allocate(capacity: 1)
         freeTopStorage.initialize(to: 0)
         owner = region
+        var recovery = Recovery()
+        for index in 0..<Int(slotCount) {
+            let slot = slots + index
+            // Relaxed: we are the only writer of slots (the previous requester is gone).
+            let state = ev_load_relaxed_u32(ev_slot_state_ptr(slot))
+            let queued = queuedSlots.contains(OpID(slot: UInt32(index), generation: slot.pointee.generation))
+            let next: SlotState
+            switch SlotState(rawValue: state) {
+            case .free?: continue
+            case .submitted?, .waiting?:
+                if responderGone && !queued { next = .free; recovery.freed += 1 } else { next = .cancelled; recovery.cancelled += 1 }
+            case .cancelled?:
+                if responderGone && !queued { next = .free; recovery.freed += 1 } else { continue }
+            case .completed?:
+                next = .free
+                recovery.freed += 1
+            case nil:
+                recovery.unknown += 1
+                continue
+            }
+            ev_slot_write_begin(slot)
+            // Release: as in allocate.
+            ev_store_release_u32(ev_slot_state_ptr(slot), next.rawValue)
+            ev_slot_write_end(slot)
+        }
+        self.recovery = recovery
         // Push in reverse so slot 0 is handed out first (friendlier to read in the inspector).
         for index in stride(from: Int(slotCount) - 1, through: 0, by: -1) {
             // Relaxed: we are the only writer of slot state; nobody else's writes to order with.

@@ -34,7 +34,26 @@ public final class Requester: @unchecked Sendable {
                                     entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
                                     capacity: layout.completion.capacity,
                                     owner: region, peer: peer, queueName: "completion")
-        driver = Driver(region: region)
+        // Recovery (docs/ABI.md): slots left in use belong to a previous requester's run.
+        let responderGone = (try? peer.check()) == nil
+            || region.sideInfo(.responder).state != .attached
+        driver = Driver(region: region, responderGone: responderGone,
+                        queuedSlots: responderGone ? Self.queuedRequests(region) : [])
+    }
+
+    /// The ops whose requests sit in the submission queue (we are its producer; with no
+    /// responder attached nobody moves its head). Empty if the indices are impossible.
+    static func queuedRequests(_ region: SharedRegion) -> Set<OpID> {
+        let queue = region.queueIndices(.submission)
+        guard queue.used <= UInt64(queue.capacity) else { return [] }
+        var ops = Set<OpID>()
+        let entries = region.entries(region.layout.submission)
+        var position = queue.head
+        while position != queue.tail {
+            ops.insert(OpID(rawValue: entries[Int(truncatingIfNeeded: position & region.layout.submission.mask)].op_id))
+            position &+= 1
+        }
+        return ops
     }
 
     /// Creates a new ring named `name` and attaches to it as the requester.
