@@ -19,7 +19,7 @@ public final class SharedRegion: @unchecked Sendable {
     public let base: UnsafeMutableRawPointer
     let mappedSize: Int
     let descriptor: Int32
-    let identity: (device: UInt64, inode: UInt64)
+    package let identity: (device: UInt64, inode: UInt64)
     /// The SIGBUS guard of a read-only mapping (`evering_guard.h`), -1 for none.
     let busGuard: Int32
 
