@@ -22,7 +22,7 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     @usableFromInline let local: UnsafeMutablePointer<UInt64>
     @usableFromInline let peer: PeerMonitor?
     /// Names the queue in a `corruptPeer` error ("submission", "completion").
-    let queueName: String
+    @usableFromInline let queueName: String
     /// Kept alive so `entries` and the index pointers stay mapped.
     let owner: AnyObject
 
@@ -58,7 +58,8 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         // A head already impossible at attach is not cached: the cache is set to "full" so
         // the first send reloads (and checks) the head before overwriting anything.
         if local[0] &- local[1] > UInt64(capacity) {
-            reportCorruptHead(local[1], seen: local[0] &- UInt64(capacity), tail: local[0])
+            PeerIndexCheck.report(peer: peer, queueName: queueName, field: "head", value: local[1],
+                                  low: local[0] &- UInt64(capacity), high: local[0])
             local[1] = local[0] &- UInt64(capacity)
         }
     }
@@ -134,30 +135,11 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         }
     }
 
-    /// Reloads the consumer's head into the cache, only when the cached copy says full.
-    /// Out of line: the reload is a cross-core cache miss anyway, and keeping the check out
-    /// of the inlined fast paths keeps them as small as they were before it.
-    /// The peer is not trusted (docs/ABI.md "Robustness rules"): a head that went backwards
-    /// or past our tail is never cached; it is reported and the send fails as if full.
-    @usableFromInline @inline(never)
+    /// Reloads the consumer's head into the cache (only when the cached copy says full),
+    /// checked: see `PeerIndexCheck.reloadHead`.
+    @inlinable @inline(__always)
     func reloadHead(tail: UInt64) -> Bool {
-        // Acquire pairs with the consumer's release store of head: the slots it frees
-        // have been read, so overwriting them is safe.
-        let head = ev_load_acquire_u64(headPointer)
-        let seen = local[1]
-        // One unsigned compare covers both rules: seen <= head <= tail (mod 2^64).
-        if head &- seen > tail &- seen {
-            reportCorruptHead(head, seen: seen, tail: tail)
-            return false
-        }
-        local[1] = head
-        return true
-    }
-
-    @usableFromInline @inline(never)
-    func reportCorruptHead(_ head: UInt64, seen: UInt64, tail: UInt64) {
-        peer?.reportCorruption(.corruptPeer(queue: queueName, field: "head", writer: peer?.side,
-                                            value: head, low: seen, high: tail))
+        PeerIndexCheck.reloadHead(headPointer, cache: local + 1, tail: tail, peer: peer, queueName: queueName)
     }
 
     /// Counts one full episode (not every retry), off the fast path: retries at the same
@@ -183,7 +165,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     /// [0] our head, [1] the producer's tail as last seen.
     @usableFromInline let local: UnsafeMutablePointer<UInt64>
     @usableFromInline let peer: PeerMonitor?
-    let queueName: String
+    @usableFromInline let queueName: String
     let owner: AnyObject
 
     /// - Parameters:
@@ -209,7 +191,8 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         self.queueName = queueName
         // A tail already impossible at attach is not cached (it would read as entries).
         if local[1] &- local[0] > UInt64(capacity) {
-            reportCorruptTail(local[1], seen: local[0], head: local[0])
+            PeerIndexCheck.report(peer: peer, queueName: queueName, field: "tail", value: local[1],
+                                  low: local[0], high: local[0] &+ UInt64(capacity))
             local[1] = local[0]
         }
     }
@@ -289,34 +272,63 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         }
     }
 
-    /// Reloads the producer's tail into the cache, only when the cached copy says empty (or
-    /// too few for a batch). Not trusted: a tail that went backwards or more than a capacity
-    /// ahead of our head is never cached (it would be phantom entries); it is reported and
-    /// the receive finds nothing.
-    @usableFromInline @inline(never)
+    /// Reloads the producer's tail into the cache (only when the cached copy says empty, or
+    /// too few for a batch), checked: see `PeerIndexCheck.reloadTail`.
+    @inlinable @inline(__always)
     func reloadTail(head: UInt64) -> Bool {
-        // Acquire pairs with the producer's release store of tail: entries below the
-        // tail we read are fully written.
-        let tail = ev_load_acquire_u64(tailPointer)
-        let seen = local[1]
-        // One unsigned compare covers both rules: seen <= tail <= head + capacity (mod 2^64).
-        if tail &- seen > head &+ (mask &+ 1) &- seen {
-            reportCorruptTail(tail, seen: seen, head: head)
-            return false
-        }
-        local[1] = tail
-        return true
-    }
-
-    @usableFromInline @inline(never)
-    func reportCorruptTail(_ tail: UInt64, seen: UInt64, head: UInt64) {
-        peer?.reportCorruption(.corruptPeer(queue: queueName, field: "tail", writer: peer?.side,
-                                            value: tail, low: seen, high: head &+ (mask &+ 1)))
+        PeerIndexCheck.reloadTail(tailPointer, cache: local + 1, head: head, capacity: mask &+ 1, peer: peer, queueName: queueName)
     }
 
     @usableFromInline @inline(never)
     func noteEmptyWait() {
         // Relaxed: a statistic for inspectors; it orders nothing.
         _ = ev_fetch_add_relaxed_u64(emptyWaitsPointer, 1)
+    }
+}
+
+/// The checks on an index read from the peer (docs/ABI.md "Robustness rules"), out of line
+/// and outside the generic queue classes: a reload is a cross-core cache miss anyway, and the
+/// inlined send/receive fast paths keep the size they had without the checks. A value that
+/// breaks the rules is never cached; it is reported to the side's `PeerMonitor`, which ends
+/// the blocking calls with `corruptPeer`, and the caller sees "full" or "empty".
+@usableFromInline
+enum PeerIndexCheck {
+    /// The consumer's head may only move forward from the last value seen, and never past
+    /// our tail: `seen <= head <= tail` (mod 2^64).
+    @usableFromInline @inline(never)
+    static func reloadHead(_ headPointer: UnsafeMutablePointer<UInt64>, cache: UnsafeMutablePointer<UInt64>, tail: UInt64,
+                           peer: PeerMonitor?, queueName: String) -> Bool {
+        // Acquire pairs with the consumer's release store of head: the slots it frees
+        // have been read, so overwriting them is safe.
+        let head = ev_load_acquire_u64(headPointer)
+        let seen = cache.pointee
+        // One unsigned compare covers both rules.
+        if head &- seen > tail &- seen {
+            report(peer: peer, queueName: queueName, field: "head", value: head, low: seen, high: tail)
+            return false
+        }
+        cache.pointee = head
+        return true
+    }
+
+    /// The producer's tail may only move forward from the last value seen, and at most a
+    /// capacity ahead of our head: `seen <= tail <= head + capacity` (mod 2^64).
+    @usableFromInline @inline(never)
+    static func reloadTail(_ tailPointer: UnsafeMutablePointer<UInt64>, cache: UnsafeMutablePointer<UInt64>, head: UInt64,
+                           capacity: UInt64, peer: PeerMonitor?, queueName: String) -> Bool {
+        // Acquire pairs with the producer's release store of tail: entries below the
+        // tail we read are fully written.
+        let tail = ev_load_acquire_u64(tailPointer)
+        let seen = cache.pointee
+        if tail &- seen > head &+ capacity &- seen {
+            report(peer: peer, queueName: queueName, field: "tail", value: tail, low: seen, high: head &+ capacity)
+            return false
+        }
+        cache.pointee = tail
+        return true
+    }
+
+    static func report(peer: PeerMonitor?, queueName: String, field: String, value: UInt64, low: UInt64, high: UInt64) {
+        peer?.reportCorruption(.corruptPeer(queue: queueName, field: field, writer: peer?.side, value: value, low: low, high: high))
     }
 }
