@@ -33,7 +33,9 @@ public enum RingError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedWriterFeatures(String, bits: UInt32)
     /// The peer published an impossible index (ABI 1.1 robustness rules): `value` is outside
     /// `low...high`, the range a working peer can have reached. The ring cannot be trusted.
-    case corruptPeer(queue: String, field: String, writer: RingSide?, value: UInt64, low: UInt64, high: UInt64)
+    /// Indirect: its payload is the largest of all cases, and every typed-throws path that
+    /// carries a `RingError` (the load's hot loops included) would pay for its size.
+    indirect case corruptPeer(queue: String, field: String, writer: RingSide?, value: UInt64, low: UInt64, high: UInt64)
     /// The object was truncated while this process read it (it was a ring of the size we
     /// mapped); what was read is not the ring.
     case truncatedWhileInspected(String)
