@@ -33,10 +33,13 @@ public enum AlertsPanel {
             grid.put(state.color ? text : "OK " + text, x: x, y: inner.y, style: TextStyle(.good, .bold))
         }
         let rows = input.alerts
-        let start = rows.contains(where: \.isActive) ? inner.y : inner.y + 1
-        let visible = inner.maxY - start
+        let area = entryArea(input, in: rect)
+        let start = inner.maxY - area.rows
+        let visible = area.rows
         guard visible > 0 else { return }
-        let offset = DashboardState.clampedScroll(state.scrollOffset(.alerts), rows: rows.count, visible: 1)
+        // End (or scrolling far down) shows the last page, not the last entry alone.
+        let offset = min(DashboardState.clampedScroll(state.scrollOffset(.alerts), rows: rows.count, visible: 1),
+                         lastPageStart(rows, now: now, width: width, rows: visible))
         var y = start
         var shown = 0
         for entry in rows.dropFirst(offset) where y < inner.maxY {
@@ -49,12 +52,37 @@ public enum AlertsPanel {
         }
     }
 
+    /// The rows the alerts panel in `rect` has for entries, and their width.
+    static func entryArea(_ input: DashboardInput, in rect: Rect) -> (width: Int, rows: Int) {
+        let inner = rect.inset
+        let healthyLine = input.alerts.contains(where: \.isActive) ? 0 : 1
+        return (inner.width - 2, max(0, inner.height - healthyLine))
+    }
+
+    /// The first entry of the last page: the smallest offset from which all remaining
+    /// entries fit in `rows` rows (the last entry at least, even when it alone overflows).
+    /// Entries are measured by drawing them, so this cannot disagree with `drawEntry`.
+    static func lastPageStart(_ entries: [AlertLog.Entry], now: UInt64, width: Int, rows: Int) -> Int {
+        guard width > 0 else { return max(0, entries.count - 1) }
+        var used = 0
+        var start = entries.count
+        while start > 0 {
+            var scratch = ScreenGrid(width: width + 1, height: 1)
+            let height = drawEntry(entries[start - 1], now: now, x: 0, y: 0, width: width, lastRow: Int.max / 2,
+                                   into: &scratch)
+            if used + height > rows && start < entries.count { break }
+            used += height
+            start -= 1
+        }
+        return min(start, max(0, entries.count - 1))
+    }
+
     /// One alert: "CRIT rule message (age)", the message wrapped onto indented
     /// continuation lines (at most up to `lastRow`). Returns the next free row.
     static func drawEntry(_ entry: AlertLog.Entry, now: UInt64, x: Int, y: Int, width: Int, lastRow: Int,
                           into grid: inout ScreenGrid) -> Int {
         let finding = entry.finding
-        let since = now > entry.firstSeen ? Formatting.duration(nanoseconds: now - entry.firstSeen) : "0s"
+        let since = Formatting.age(from: entry.firstSeen, to: now)
         let role = role(finding.severity)
         var cx: Int
         let text: String

@@ -20,15 +20,29 @@ public struct DashboardInput: Sendable {
     public var history: [Sample]
     public var peaks: Peaks
     public var alerts: [AlertLog.Entry]
+    /// Source-specific facts for the header's second row when the source has no sides
+    /// (io_uring: setup flags, SQPOLL thread, registered files and buffers, overflow).
+    public var sourceFacts: [Fact]
+
+    /// One header segment, e.g. "overflow 3" (drawn as a warning when it needs attention).
+    public struct Fact: Equatable, Sendable {
+        public var text: String
+        public var needsAttention: Bool
+        public init(_ text: String, needsAttention: Bool = false) {
+            self.text = text
+            self.needsAttention = needsAttention
+        }
+    }
 
     public init(name: String, connection: Connection, snapshot: Snapshot? = nil, history: [Sample] = [],
-                peaks: Peaks = Peaks(), alerts: [AlertLog.Entry] = []) {
+                peaks: Peaks = Peaks(), alerts: [AlertLog.Entry] = [], sourceFacts: [Fact] = []) {
         self.name = name
         self.connection = connection
         self.snapshot = snapshot
         self.history = history
         self.peaks = peaks
         self.alerts = alerts
+        self.sourceFacts = sourceFacts
     }
 }
 

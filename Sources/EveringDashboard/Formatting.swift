@@ -39,6 +39,20 @@ public enum Formatting {
         return "\(seconds / 86400)d\(twoDigits(seconds / 3600 % 24))h"
     }
 
+    /// An age ("how long ago"), never a made-up `0ns`. Ages are measured from the start of a
+    /// read and saturate at 0 for a timestamp written while the read ran, so anything below
+    /// a microsecond is below what the read can tell apart: `<1us`. Nil (no timestamp) is `-`.
+    public static func age(nanoseconds: UInt64?) -> String {
+        guard let nanoseconds else { return "-" }
+        return nanoseconds < 1_000 ? "<1us" : duration(nanoseconds: nanoseconds)
+    }
+
+    /// The age of an event at `then` seen at `now` (same clock); `-` when `then` is later
+    /// than `now` (clocks that disagree: the age is unknown, not zero).
+    public static func age(from then: UInt64, to now: UInt64) -> String {
+        now < then ? "-" : age(nanoseconds: now - then)
+    }
+
     public static func duration(seconds: Double) -> String {
         duration(nanoseconds: seconds <= 0 ? 0 : UInt64(min(seconds, 1e9) * 1e9))
     }

@@ -76,7 +76,7 @@ public enum InFlightPanel {
             cx = grid.put(Formatting.fit("\(record.generation)", 7), x: cx, y: y, style: TextStyle(.muted))
             cx = grid.put(Formatting.fit("\(record.opcode)", 6), x: cx, y: y)
             cx = grid.put(Formatting.fit(record.state.rawValue, 10), x: cx, y: y, style: TextStyle(stateRole))
-            cx = grid.put(Formatting.fit(Formatting.duration(nanoseconds: record.ageNanoseconds), 9), x: cx, y: y,
+            cx = grid.put(Formatting.fit(Formatting.age(nanoseconds: record.ageNanoseconds), 9), x: cx, y: y,
                           style: .bold, maxWidth: inner.maxX - cx)
             if wide {
                 cx = grid.put(Formatting.fit("\(record.length)", 7), x: cx, y: y)

@@ -62,23 +62,28 @@ public enum QueuePanel {
         let throughput = input.history.compactMap { $0.rates?.dequeuesPerSecond(kind) }
         let rateStyle = TextStyle(.good)
         let fillStyle = TextStyle(.gaugeUsed)
+        // Each chart ends with its scale, the value of a full-height bar: the capacity for
+        // fill, the highest rate in the window for rate.
+        let fillLabel = { (top: Double) in (tall ? "top " : "") + Formatting.count(top) }
+        let rateLabel = { (top: Double) in (tall ? "top " : "") + Formatting.count(top) + (tall ? "/s" : "") }
         if tall {
-            // Own rows, full width: "fill ▁▂▃▅" and "rate ▃▃▄▅".
-            for (label, values, maximum, style) in [("fill", fills, Double(queue.capacity), fillStyle),
-                                                     ("rate", throughput, nil, rateStyle)] where y < inner.maxY {
+            // Own rows, full width: "fill ▁▂▃▅ top 64" and "rate ▃▃▄▅ top 15.0k/s".
+            for (label, values, maximum, scale, style) in [("fill", fills, Double(queue.capacity), fillLabel, fillStyle),
+                                                            ("rate", throughput, nil, rateLabel, rateStyle)] where y < inner.maxY {
                 grid.put(label, x: x, y: y, style: TextStyle(.label))
-                Sparkline.draw(values, x: x + 5, y: y, width: width - 5, maximum: maximum, glyphs: glyphs, style: style, into: &grid)
+                Sparkline.drawWithScale(values, x: x + 5, y: y, width: width - 5, maximum: maximum, label: scale,
+                                        glyphs: glyphs, style: style, into: &grid)
                 y += 1
             }
         } else if y < inner.maxY {
             // One row split in two halves.
             let half = width / 2
             grid.put("fill", x: x, y: y, style: TextStyle(.label))
-            Sparkline.draw(fills, x: x + 5, y: y, width: half - 6, maximum: Double(queue.capacity), glyphs: glyphs,
-                           style: fillStyle, into: &grid)
+            Sparkline.drawWithScale(fills, x: x + 5, y: y, width: half - 6, maximum: Double(queue.capacity),
+                                    label: fillLabel, glyphs: glyphs, style: fillStyle, into: &grid)
             grid.put("rate", x: x + half, y: y, style: TextStyle(.label))
-            Sparkline.draw(throughput, x: x + half + 5, y: y, width: width - half - 5, glyphs: glyphs, style: rateStyle,
-                           into: &grid)
+            Sparkline.drawWithScale(throughput, x: x + half + 5, y: y, width: width - half - 5, label: rateLabel,
+                                    glyphs: glyphs, style: rateStyle, into: &grid)
             y += 1
         }
         // The entries at the head: what the consumer takes next.
@@ -94,7 +99,7 @@ public enum QueuePanel {
 
     static func entryLine(_ entry: QueueEntry, first: Bool) -> String {
         var text = (first ? "at head: " : "   next: ") + "op \(entry.opLabel) opc \(entry.opcode) len \(entry.length)"
-        if let age = entry.ageNanoseconds { text += " \(Formatting.duration(nanoseconds: age))" }
+        if let age = entry.ageNanoseconds { text += " \(Formatting.age(nanoseconds: age))" }
         return text
     }
 }

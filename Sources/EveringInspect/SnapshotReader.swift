@@ -85,8 +85,11 @@ public final class SnapshotReader: RingSource {
         }
         let slots = SlotTable(slotCount: layout.slotCount, counts: counts, busy: busy)
 
-        let submission = queue(.submission, now: started)
+        // Completion queue first (docs/ABI.md "Ordering of a snapshot"): a completion exists
+        // only for a consumed submission, so the CQ read first can never show more completed
+        // than the SQ read after it shows consumed.
         let completion = queue(.completion, now: started)
+        let submission = queue(.submission, now: started)
         // Shrunk while we read (reads past the new end returned zeros, through the SIGBUS
         // guard): this snapshot is not the ring.
         guard observer.isIntact else { throw InspectError.objectShrank(observer.name.path) }

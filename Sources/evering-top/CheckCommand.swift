@@ -17,17 +17,17 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var diagnosis: DiagnosisOptions
 
     func run() throws {
-        let reader = InspectAttach.source(name)
+        let reader = try InspectAttach.source(name)
         let thresholds = diagnosis.thresholds
         var sampler = Sampler(historyCapacity: 1000)
-        let period = min(UInt64(100_000_000), UInt64(diagnosis.stallTimeout * 1e8))
-        let window = UInt64(diagnosis.stallTimeout * 1e9)
+        let window = UInt64(diagnosis.stallTimeout.nanoseconds)  // within DiagnosisOptions.stallTimeoutRange
+        let period = min(100_000_000, window / 10)
         let start = Clock.monotonicNanoseconds
         var snapshot: Snapshot
         var sample: Sample
         var tick: UInt64 = 0
         repeat {
-            do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
+            snapshot = try InspectAttach.snapshot(reader)
             sample = sampler.record(snapshot)
             tick += 1
             if snapshot.takenAtMonotonicNanoseconds - start >= window { break }
@@ -45,6 +45,6 @@ struct CheckCommand: ParsableCommand {
         } else if !quiet {
             InspectAttach.emit("\(snapshot.name): healthy")
         }
-        if !findings.isEmpty { throw ExitCode(InspectExit.findings) }
+        if !findings.isEmpty { throw ExitCode(ExitStatus.failed.rawValue) }
     }
 }

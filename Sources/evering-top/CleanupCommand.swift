@@ -7,7 +7,7 @@ struct CleanupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cleanup",
         abstract: "Remove evering rings whose sides are all dead or detached.",
-        discussion: "A ring with a live side is kept, naming the pid (NAME: an error, exit 1). The object is moved aside before it is unlinked and checked again there, so a ring being re-created under the same name is never removed. --all does this for every evering ring in /dev/shm; other objects, and rings still being created, are left alone."
+        discussion: "A ring with a live side is kept, naming the pid (NAME: an error, exit 1; exit 2 when NAME cannot be read). The object is moved aside before it is unlinked and checked again there, so a ring being re-created under the same name is never removed. --all does this for every evering ring in /dev/shm; other objects, and rings still being created, are left alone."
     )
 
     @Argument(help: "Ring name (with or without the leading /).") var name: String?
@@ -18,19 +18,16 @@ struct CleanupCommand: ParsableCommand {
         if all == (name != nil) { throw ValidationError("give a ring NAME or --all (not both)") }
     }
 
-    /// A ring NAME that cannot be cleaned up, with the reason (the CLI prints it, exit 1).
-    struct Refusal: Error, CustomStringConvertible {
-        var description: String
-    }
-
     func run() throws {
         if let name {
-            let ring = try RingName(name)
-            let outcome = try RingCleanup.clean(ring, dryRun: dryRun)
+            let ring: RingName
+            do { ring = try RingName(name) } catch { throw CommandFailure.cannotAttach(error) }
+            let outcome: RingCleanup.Outcome
+            do { outcome = try RingCleanup.clean(ring, dryRun: dryRun) } catch { throw CommandFailure.cannotAttach(error) }
             switch outcome {
-            case .removed, .recreated: print(line(ring, outcome))
-            case .kept(let live): throw Refusal(description: "\(ring.path) not removed: \(live)")
-            case .skipped(let reason): throw Refusal(description: "\(ring.path) not removed: \(reason)")
+            case .removed, .recreated: InspectAttach.emit(line(ring, outcome))
+            case .kept(let live): throw CommandFailure.failed("\(ring.path) not removed: \(live)")
+            case .skipped(let reason): throw CommandFailure.failed("\(ring.path) not removed: \(reason)")
             }
             return
         }
@@ -42,15 +39,15 @@ struct CleanupCommand: ParsableCommand {
                 let outcome = try RingCleanup.clean(ring, dryRun: dryRun)
                 if case .skipped = outcome { continue }  // not an evering ring, or not ready yet
                 if case .removed = outcome { removed += 1 }
-                print(line(ring, outcome))
+                InspectAttach.emit(line(ring, outcome))
             } catch .notFound {
                 continue  // removed by someone else meanwhile
             } catch {
                 failures.append("\(ring.path): \(error)")
             }
         }
-        print(dryRun ? "\(removed) ring(s) would be removed" : "\(removed) ring(s) removed")
-        if !failures.isEmpty { throw Refusal(description: failures.joined(separator: "\n")) }
+        InspectAttach.emit(dryRun ? "\(removed) ring(s) would be removed" : "\(removed) ring(s) removed")
+        if !failures.isEmpty { throw CommandFailure.failed(failures.joined(separator: "; ")) }
     }
 
     func line(_ ring: RingName, _ outcome: RingCleanup.Outcome) -> String {

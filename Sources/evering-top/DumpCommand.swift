@@ -17,9 +17,9 @@ struct DumpCommand: ParsableCommand {
     @OptionGroup var diagnosis: DiagnosisOptions
 
     func run() throws {
-        let reader = InspectAttach.source(name)
+        let reader = try InspectAttach.source(name)
         let snapshot: Snapshot
-        do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
+        snapshot = try InspectAttach.snapshot(reader)
         let report = InspectReport(snapshot: snapshot, findings: RingSources.diagnose(snapshot, thresholds: diagnosis.thresholds),
                                    thresholds: diagnosis.thresholds)
         if json {

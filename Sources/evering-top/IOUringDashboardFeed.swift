@@ -6,8 +6,9 @@ import EveringTerminal
 
 /// The dashboard's feed for `attach io_uring:PID[:FD]`: reads the ring's fdinfo each
 /// sample, feeds the sampler and the io_uring rules, and turns "gone" (process exited or
-/// ring closed) into a kept last frame. The panels are the common ones; the slot panels
-/// show their "no slot table" state since an io_uring has none.
+/// ring closed) into a kept last frame. The panels are the common ones; the header's second
+/// row carries the io_uring facts (`IOUringSummary`) and, with no slot table, the middle row
+/// lists the pending entries.
 final class IOUringDashboardFeed: DashboardSource {
     private let source: IOUringSource
     private let thresholds: Thresholds
@@ -23,7 +24,13 @@ final class IOUringDashboardFeed: DashboardSource {
 
     var input: DashboardInput {
         DashboardInput(name: source.displayName, connection: connection, snapshot: latest, history: sampler.history,
-                       peaks: sampler.peaks, alerts: alerts.ordered)
+                       peaks: sampler.peaks, alerts: alerts.ordered, sourceFacts: facts)
+    }
+
+    /// The io_uring facts for the header's second row.
+    private var facts: [DashboardInput.Fact] {
+        guard let latest else { return [] }
+        return IOUringSummary.segments(latest).map { DashboardInput.Fact($0.text, needsAttention: $0.needsAttention) }
     }
 
     func sample() {

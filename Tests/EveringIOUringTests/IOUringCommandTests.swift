@@ -158,6 +158,16 @@ final class IOUringCommandTests: XCTestCase {
         XCTAssertTrue(screen.contains("io_uring:\(helper.pid):\(helper.fd)"), screen)
         XCTAssertTrue(screen.contains("used 16/16"), screen)
         XCTAssertTrue(screen.contains("app→kernel") && screen.contains("kernel→app"), screen)
+        // The header names the owner and the io_uring facts; the middle row lists the pending
+        // entries instead of saying twice that there is no slot table.
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertTrue(lines[0].contains("pid \(helper.pid) (UringFixture) alive"), screen)
+        XCTAssertTrue(lines[1].hasPrefix("setup -") && lines[1].contains("overflow ") && lines[1].contains("files 0 bufs 0"),
+                      screen)
+        XCTAssertFalse(lines[1].contains("overflow 0"), "the fixture overflowed its CQ:\n\(screen)")
+        XCTAssertTrue(screen.contains("Pending entries"), screen)
+        XCTAssertTrue(screen.contains("CQ #0  user_data"), screen)
+        XCTAssertFalse(screen.contains("no slot table"), screen)
         helper.stop()
         XCTAssertTrue(try waitUntil(timeout: 10) {
             screen = try tmux(["capture-pane", "-p", "-t", session])

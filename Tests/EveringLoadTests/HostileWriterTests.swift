@@ -33,6 +33,7 @@ final class HostileWriterTests: LoadTestCase {
         XCTAssertTrue(run.stderr.contains("corrupt ring: the "), run.stderr)
         XCTAssertTrue(run.stderr.contains("written by the responder"), run.stderr)
         let summary = try run.summary()
-        XCTAssertTrue(summary.failure?.contains("corrupt ring") ?? false, summary.failure ?? "nil")
+        XCTAssertEqual(summary.failure?.kind, "ring")
+        XCTAssertTrue(summary.failure?.description.contains("corrupt ring: the ") ?? false, "\(String(describing: summary.failure))")
     }
 }
