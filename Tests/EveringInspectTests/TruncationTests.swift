@@ -75,12 +75,18 @@ final class TruncationTests: XCTestCase {
     /// `watch --batch` reading a fully busy 65,536-slot ring, truncated at random moments (to
     /// 0 bytes or to a random page boundary): it exits 2 with the truncation message, never by
     /// a signal.
+    ///
+    /// `EVERING_TRUNCATION_SLOTS` and `EVERING_TRUNCATION_TRIALS` change the size and the
+    /// count (the benchmark run of docs/benchmarks/robustness.md: 2^20 slots).
     func testRandomTruncationUnderWatchNeverKillsItWithASignal() throws {
         let binary = try Binary(for: self)
+        let environment = ProcessInfo.processInfo.environment
+        let slots = environment["EVERING_TRUNCATION_SLOTS"].flatMap(UInt32.init) ?? 1 << 16
+        let trials = environment["EVERING_TRUNCATION_TRIALS"].flatMap(Int.init) ?? 30
         var generator = SystemRandomNumberGenerator()
         var outcomes: [String] = []
-        for trial in 0..<30 {
-            let name = try makeBusyRing(slots: 1 << 16, inFlight: 1 << 16, queued: 0)
+        for trial in 0..<trials {
+            let name = try makeBusyRing(slots: slots, inFlight: Int(slots), queued: 0)
             let total = Int(try RingObserver(attaching: name).header.totalSize)
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(getpid())-\(trial)")
             FileManager.default.createFile(atPath: output.path + ".out", contents: nil)
