@@ -31,6 +31,17 @@ public final class PeerMonitor: @unchecked Sendable {
             throw .peerDetached(side: side)
         case EV_SIDE_ATTACHED.rawValue:
             let identity = ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time)
+            // Plain: pid_ns is written before the state we loaded with acquire (0 in 1.0 rings).
+            if !PidNamespace.canJudgeByPid(recorded: block.pointee.pid_ns) {
+                // Another pid namespace: its pid names nothing here; its heartbeat decides.
+                // Relaxed: a timestamp, nothing is published with it.
+                let beat = ev_load_relaxed_u64(ev_side_heartbeat_ptr(block))
+                let now = ev_monotonic_ns()
+                if beat == 0 || (now > beat && now - beat > SideOwner.heartbeatTimeoutNanoseconds) {
+                    throw .peerDead(side: side, pid: identity.pid)
+                }
+                return
+            }
             if identity.liveness != .alive { throw .peerDead(side: side, pid: identity.pid) }
         default:
             return

@@ -70,6 +70,12 @@ public final class RingObserver: @unchecked Sendable {
         public var capabilities: UInt32?
         /// Times the side block was claimed, takeovers included.
         public var claims: UInt32?
+
+        /// The side recorded a pid namespace other than ours: its pid names nothing here, and
+        /// only its heartbeat tells whether it lives (docs/ABI.md "Judging an owner").
+        public var isInOtherPidNamespace: Bool {
+            pidNamespace.map { !PidNamespace.canJudgeByPid(recorded: $0) } ?? false
+        }
     }
 
     public func side(_ side: RingSide) -> SideInfo {

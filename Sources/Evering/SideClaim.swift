@@ -13,9 +13,8 @@ package enum SideClaim {
         package var inheritedReference: Bool
     }
 
-    /// A heartbeat older than this says its side is dead, when its pid cannot be judged here
-    /// (another pid namespace): five periods of the 50 ms ticker.
-    package static let heartbeatTimeout: UInt64 = 250_000_000
+    /// A heartbeat older than this says its side is dead, when its pid cannot be judged here.
+    package static let heartbeatTimeout = SideOwner.heartbeatTimeoutNanoseconds
 
     /// Claims `side` for `me`, writing `capabilities` (`ev_capability` bits) into the block.
     ///

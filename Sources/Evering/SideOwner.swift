@@ -14,6 +14,11 @@ public struct SideOwner: RawRepresentable, Hashable, Sendable, CustomStringConve
 
     public static let none = SideOwner(rawValue: 0)
 
+    /// A heartbeat older than this says its side is dead when its pid cannot be judged here
+    /// (another pid namespace): five periods of the 50 ms ticker (docs/ABI.md "Heartbeat and
+    /// liveness").
+    public static let heartbeatTimeoutNanoseconds: UInt64 = 250_000_000
+
     public var pid: Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: rawValue)) }
     /// The low 32 bits of the owner's start time (clock ticks after boot).
     public var startTimeLow32: UInt32 { UInt32(truncatingIfNeeded: rawValue >> 32) }

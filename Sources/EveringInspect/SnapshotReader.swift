@@ -117,6 +117,10 @@ public final class SnapshotReader: RingSource {
         let liveness: Liveness
         if info.identity.pid <= 0 {
             liveness = state == .never ? .unknown : .dead
+        } else if info.isInOtherPidNamespace {
+            // A side in another pid namespace (a container): its heartbeat decides.
+            let beat = info.heartbeatNanoseconds
+            liveness = beat != 0 && Self.age(now, beat) <= SideOwner.heartbeatTimeoutNanoseconds ? .alive : .dead
         } else {
             switch info.identity.liveness {
             case .alive: liveness = .alive

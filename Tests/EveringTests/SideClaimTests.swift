@@ -161,3 +161,27 @@ final class BusGuardTests: XCTestCase {
         XCTAssertTrue(stderr.contains("Signal 7: Backtracing"), stderr)
     }
 }
+
+/// A peer in another pid namespace, as the side's own blocking calls see it.
+final class PeerMonitorNamespaceTests: XCTestCase {
+    func testAPeerFromAnotherPidNamespaceIsJudgedByItsHeartbeat() throws {
+        let names = RingNames()
+        defer { names.cleanUp() }
+        let name = names.make("peerns")
+        let responder = try Responder.create(name)
+        let block = responder.region.side(.requester)
+        block.pointee.pid = 999_999_999  // no such pid here
+        block.pointee.pid_ns = PidNamespace.current &+ 1
+        block.pointee.heartbeat_ns = ev_monotonic_ns()
+        ev_store_release_u32(ev_side_state_ptr(block), EV_SIDE_ATTACHED.rawValue)
+        XCTAssertNoThrow(try responder.peer.check(), "beating in its own namespace: alive")
+        block.pointee.heartbeat_ns = ev_monotonic_ns() - 1_000_000_000
+        XCTAssertThrowsError(try responder.peer.check()) {
+            XCTAssertEqual($0 as? RingError, .peerDead(side: .requester, pid: 999_999_999))
+        }
+        block.pointee.pid_ns = PidNamespace.current
+        block.pointee.heartbeat_ns = ev_monotonic_ns()
+        XCTAssertThrowsError(try responder.peer.check(), "our namespace: the (missing) pid decides")
+        responder.detach()
+    }
+}
