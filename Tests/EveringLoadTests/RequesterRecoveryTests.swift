@@ -5,7 +5,8 @@ import Foundation
 import XCTest
 
 /// kill -9 of a requester mid-run, then a new requester takes the side over (docs/ABI.md
-/// "Recovery"): every slot the dead run left in flight is reclaimed, none is leaked.
+/// "Recovery"): every slot the dead run left in flight is reclaimed, none is leaked; and
+/// `cleanup` would remove the ring while both sides are gone, and refuses once one is back.
 final class RequesterRecoveryTests: LoadTestCase {
     func testANewRequesterReclaimsTheSlotsOfOneKilledMidRun() throws {
         var generator = SystemRandomNumberGenerator()
@@ -48,6 +49,11 @@ final class RequesterRecoveryTests: LoadTestCase {
                 position &+= 1
             }
 
+            // Both sides gone (one killed, one left): cleanup would remove the ring.
+            let dryRun = try LoadProcess(["cleanup", name, "--dry-run"])
+            XCTAssertEqual(dryRun.waitForExit(within: 10), 0, "trial \(trial): \(dryRun.stderr)")
+            XCTAssertTrue(dryRun.stdout.contains("would remove /\(name)"), "trial \(trial): \(dryRun.stdout)")
+
             let successor = try Requester.open(ring)
             let recovery = successor.driver.recovery
             cancelledTotal += recovery.cancelled
@@ -65,6 +71,10 @@ final class RequesterRecoveryTests: LoadTestCase {
                 successor.reap()
                 return successor.driver.freeCount == slotCount
             }, "trial \(trial): \(successor.driver.freeCount) of \(slotCount) slots free after the queued requests were answered")
+            // With a live requester (us), cleanup refuses and names it.
+            let refused = try LoadProcess(["cleanup", name])
+            XCTAssertEqual(refused.waitForExit(within: 10), 1, "trial \(trial)")
+            XCTAssertTrue(refused.stderr.contains("the requester (pid \(getpid())) is alive"), "trial \(trial): \(refused.stderr)")
             successor.detach()
             answerer.waitForExit(within: 5)
         }
