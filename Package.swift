@@ -53,8 +53,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
-        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
+        // Test helper: a claimant process for the cross-process side-claim race (issue 12).
+        .executableTarget(name: "evering-race-helper", dependencies: ["Evering", "CEvering"]),
+        .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering", "evering-race-helper", "evering-top"]),
+        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering", "CEvering", "evering-top"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),

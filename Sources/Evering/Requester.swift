@@ -15,22 +15,45 @@ public final class Requester: @unchecked Sendable {
     public let submissions: QueueProducer<ev_entry>
     public let completions: QueueConsumer<ev_entry>
     public let driver: Driver
+    /// The responder's liveness, and whether it published an impossible index (`corruptPeer`):
+    /// what every blocking call of this side consults, and what a polling caller checks.
+    public let peer: PeerMonitor
     let attachment: SideAttachment
 
     init(region: SharedRegion) throws(RingError) {
         self.region = region
-        attachment = try SideAttachment(region: region, side: .requester)
-        let peer = PeerMonitor(region: region, side: .responder)
+        // The driver writes slots under their seqlock: advertised to inspectors and peers.
+        attachment = try SideAttachment(region: region, side: .requester, capabilities: EV_CAP_SLOT_SEQ.rawValue)
+        peer = PeerMonitor(region: region, side: .responder)
         let layout = region.layout
         submissions = QueueProducer(block: region.queueBlock(layout.submission),
                                     entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
                                     capacity: layout.submission.capacity,
-                                    owner: region, peer: peer)
+                                    owner: region, peer: peer, queueName: "submission")
         completions = QueueConsumer(block: region.queueBlock(layout.completion),
                                     entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
                                     capacity: layout.completion.capacity,
-                                    owner: region, peer: peer)
-        driver = Driver(region: region)
+                                    owner: region, peer: peer, queueName: "completion")
+        // Recovery (docs/ABI.md): slots left in use belong to a previous requester's run.
+        let responderGone = (try? peer.check()) == nil
+            || region.sideInfo(.responder).state != .attached
+        driver = Driver(region: region, responderGone: responderGone,
+                        queuedSlots: responderGone ? Self.queuedRequests(region) : [])
+    }
+
+    /// The ops whose requests sit in the submission queue (we are its producer; with no
+    /// responder attached nobody moves its head). Empty if the indices are impossible.
+    static func queuedRequests(_ region: SharedRegion) -> Set<OpID> {
+        let queue = region.queueIndices(.submission)
+        guard queue.used <= UInt64(queue.capacity) else { return [] }
+        var ops = Set<OpID>()
+        let entries = region.entries(region.layout.submission)
+        var position = queue.head
+        while position != queue.tail {
+            ops.insert(OpID(rawValue: entries[Int(truncatingIfNeeded: position & region.layout.submission.mask)].op_id))
+            position &+= 1
+        }
+        return ops
     }
 
     /// Creates a new ring named `name` and attaches to it as the requester.

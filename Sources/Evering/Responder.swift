@@ -29,21 +29,24 @@ public final class Responder: @unchecked Sendable {
     public let region: SharedRegion
     public let submissions: QueueConsumer<ev_entry>
     public let completions: QueueProducer<ev_entry>
+    /// The requester's liveness, and whether it published an impossible index (`corruptPeer`):
+    /// what every blocking call of this side consults, and what a polling caller checks.
+    public let peer: PeerMonitor
     let attachment: SideAttachment
 
     init(region: SharedRegion) throws(RingError) {
         self.region = region
         attachment = try SideAttachment(region: region, side: .responder)
-        let peer = PeerMonitor(region: region, side: .requester)
+        peer = PeerMonitor(region: region, side: .requester)
         let layout = region.layout
         submissions = QueueConsumer(block: region.queueBlock(layout.submission),
                                     entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
                                     capacity: layout.submission.capacity,
-                                    owner: region, peer: peer)
+                                    owner: region, peer: peer, queueName: "submission")
         completions = QueueProducer(block: region.queueBlock(layout.completion),
                                     entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
                                     capacity: layout.completion.capacity,
-                                    owner: region, peer: peer)
+                                    owner: region, peer: peer, queueName: "completion")
     }
 
     /// Attaches as the responder of an existing ring.

@@ -30,3 +30,8 @@ extension RingSide: Codable {
         try container.encode(description)
     }
 }
+
+/// The ABI 1.1 writer duties (`ev_header.writer_features` bits) this build implements. A
+/// side refuses a ring that requires any other bit (docs/ABI.md "Compatibility").
+/// New rings require all of them (`EV_WRITER_FEATURES_1_1`).
+public let supportedWriterFeatures: UInt32 = EV_WRITER_OWNER_CLAIM.rawValue | EV_WRITER_SLOT_SEQ.rawValue

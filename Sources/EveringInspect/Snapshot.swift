@@ -387,10 +387,15 @@ public struct SlotTable: Codable, Equatable, Sendable {
         public var latencyNanoseconds: UInt64?
         /// Now minus the completion time for completed slots (how long unreleased), else nil.
         public var completedAgeNanoseconds: UInt64?
+        /// True when the requester kept rewriting the record through every seqlock copy: only
+        /// `index` and the state from the state pass are known; the other fields are zero.
+        /// Nil (absent in JSON) for a consistent record.
+        public var isChanging: Bool?
 
         public init(index: UInt32, state: ObservedSlotState, rawState: UInt32, generation: UInt32, opcode: UInt16,
                     length: UInt32, userData: UInt64 = 0, ageNanoseconds: UInt64, latencyNanoseconds: UInt64? = nil,
-                    completedAgeNanoseconds: UInt64? = nil) {
+                    completedAgeNanoseconds: UInt64? = nil, isChanging: Bool? = nil) {
+            self.isChanging = isChanging
             self.index = index
             self.state = state
             self.rawState = rawState

@@ -85,8 +85,14 @@ public final class SnapshotReader: RingSource {
         }
         var slots = SlotTable(slotCount: layout.slotCount, counts: counts, busy: busy)
 
-        let submission = queue(.submission, now: started)
+        // Completion queue first (docs/ABI.md "Ordering of a snapshot"): a completion exists
+        // only for a consumed submission, so the CQ read first can never show more completed
+        // than the SQ read after it shows consumed.
         let completion = queue(.completion, now: started)
+        let submission = queue(.submission, now: started)
+        // Shrunk while we read (reads past the new end returned zeros, through the SIGBUS
+        // guard): this snapshot is not the ring.
+        guard observer.isIntact else { throw InspectError.objectShrank(observer.name.path) }
         markCompletedInCQ(&slots, completion)
         let linked = observer.isStillLinked
         return Snapshot(source: .evering, name: observer.name.path, takenAtMonotonicNanoseconds: started,
@@ -123,8 +129,18 @@ public final class SnapshotReader: RingSource {
     private func side(_ role: SideRole, now: UInt64) -> SideStatus {
         let info = observer.side(role)
         let state = info.state
-        // pid 0: the side never attached (nothing to check) or its block was cleared.
-        let liveness: Liveness = info.identity.pid <= 0 ? (state == .never ? .unknown : .dead) : info.identity.liveness
+        let liveness: Liveness
+        if info.identity.pid <= 0 {
+            // pid 0: the side never attached (nothing to check) or its block was cleared.
+            liveness = state == .never ? .unknown : .dead
+        } else if info.isInOtherPidNamespace {
+            // A side in another pid namespace (a container): its pid names nothing here, so
+            // its heartbeat decides.
+            let beat = info.heartbeatNanoseconds
+            liveness = beat != 0 && Self.age(now, beat) <= SideOwner.heartbeatTimeoutNanoseconds ? .alive : .dead
+        } else {
+            liveness = info.identity.liveness
+        }
         return SideStatus(role: role, state: state, rawState: info.rawState, pid: info.identity.pid,
                           startTime: info.identity.startTime, liveness: liveness,
                           heartbeatAgeNanoseconds: info.heartbeatNanoseconds == 0 ? nil : Self.age(now, info.heartbeatNanoseconds),

@@ -22,6 +22,7 @@ struct EveringTop: ParsableCommand {
             CheckCommand.self,
             InspectBenchCommand.self,
             LoadCommand.self,
+            CleanupCommand.self,
         ]
     )
 

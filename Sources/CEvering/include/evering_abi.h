@@ -29,7 +29,7 @@
 
 #define EV_MAGIC            0x00474E4952455645ULL /* "EVERING\0" read as a little-endian u64 */
 #define EV_ABI_MAJOR        1u
-#define EV_ABI_MINOR        0u      /* the minor this library writes; 1 once every 1.1 writer duty is implemented */
+#define EV_ABI_MINOR        1u      /* the minor this library writes */
 #define EV_ABI_MINOR_1_1    1u      /* the minor that defines the fields marked 1.1 */
 #define EV_HEADER_PAGE      4096u   /* size of the header page; first section starts here */
 #define EV_SECTION_ALIGN    4096u   /* every section offset is a multiple of this */
