@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // The ABI header (single source of truth for the layout) and inline atomics/clocks.
@@ -50,9 +51,19 @@ let package = Package(
                 "EveringIOUring",
                 "EveringLoad",
                 "EveringBench",
+                "EveringExport",
+                .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Metrics export: Prometheus text 0.0.4 and OpenMetrics 1.0, served over HTTP (FlyingFox)
+        // or written for node_exporter's textfile collector.
+        .target(name: "EveringExport", dependencies: [
+            "EveringInspect",
+            .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "FlyingSocks", package: "FlyingFox"),
+        ]),
+        .testTarget(name: "EveringExportTests", dependencies: ["EveringExport", "EveringInspect", "Evering"]),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),

@@ -17,6 +17,7 @@ struct EveringTop: ParsableCommand {
             CheckCommand.self,
             InspectBenchCommand.self,
             LoadCommand.self,
+            ExportCommand.self,
         ]
     )
 }
