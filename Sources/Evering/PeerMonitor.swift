@@ -25,7 +25,7 @@ public final class PeerMonitor: @unchecked Sendable {
             throw .peerDetached(side: side)
         case EV_SIDE_ATTACHED.rawValue:
             let identity = ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time)
-            if identity.liveness != .alive { throw .peerDead(side: side, pid: identity.pid) }
+            if identity.liveness.isGone { throw .peerDead(side: side, pid: identity.pid) }
         default:
             return
         }

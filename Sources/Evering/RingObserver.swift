@@ -37,7 +37,19 @@ public final class RingObserver: @unchecked Sendable {
     }
 
     public struct SideInfo: Equatable, Sendable {
-        public enum State: UInt32, Sendable { case never = 0, attached = 1, detached = 2, unknown = 0xffff_ffff }
+        /// The side block's state (ABI values; `unknown`: a stored value the ABI does not define).
+        public enum State: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+            case never = 0, attached = 1, detached = 2, unknown = 0xffff_ffff
+
+            public var description: String {
+                switch self {
+                case .never: "never"
+                case .attached: "attached"
+                case .detached: "detached"
+                case .unknown: "unknown"
+                }
+            }
+        }
         public var state: State
         public var rawState: UInt32
         public var identity: ProcessIdentity
@@ -48,7 +60,7 @@ public final class RingObserver: @unchecked Sendable {
 
     public func side(_ side: RingSide) -> SideInfo { region.sideInfo(side) }
 
-    public enum QueueKind: String, Sendable, CaseIterable {
+    public enum QueueKind: String, Sendable, CaseIterable, Codable {
         case submission = "sq", completion = "cq"
     }
 
@@ -216,3 +228,19 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+
+/// Encoded by name ("never", "attached", ...): the inspector's JSON names states, not ABI values.
+extension RingObserver.SideInfo.State: Codable {
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let state = Self.allCases.first(where: { $0.description == name }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a side state: \(name)"))
+        }
+        self = state
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

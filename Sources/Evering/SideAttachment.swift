@@ -31,7 +31,7 @@ final class SideAttachment: @unchecked Sendable {
         let state = ev_load_acquire_u32(ev_side_state_ptr(block))
         if state == EV_SIDE_ATTACHED.rawValue {
             let holder = ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time)
-            if holder.liveness == .alive { throw .sideTaken(side: side, pid: holder.pid) }
+            if holder.liveness.isPresent { throw .sideTaken(side: side, pid: holder.pid) }
         }
         let me = ProcessIdentity.current
         block.pointee.pid = me.pid

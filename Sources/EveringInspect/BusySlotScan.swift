@@ -16,7 +16,7 @@ enum BusySlotScan {
             written = 0
             observer.forEachBusySlot(states: states) { index, s in
                 guard written < capacity else { return }  // more became busy since the count
-                let state = SlotStateName(raw: s.rawState)
+                let state = ObservedSlotState(raw: s.rawState)
                 let completed = state == .completed && s.completedNanoseconds != 0
                 (out.baseAddress! + written).initialize(to: SlotTable.Record(
                     index: index, state: state, rawState: s.rawState, generation: s.generation, opcode: s.opcode,

@@ -84,7 +84,7 @@ typedef struct ev_side {
     int32_t  pid;               /*  0: pid of the attached process */
     uint32_t state;             /*  4: enum ev_side_state; release store after the fields below */
     uint64_t start_time;        /*  8: field 22 of /proc/PID/stat (clock ticks since boot) */
-    uint64_t heartbeat_ns;      /* 16: CLOCK_MONOTONIC ns, relaxed store every <= 50 ms */
+    uint64_t heartbeat_ns;      /* 16: CLOCK_MONOTONIC ns, relaxed store every 50 ms (docs/ABI.md "Heartbeat and liveness") */
     uint64_t attached_at_ns;    /* 24: CLOCK_REALTIME ns of the attach */
     uint64_t detached_at_ns;    /* 32: CLOCK_REALTIME ns of the detach, 0 while attached */
     /* 1.1 (zero in 1.0 objects) */
