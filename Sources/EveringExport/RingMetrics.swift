@@ -19,6 +19,7 @@ public enum RingMetrics {
         var oldest = family("evering_oldest_inflight_age_seconds", .gauge, "Age of the oldest op in flight (0 when none).", unit: "seconds")
         var status = family("evering_ring_status", .gauge, "1 for the ring's current status word, 0 for the others.")
         var findings = family("evering_findings", .gauge, "Findings of the diagnosis by rule and severity.")
+        var incidents = family("evering_incidents", .gauge, "Incidents (a root cause with its symptoms) by the party at fault.")
 
         for ring in reading.rings {
             let snapshot = ring.snapshot
@@ -33,26 +34,31 @@ public enum RingMetrics {
                 if let value = queue.emptyWaits { emptyWaits.samples.append(MetricSample(labels, Double(value))) }
             }
             if let table = snapshot.slots {
-                for state in SlotStateName.allCases where state != .unknown || table.counts.unknown > 0 {
+                for state in ObservedSlotState.allCases where state != .unknown || table.counts.unknown > 0 {
                     slots.samples.append(MetricSample([name, .init("state", state.rawValue)], Double(table.counts[state])))
                 }
                 let age = table.busy.lazy.filter { $0.state.isInFlight }.map { Double($0.ageNanoseconds) / 1e9 }.max() ?? 0
                 oldest.samples.append(MetricSample([name], age))
             }
             for side in [snapshot.requester, snapshot.responder].compactMap({ $0 }) {
-                let labels = [name, MetricSample.Label("side", side.role.rawValue)]
-                sideUp.samples.append(MetricSample(labels, side.state == .attached && side.liveness == .alive ? 1 : 0))
+                let labels = [name, MetricSample.Label("side", side.role.description)]
+                sideUp.samples.append(MetricSample(labels, side.state == .attached && side.liveness.isPresent ? 1 : 0))
                 if let age = side.heartbeatAgeNanoseconds, side.state == .attached {
                     heartbeatAge.samples.append(MetricSample(labels, Double(age) / 1e9))
                 }
             }
-            for word in RingListing.Status.ringStatuses {
+            for word in RingStatus.allCases where word != .notReady {
                 status.samples.append(MetricSample([name, .init("status", word.rawValue)], word == ring.status ? 1 : 0))
             }
             var counts: [String: (rule: String, severity: String, count: Int)] = [:]
             for finding in ring.findings {
                 let key = finding.rule.rawValue + "/" + finding.severity.rawValue
                 counts[key, default: (finding.rule.rawValue, finding.severity.rawValue, 0)].count += 1
+            }
+            var byCulprit: [String: Int] = [:]
+            for incident in ring.incidents { byCulprit[incident.culprit?.rawValue ?? "unknown", default: 0] += 1 }
+            for culprit in byCulprit.keys.sorted() {
+                incidents.samples.append(MetricSample([name, .init("culprit", culprit)], Double(byCulprit[culprit]!)))
             }
             for key in counts.keys.sorted() {
                 let entry = counts[key]!
@@ -74,7 +80,7 @@ public enum RingMetrics {
         sampleDuration.samples = [MetricSample([], Double(reading.durationNanoseconds) / 1e9)]
 
         return [enqueued, dequeued, capacity, used, fullStalls, emptyWaits, slots, sideUp, heartbeatAge, oldest,
-                status, findings, rings, readErrors, sampleDuration]
+                status, findings, incidents, rings, readErrors, sampleDuration]
     }
 
     private static func family(_ name: String, _ kind: MetricFamily.Kind, _ help: String, unit: String? = nil) -> MetricFamily {
@@ -82,7 +88,3 @@ public enum RingMetrics {
     }
 }
 
-extension RingListing.Status {
-    /// The words a readable ring can have (the others name objects that are not readable rings).
-    static let ringStatuses: [RingListing.Status] = [.ok, .stuck, .dead, .stale]
-}

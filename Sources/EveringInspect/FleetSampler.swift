@@ -15,7 +15,9 @@ public final class FleetSampler {
         public var snapshot: Snapshot
         public var rates: Rates?
         public var findings: [Finding]
-        public var status: RingListing.Status
+        public var incidents: [Incident]
+        /// The same word `list`, `dump`, `check` and the dashboard show (`RingStatus.of`).
+        public var status: RingStatus
     }
 
     /// Objects in /dev/shm by what could be done with them.
@@ -88,10 +90,11 @@ public final class FleetSampler {
             }
             let sample = entry.sampler.record(snapshot)
             let findings = Diagnosis.diagnose(snapshot, history: entry.sampler.history, thresholds: thresholds)
+            let report = InspectReport(snapshot: snapshot, rates: sample.rates, findings: findings, thresholds: thresholds)
             tracked[display] = entry
             census.readable += 1
             rings.append(RingState(name: display, snapshot: snapshot, rates: sample.rates, findings: findings,
-                                   status: RingDirectory.status(snapshot, findings)))
+                                   incidents: report.incidents, status: report.status))
         }
         for name in tracked.keys where !seen.contains(name) { tracked[name] = nil }
         return Reading(rings: rings, census: census, readErrors: readErrors,

@@ -71,11 +71,11 @@ struct BenchFleetCommand: ParsableCommand {
             bytes = text.utf8.count
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        func ms(_ seconds: Double) -> String { String(format1: seconds * 1000) + " ms" }
+        func ms(_ seconds: Double) -> String { Formatting.decimal(seconds * 1000) + " ms" }
         print("bench fleet: \(rings) rings × \(slots) slots, \(busy) in flight each, \(samples) samples after the first")
         print("  first sample (opens every ring): \(ms(firstWall)) wall, \(ms(firstCPU)) CPU")
         print("  sample (rings kept open):        median \(ms(median(sampleWall))) wall, \(ms(median(sampleCPU))) CPU"
-              + " = \(String(format1: median(sampleCPU) * 100))% of a core at 1 Hz")
+              + " = \(Formatting.decimal(median(sampleCPU) * 100))% of a core at 1 Hz")
         print("  scrape (render the latest):      median \(ms(median(scrapeWall))), \(bytes / 1024) KiB of OpenMetrics")
     }
 
