@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // The ABI header (single source of truth for the layout) and inline atomics/clocks.
@@ -50,11 +51,21 @@ let package = Package(
                 "EveringIOUring",
                 "EveringLoad",
                 "EveringBench",
+                "EveringExport",
+                .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Test helper: a claimant process for the cross-process side-claim race (issue 12).
         .executableTarget(name: "evering-race-helper", dependencies: ["Evering", "CEvering"]),
+        // Metrics export: Prometheus text 0.0.4 and OpenMetrics 1.0, served over HTTP (FlyingFox)
+        // or written for node_exporter's textfile collector.
+        .target(name: "EveringExport", dependencies: [
+            "EveringInspect",
+            .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "FlyingSocks", package: "FlyingFox"),
+        ]),
+        .testTarget(name: "EveringExportTests", dependencies: ["EveringExport", "EveringInspect", "Evering"]),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering", "evering-race-helper", "evering-top"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering", "CEvering", "evering-top"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),

@@ -6,8 +6,9 @@ set -euo pipefail
 # fixture, Tests/EveringIOUringTests/Fixtures/UringFixture.c, with cc -luring), fio (the
 # io_uring end-to-end tests, skipped without it), python3-pil (scripts/plot_bench.py and its test),
 # python3 and libatomic1 (the Python reference peer scripts/evering_peer.py and PythonPeerTests;
-# libatomic: its compare-and-swap).
-needed=(libncurses-dev tmux liburing-dev gcc fio python3-pil python3 libatomic1)
+# libatomic: its compare-and-swap), prometheus (the exporter test scrapes with a real server;
+# promtool checks the metrics, the alert rules and the dashboard queries).
+needed=(libncurses-dev tmux liburing-dev gcc fio python3-pil python3 libatomic1 prometheus)
 missing=()
 for pkg in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

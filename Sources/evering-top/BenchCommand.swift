@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark the ring (against a C reference ring and other IPC).",
-        subcommands: [BenchIPCCommand.self, BenchRingCommand.self, BenchPeerCommand.self],
+        subcommands: [BenchIPCCommand.self, BenchRingCommand.self, BenchFleetCommand.self, BenchPeerCommand.self],
         defaultSubcommand: BenchIPCCommand.self
     )
 }

@@ -23,6 +23,7 @@ struct EveringTop: ParsableCommand {
             InspectBenchCommand.self,
             LoadCommand.self,
             CleanupCommand.self,
+            ExportCommand.self,
         ]
     )
 

@@ -56,6 +56,8 @@ final class CommandLineGrammarTests: EndToEndTestCase {
         case "bench ring": ["bench", "ring"]
         case "bench peer": ["bench", "peer", "--role", "consumer", "--shm", ring]
         case "inspect-bench": ["inspect-bench"]
+        case "export": ["export", "--textfile", "/nonexistent-\(ring)"]
+        case "bench fleet": ["bench", "fleet"]
         default: { XCTFail("docs/CLI.md names an unknown command '\(command)'"); return [command] }()
         }
     }
@@ -162,10 +164,10 @@ final class CommandLineGrammarTests: EndToEndTestCase {
     /// table or known not to be a number: a new numeric flag cannot go undocumented.
     func testEveryNumericFlagIsInTheRangesTable() throws {
         let rows = try Self.rangeTable()
-        let notNumbers: Set<String> = ["--name", "--mode", "--role", "--transport", "--fault", "--json", "--output", "--part",
+        let notNumbers: Set<String> = ["--name", "--mode", "--role", "--transport", "--fault", "--json", "--output", "--part", "--listen", "--textfile",
                                        "--shm", "--ring", "--scenario"]
         for command in ["attach", "demo", "dump", "watch", "check", "load", "bench ipc", "bench ring", "bench peer",
-                        "inspect-bench", "echo-responder", "list"] {
+                        "bench fleet", "inspect-bench", "echo-responder", "list", "export", "cleanup"] {
             let help = try Tool.run(command.split(separator: " ").map(String.init) + ["--help-hidden"])
             XCTAssertEqual(help.status, 0, help.stderr)
             let flags = Set(help.stdout.matches(of: /(--[a-z-]+) </).map { String($0.1) })
@@ -211,7 +213,8 @@ final class CommandLineGrammarTests: EndToEndTestCase {
         // Usage (64), for the root and each subcommand.
         try assertFails(["no-such-command"], status: 64, saying: "no-such-command")
         for command in [["list"], ["dump", missing], ["watch", missing, "--batch"], ["check", missing], ["attach", missing],
-                        ["demo"], ["load"], ["bench", "ipc"], ["bench", "ring"], ["inspect-bench"], ["echo-responder", missing]] {
+                        ["demo"], ["load"], ["bench", "ipc"], ["bench", "ring"], ["bench", "fleet"], ["inspect-bench"],
+                        ["echo-responder", missing], ["export", "--listen", "127.0.0.1:0"], ["cleanup", missing]] {
             try assertFails(command + ["--no-such-flag"], status: 64, saying: "--no-such-flag")
         }
         try assertFails(["watch", missing], status: 64, saying: "needs --batch")
