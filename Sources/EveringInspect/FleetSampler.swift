@@ -18,6 +18,8 @@ public final class FleetSampler {
         public var incidents: [Incident]
         /// The same word `list`, `dump`, `check` and the dashboard show (`RingStatus.of`).
         public var status: RingStatus
+        /// The user owning the shm object (read once, when the ring is opened).
+        public var owner: String?
     }
 
     /// Objects in /dev/shm by what could be done with them.
@@ -44,6 +46,7 @@ public final class FleetSampler {
     private struct Tracked {
         var reader: SnapshotReader
         var sampler: Sampler
+        var owner: String?
     }
 
     public let thresholds: Thresholds
@@ -94,7 +97,7 @@ public final class FleetSampler {
             tracked[display] = entry
             census.readable += 1
             rings.append(RingState(name: display, snapshot: snapshot, rates: sample.rates, findings: findings,
-                                   incidents: report.incidents, status: report.status))
+                                   incidents: report.incidents, status: report.status, owner: entry.owner))
         }
         for name in tracked.keys where !seen.contains(name) { tracked[name] = nil }
         return Reading(rings: rings, census: census, readErrors: readErrors,
@@ -106,7 +109,8 @@ public final class FleetSampler {
         guard let name = try? RingName(raw) else { return nil }
         do throws(RingError) {
             let reader = try SnapshotReader(attaching: name, pendingLimit: 4)
-            return Tracked(reader: reader, sampler: Sampler(historyCapacity: historyCapacity))
+            return Tracked(reader: reader, sampler: Sampler(historyCapacity: historyCapacity),
+                           owner: RingDirectory.objectInfo(raw)?.owner)
         } catch {
             switch error {
             case .notReady: census.notReady += 1
