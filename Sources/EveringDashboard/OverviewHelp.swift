@@ -6,7 +6,7 @@ public enum OverviewHelp {
         ("Enter", "open the ring's dashboard; Esc or Backspace comes back"),
         ("< >  F6", "sort by the previous / next column, or choose one"),
         ("I", "invert the sort; click a header to sort by it"),
-        ("/", "filter by name (Enter keeps, Esc cancels; Esc clears)"),
+        ("/", "filter by name as you type: Enter keeps it, Esc removes it"),
         ("space", "pause / resume sampling;  + / - refresh faster / slower"),
         ("q", "quit (from anywhere; also Ctrl-C)"),
         ("", ""),

@@ -31,7 +31,7 @@ public enum OverviewRenderer {
             } else if input.rows.isEmpty {
                 lines = [emptyMessage, "watching: new rings appear here as they are created"]
             } else {
-                lines = ["no ring matches \"\(state.filter)\"", "\(input.rows.count) hidden by the filter; / edits it, Esc clears it"]
+                lines = ["no ring matches \"\(state.filter)\"", "\(input.rows.count) hidden by the filter; / edits it, / Esc removes it"]
             }
             Overlays.message(lines, style: TextStyle(.warning, .bold), glyphs: state.glyphs, in: body, into: &grid)
         } else {
@@ -146,7 +146,7 @@ public enum OverviewRenderer {
             var x = grid.put("Filter: ", x: 0, y: y, style: TextStyle(.normal, .bold))
             x = grid.put(state.filter, x: x, y: y, style: TextStyle(.selection))
             grid.put("_", x: x, y: y, style: TextStyle(.normal, .bold))
-            grid.putRight("Enter keep  Esc cancel", endX: layout.width, y: y, style: TextStyle(.selection))
+            grid.putRight("Enter keep  Esc remove", endX: layout.width, y: y, style: TextStyle(.selection))
             return
         }
         var x = 0

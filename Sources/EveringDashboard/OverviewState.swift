@@ -16,7 +16,7 @@ public struct OverviewState: Equatable, Sendable {
     /// What keys currently do: the table, typing a filter, or choosing a sort column (F6).
     public enum Mode: Equatable, Sendable {
         case table
-        /// Typing a filter; `previous` is restored by Esc.
+        /// Typing a filter (`previous`: the filter before the edit).
         case filtering(previous: String)
         /// The sort menu, with the highlighted column.
         case choosingSort(OverviewColumn)
@@ -122,8 +122,6 @@ public struct OverviewState: Equatable, Sendable {
             inverted.toggle()
         case .character("/"), .function(3):
             mode = .filtering(previous: filter)
-        case .escape:
-            filter = ""  // Esc in the table clears a filter left applied
         case .up: moveCursor(by: -1, names: names)
         case .down: moveCursor(by: 1, names: names)
         case .pageUp: moveCursor(by: -max(1, layout.tableLines - 1), names: names)
@@ -161,11 +159,12 @@ public struct OverviewState: Equatable, Sendable {
         selected = names[selectedIndex]
     }
 
-    private mutating func handleFilterKey(_ key: DashboardKey, previous: String, names: [String],
+    private mutating func handleFilterKey(_ key: DashboardKey, previous _: String, names: [String],
                                           layout: OverviewLayout) -> OverviewCommand {
         switch key {
         case .escape:
-            filter = previous
+            // htop's filter bar: Esc cancels the filter (shows every ring again), Enter keeps it.
+            filter = ""
             mode = .table
         case .enter:
             mode = .table
