@@ -53,20 +53,29 @@ public struct OverviewRow: Equatable, Sendable {
         self.owner = owner
     }
 
-    /// The row for one sampled ring.
+    /// The row for one sampled evering ring.
     public init(_ ring: FleetSampler.RingState) {
-        let snapshot = ring.snapshot
+        self.init(name: ring.name, snapshot: ring.snapshot, rates: ring.rates, findingCount: ring.findings.count,
+                  status: ring.status, owner: ring.owner)
+    }
+
+    /// The row for any ring source's latest snapshot. A single-owner source (an io_uring)
+    /// has no sides: its process goes in the requester column (it submits), the responder
+    /// column stays empty (the kernel), and the oldest op is the oldest pending entry.
+    public init(name: String, snapshot: Snapshot, rates: Rates?, findingCount: Int, status: RingStatus, owner: String?) {
         func side(_ status: SideStatus?) -> Side? {
             guard let status, status.state != .never else { return nil }
             return Side(pid: status.pid, state: status.state, liveness: status.liveness)
         }
-        let oldest = snapshot.slots?.busy.lazy.filter { $0.state.isInFlight }.map(\.ageNanoseconds).max()
-        self.init(name: ring.name, status: ring.status,
-                  requester: side(snapshot.requester), responder: side(snapshot.responder),
+        let requester = side(snapshot.requester)
+            ?? snapshot.process.map { Side(pid: $0.pid, state: .attached, liveness: $0.liveness) }
+        let oldest = snapshot.slots.map { $0.busy.lazy.filter { $0.state.isInFlight }.map(\.ageNanoseconds).max() }
+            ?? (snapshot.submission.pending + snapshot.completion.pending).compactMap(\.ageNanoseconds).max()
+        self.init(name: name, status: status, requester: requester, responder: side(snapshot.responder),
                   submissionUsed: snapshot.submission.used, submissionCapacity: snapshot.submission.capacity,
                   completionUsed: snapshot.completion.used, completionCapacity: snapshot.completion.capacity,
-                  opsPerSecond: ring.rates?.completionsPerSecond, oldestInFlightNanoseconds: oldest,
-                  findings: ring.findings.count, owner: ring.owner)
+                  opsPerSecond: rates?.completionsPerSecond, oldestInFlightNanoseconds: oldest ?? nil,
+                  findings: findingCount, owner: owner)
     }
 
     /// How alarming the status is, worst highest: the order sorting by status puts first.

@@ -1,29 +1,30 @@
-import Evering
 import EveringDashboard
 import EveringInspect
 
-/// The fleet overview as a view of the terminal loop: samples every ring with a
-/// `FleetSampler` (mappings and history kept between samples) and shows them as a table;
+/// The fleet overview as a view of the terminal loop: samples every ring (evering rings
+/// with a `FleetSampler`, and io_urings with `--io-uring`) and shows them as a table;
 /// Enter opens the selected ring's view (made by `open`), which returns here on Esc.
 public final class OverviewView: TerminalView {
     public typealias Opener = (_ ringName: String, _ interval: Double) -> (any TerminalView)?
 
     public private(set) var state: OverviewState
     public private(set) var input = OverviewInput(rows: [], sampled: false)
-    private let fleet: FleetSampler
-    private let names: () -> [String]
+    private let read: () -> OverviewInput
     private let open: Opener
 
     /// - Parameters:
-    ///   - names: the objects to sample each time (default: all of /dev/shm).
+    ///   - read: one sample of every ring (e.g. `OverviewInput(fleet.sample())`).
     ///   - open: the view for a ring the user drills into (its dashboard), or nil if it
     ///     cannot be opened (the overview then stays).
-    public init(fleet: FleetSampler, state: OverviewState, names: @escaping () -> [String] = { sharedMemoryObjectNames() },
-                open: @escaping Opener) {
-        self.fleet = fleet
+    public init(state: OverviewState, read: @escaping () -> OverviewInput, open: @escaping Opener) {
         self.state = state
-        self.names = names
+        self.read = read
         self.open = open
+    }
+
+    /// Every evering ring in /dev/shm, through `fleet` (mappings and history kept between samples).
+    public convenience init(fleet: FleetSampler, state: OverviewState, open: @escaping Opener) {
+        self.init(state: state, read: { OverviewInput(fleet.sample()) }, open: open)
     }
 
     public var interval: Double { state.interval }
@@ -31,7 +32,7 @@ public final class OverviewView: TerminalView {
     public var wantsMouse: Bool { true }
 
     public func sample() {
-        input = OverviewInput(fleet.sample(names: names()))
+        input = read()
     }
 
     public func render(width: Int, height: Int) -> ScreenGrid {

@@ -278,4 +278,35 @@ final class OverviewTests: XCTestCase {
         XCTAssertTrue(grid[1, statusLine].style.attributes.contains(.reverse), "the highlighted column")
         XCTAssertNotNil(grid.rowContaining("*NAME"), "the current sort is marked")
     }
+
+    // MARK: rows from snapshots
+
+    func testRowFromAnEveringSnapshotTakesSidesFillAndOldestOp() {
+        let snapshot = DashboardFixtures.snapshot(sqCapacity: 256, inFlight: [3: (.submitted, 7 * DashboardFixtures.second),
+                                                                              9: (.waiting, 2 * DashboardFixtures.second)])
+        let row = OverviewRow(name: "/evering-demo", snapshot: snapshot, rates: nil, findingCount: 2, status: .ok, owner: "bob")
+        XCTAssertEqual(row.requester, OverviewRow.Side(pid: 100, state: .attached, liveness: .alive))
+        XCTAssertEqual(row.responder?.pid, 101)
+        XCTAssertEqual(row.submissionUsed, 12)
+        XCTAssertEqual(row.submissionCapacity, 256)
+        XCTAssertEqual(row.oldestInFlightNanoseconds, 7 * DashboardFixtures.second)
+        XCTAssertNil(row.opsPerSecond)
+        XCTAssertEqual(row.findings, 2)
+    }
+
+    func testRowFromAnIOUringPutsItsProcessInTheRequesterColumn() {
+        let snapshot = Snapshot(source: .ioUring, name: "io_uring:42:5", takenAtMonotonicNanoseconds: 1,
+                                process: ProcessStatus(pid: 42, command: "fio", liveness: .alive),
+                                submission: QueueStatus(kind: .submission, head: 10, tail: 14, capacity: 8),
+                                completion: QueueStatus(kind: .completion, head: 0, tail: 0, capacity: 16))
+        let row = OverviewRow(name: "io_uring:42:5", snapshot: snapshot, rates: nil, findingCount: 0, status: .ok, owner: "fio")
+        XCTAssertEqual(row.requester?.pid, 42)
+        XCTAssertNil(row.responder)
+        XCTAssertEqual(row.submissionFill, 0.5)
+        let grid = OverviewRenderer.render(OverviewInput(rows: [row]), state: OverviewState(), width: 120, height: 10)
+        let line = grid.text(row: layout.firstTableRow)
+        XCTAssertTrue(line.contains("42 alive"), line)
+        XCTAssertTrue(line.contains("50%"), line)
+        XCTAssertTrue(line.contains("fio"), line)
+    }
 }
