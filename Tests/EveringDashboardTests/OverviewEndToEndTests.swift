@@ -153,4 +153,31 @@ final class OverviewEndToEndTests: XCTestCase {
             screen.contains("STATUS▼") && self.ringLines(screen, prefix: prefix).first?.hasPrefix(stalled.path) == true
         }, "sorting by status did not put the STUCK ring on top:\n\(session.screen)")
     }
+
+    /// A first-button click as an xterm sends it (SGR 1006: 1-based column and row, press
+    /// then release), typed into the pane as the terminal would.
+    func click(_ session: TmuxSession, column: Int, row: Int) throws {
+        try session.run(["send-keys", "-t", session.target, "-l", "\u{1b}[<0;\(column + 1);\(row + 1)M"])
+        try session.run(["send-keys", "-t", session.target, "-l", "\u{1b}[<0;\(column + 1);\(row + 1)m"])
+    }
+
+    func testMouseClicksSortByAHeaderAndSelectARow() throws {
+        let prefix = uniquePrefix("mouse")
+        for suffix in ["a", "b", "c"] { try makeRing("\(prefix)-\(suffix)") }
+        let session = try startOverview(filter: prefix)
+        let screen = try XCTUnwrap(try session.waitForScreen { self.ringLines($0, prefix: prefix).count == 3 }, session.screen)
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let headerRow = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("NAME") })
+        let ownerColumn = try XCTUnwrap(lines[headerRow].range(of: "OWNER")).lowerBound.utf16Offset(in: lines[headerRow])
+        try click(session, column: ownerColumn + 1, row: headerRow)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("sort: OWNER") }, "a header click did not sort:\n\(session.screen)")
+        try click(session, column: 1, row: headerRow)
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("sort: NAME") }, session.screen)
+        // The third ring's row, then Enter: its dashboard.
+        let thirdRow = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("/\(prefix)-c") })
+        try click(session, column: 3, row: thirdRow)
+        try session.press("Enter")
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("Submission queue") && $0.contains("/\(prefix)-c") },
+                        "a row click did not select the ring:\n\(session.screen)")
+    }
 }
