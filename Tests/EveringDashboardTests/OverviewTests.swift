@@ -204,6 +204,11 @@ final class OverviewTests: XCTestCase {
         XCTAssertEqual(dashboard.handle(.character("q")), .quit)
         var alone = DashboardState()
         XCTAssertEqual(alone.handle(.escape), DashboardCommand.none, "attach has nothing to go back to")
+        let input = DashboardInput(name: "/x", connection: .waiting(reason: "test"))
+        let drilled = DashboardRenderer.render(input, state: dashboard, width: 80, height: 24, now: 0)
+        XCTAssertTrue(drilled.text(row: 23).hasPrefix("Esc back"), "the key bar says how to go back")
+        let attached = DashboardRenderer.render(input, state: alone, width: 80, height: 24, now: 0)
+        XCTAssertFalse(attached.text(row: 23).contains("back"))
     }
 
     // MARK: rendering
