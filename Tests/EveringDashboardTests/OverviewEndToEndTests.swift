@@ -180,4 +180,18 @@ final class OverviewEndToEndTests: XCTestCase {
         XCTAssertNotNil(try session.waitForScreen { $0.contains("Submission queue") && $0.contains("/\(prefix)-c") },
                         "a row click did not select the ring:\n\(session.screen)")
     }
+
+    /// Without a terminal the overview fails as attach does (exit 2, one line), pointing at
+    /// `list`; `--help` still prints the commands.
+    func testWithoutATerminalItSaysWhatToUseInstead() throws {
+        let overview = try SpawnedProcess([])
+        XCTAssertTrue(overview.waitForExit(timeout: 20), "it did not exit")
+        XCTAssertEqual(overview.status.map { ($0 >> 8) & 0xff }, 2, overview.output)
+        XCTAssertTrue(overview.output.hasPrefix("evering-top: "), overview.output)
+        XCTAssertTrue(overview.output.contains("evering-top list"), overview.output)
+        let help = try SpawnedProcess(["--help"])
+        XCTAssertTrue(help.waitForExit(timeout: 20))
+        XCTAssertEqual(help.status.map { ($0 >> 8) & 0xff }, 0)
+        XCTAssertTrue(help.output.contains("top (default)"), help.output)
+    }
 }
