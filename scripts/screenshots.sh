@@ -139,3 +139,25 @@ wait_for "STUCK" 20
 sleep 2
 shoot stall-requester
 quit_demo
+
+# Overview: three rings at once (healthy, a stalled responder, leaked cancellations), the
+# stalled one sorted to the top by status (`>` moves the sort one column right, to STATUS).
+"$BIN" load "$RING-api" --replace --duration 300s --rate 20000 --concurrency 8 >"$WORK/a.log" 2>&1 &
+P1=$!
+"$BIN" load "$RING-cache" --replace --duration 300s --rate 20000 --concurrency 16 --fault stall-responder@1s >"$WORK/b.log" 2>&1 &
+P2=$!
+"$BIN" load "$RING-db" --replace --duration 300s --rate 5000 --fault leak-cancel=12 >"$WORK/c.log" 2>&1 &
+P3=$!
+tmx kill-server 2>/dev/null || true
+SHOT=$((SHOT + 1))
+SOCKET="$BASE_SOCKET-$SHOT"
+tmx -f /dev/null new-session -d -x 120 -y 40 -s shots \
+    "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $BIN top -d 0.5"
+wait_for "STUCK" 20
+tmx send-keys -t shots '>'
+sleep 2
+shoot overview
+tmx send-keys -t shots q
+for pid in $P1 $P2 $P3; do kill -INT "$pid" 2>/dev/null || true; done
+for pid in $P1 $P2 $P3; do wait "$pid" 2>/dev/null || true; done
+rm -f "/dev/shm/$RING-api" "/dev/shm/$RING-cache" "/dev/shm/$RING-db"
