@@ -42,7 +42,7 @@ public struct ProcessIdentity: Hashable, Sendable {
 
     /// Field 22 of /proc/PID/stat, or nil when the process does not exist.
     public static func startTime(of pid: Int32) -> UInt64? {
-        guard let text = readSmallFile("/proc/\(pid)/stat") else { return nil }
+        guard let text = SystemCalls.readSmallFile("/proc/\(pid)/stat") else { return nil }
         return parseStartTime(statLine: text)
     }
 
@@ -54,16 +54,6 @@ public struct ProcessIdentity: Hashable, Sendable {
         // rest[0] is field 3 (state), so field 22 is rest[19].
         guard rest.count > 19 else { return nil }
         return UInt64(rest[19])
-    }
-
-    static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { _ = close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 4096)
-        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        return String(decoding: bytes[..<count], as: UTF8.self)
     }
 }
 
