@@ -22,14 +22,13 @@ public final class Requester: @unchecked Sendable {
         attachment = try SideAttachment(region: region, side: .requester)
         let peer = PeerMonitor(region: region, side: .responder)
         let layout = region.layout
-        submissions = QueueProducer(block: region.queueBlock(layout.submission),
-                                    entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
-                                    capacity: layout.submission.capacity,
-                                    owner: region, peer: peer)
-        completions = QueueConsumer(block: region.queueBlock(layout.completion),
-                                    entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
-                                    capacity: layout.completion.capacity,
-                                    owner: region, peer: peer)
+        let sq = region.queueBlock(layout.submission), cq = region.queueBlock(layout.completion)
+        // The responder waits as the submission queue's consumer and the completion queue's producer.
+        let waits = WaitContext(peer: peer, peerWaits: (ev_queue_consumer_wait_ptr(sq), ev_queue_producer_wait_ptr(cq)), owner: region)
+        submissions = QueueProducer(block: sq, entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
+                                    capacity: layout.submission.capacity, owner: region, peer: peer, waits: waits)
+        completions = QueueConsumer(block: cq, entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
+                                    capacity: layout.completion.capacity, owner: region, peer: peer, waits: waits)
         driver = Driver(region: region)
     }
 
@@ -72,11 +71,15 @@ public final class Requester: @unchecked Sendable {
     public func submit(opcode: UInt16, length: Int, userData: UInt64 = 0, timeout: Duration? = nil,
                        fill: (UnsafeMutableRawBufferPointer) -> Void = { _ in }) throws(RingError) -> OpID {
         precondition(length >= 0 && length <= bufferSize, "payload of \(length) bytes exceeds the \(bufferSize)-byte slot buffer")
-        var waiter = BlockingWaiter(timeout: timeout, peer: submissions.peer)
         var op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData)
-        while op == nil {
-            if reap() == 0 { try waiter.pause() }
-            op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData)
+        if op == nil {
+            // Slots come back with completions: wait on the completion queue.
+            var waiter = completions.makeWaiter(timeout: timeout)
+            defer { waiter.finish() }
+            while op == nil {
+                if reap() == 0 { try waiter.pause(until: completions.hasEntries) }
+                op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData)
+            }
         }
         let id = op!
         fill(UnsafeMutableRawBufferPointer(rebasing: region.buffer(slot: id.slot)[..<length]))
@@ -108,10 +111,12 @@ public final class Requester: @unchecked Sendable {
     public func wait(for op: OpID, timeout: Duration? = nil) throws(RingError) -> Completion {
         requireAwaitable(op)
         driver.markWaiting(op)
-        var waiter = BlockingWaiter(timeout: timeout, peer: completions.peer)
+        if let done = driver.completion(of: op) { return done }
+        var waiter = completions.makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
         while true {
             if let done = driver.completion(of: op) { return done }
-            if reap() == 0 { try waiter.pause() }
+            if reap() == 0 { try waiter.pause(until: completions.hasEntries) }
         }
     }
 

@@ -36,14 +36,13 @@ public final class Responder: @unchecked Sendable {
         attachment = try SideAttachment(region: region, side: .responder)
         let peer = PeerMonitor(region: region, side: .requester)
         let layout = region.layout
-        submissions = QueueConsumer(block: region.queueBlock(layout.submission),
-                                    entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
-                                    capacity: layout.submission.capacity,
-                                    owner: region, peer: peer)
-        completions = QueueProducer(block: region.queueBlock(layout.completion),
-                                    entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
-                                    capacity: layout.completion.capacity,
-                                    owner: region, peer: peer)
+        let sq = region.queueBlock(layout.submission), cq = region.queueBlock(layout.completion)
+        // The requester waits as the completion queue's consumer and the submission queue's producer.
+        let waits = WaitContext(peer: peer, peerWaits: (ev_queue_consumer_wait_ptr(cq), ev_queue_producer_wait_ptr(sq)), owner: region)
+        submissions = QueueConsumer(block: sq, entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
+                                    capacity: layout.submission.capacity, owner: region, peer: peer, waits: waits)
+        completions = QueueProducer(block: cq, entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
+                                    capacity: layout.completion.capacity, owner: region, peer: peer, waits: waits)
     }
 
     /// Attaches as the responder of an existing ring.

@@ -30,6 +30,8 @@ public enum RingError: Error, Equatable, Sendable, CustomStringConvertible {
     case sideTaken(side: RingSide, pid: Int32)
     /// A blocking call gave up after its timeout.
     case timedOut
+    /// A blocking call ended because `StopRequest.request()` was called (SIGINT, SIGTERM).
+    case stopRequested
     /// A system call failed in a way none of the cases above describes.
     case system(call: String, errno: Int32)
 
@@ -61,6 +63,8 @@ public enum RingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the \(side) detached from the ring"
         case let .sideTaken(side, pid):
             return "the \(side) side is already attached by live process \(pid); one process per side"
+        case .stopRequested:
+            return "stopped on request (signal)"
         case .timedOut:
             return "timed out waiting on the ring"
         case let .system(call, errno):

@@ -18,9 +18,16 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     @usableFromInline let capacity: UInt64
     @usableFromInline let mask: UInt64
     /// [0] our tail, [1] the consumer's head as last seen, [2] tail + 1 at the last counted
-    /// full episode (0: none yet), so a new episode is counted only once the tail has moved.
+    /// full episode (0: none yet), so a new episode is counted only once the tail has moved,
+    /// [3] the adaptive spin budget of waits for space (ns).
     @usableFromInline let local: UnsafeMutablePointer<UInt64>
     @usableFromInline let peer: PeerMonitor?
+    /// The consumer's wait record (we wake it after publishing) and ours (we sleep on it
+    /// while the queue is full).
+    @usableFromInline let consumerWait: WaitRecord
+    let producerWait: WaitRecord
+    /// Nil for a queue without a peer side (benchmarks): its waits never sleep on the futex.
+    @usableFromInline let waits: WaitContext?
     /// Kept alive so `entries` and the index pointers stay mapped.
     let owner: AnyObject
 
@@ -31,8 +38,10 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     ///     that rewrote the block's capacity after validation would otherwise steer our
     ///     indices past the entry array.
     ///   - peer: consulted by blocking calls to notice a dead consumer.
+    ///   - waits: the side's wait context; with it, waits sleep on the futex when the peer
+    ///     advertises `EV_CAP_WAKES_PEER`.
     public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, capacity: UInt32,
-                owner: AnyObject, peer: PeerMonitor?) {
+                owner: AnyObject, peer: PeerMonitor?, waits: WaitContext? = nil) {
         precondition(capacity >= 1 && capacity & (capacity &- 1) == 0, "queue capacity \(capacity) is not a power of two")
         precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
                      "element stride does not match the queue's entry size")
@@ -42,14 +51,18 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         fullStallsPointer = ev_queue_full_stalls_ptr(block)
         self.capacity = UInt64(capacity)
         mask = UInt64(capacity) - 1
-        local = .allocate(capacity: 3)
+        local = .allocate(capacity: 4)
         // Relaxed: we are the only writer of tail, so our own last store is what we read.
         local[0] = ev_load_relaxed_u64(tailPointer)
         // Acquire pairs with the consumer's release store of head (entries before it are free).
         local[1] = ev_load_acquire_u64(headPointer)
         local[2] = 0
+        local[3] = BlockingWaiter.maxSpinNanoseconds
+        consumerWait = WaitRecord(ev_queue_consumer_wait_ptr(block))
+        producerWait = WaitRecord(ev_queue_producer_wait_ptr(block))
         self.owner = owner
         self.peer = peer
+        self.waits = waits
     }
 
     deinit { local.deallocate() }
@@ -79,7 +92,17 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         // Release pairs with the consumer's acquire load of tail: the entry written
         // above is visible before the new tail is.
         ev_store_release_u64(tailPointer, tail &+ 1)
+        wakeConsumer()
         return true
+    }
+
+    /// The waker's half of the wake-up protocol, once per publication.
+    @inlinable @inline(__always)
+    func wakeConsumer() {
+        // Seq_cst fence: our tail store before the load of the consumer's `sleeping`; pairs
+        // with the consumer's fence between announcing sleep and re-loading tail.
+        ev_fence_seq_cst()
+        consumerWait.wakeIfSleeping(noting: waits)
     }
 
     /// Appends as many of `elements` as fit, with one publication; returns how many.
@@ -101,7 +124,19 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         // Release pairs with the consumer's acquire load of tail: all `count` entries are
         // visible before the tail that covers them.
         ev_store_release_u64(tailPointer, local[0])
+        wakeConsumer()  // one fence per batch
         return count
+    }
+
+    /// Whether the queue has room now (re-loads the consumer's head). For waits only.
+    func hasSpace() -> Bool {
+        // Acquire: as in trySend(_:), pairs with the consumer's release of head.
+        local[1] = ev_load_acquire_u64(headPointer)
+        return local[0] &- local[1] < capacity
+    }
+
+    func makeWaiter(timeout: Duration?) -> BlockingWaiter {
+        BlockingWaiter(timeout: timeout, peer: peer, sleepingOn: producerWait, context: waits, spinLimit: local + 3)
     }
 
     /// Appends one entry, waiting (spin, then yield, then sleep) while the queue is full.
@@ -110,18 +145,20 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     ///   100 ms of the consumer dying or detaching.
     public func send(_ element: Element, timeout: Duration? = nil) throws(RingError) {
         if trySend(element) { return }
-        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
-        while !trySend(element) { try waiter.pause() }
+        var waiter = makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
+        while !trySend(element) { try waiter.pause(until: hasSpace) }
     }
 
     /// Appends all of `elements`, waiting while the queue is full.
     public func send(contentsOf elements: UnsafeBufferPointer<Element>, timeout: Duration? = nil) throws(RingError) {
         var sent = trySend(contentsOf: elements)
         guard sent < elements.count else { return }
-        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
+        var waiter = makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
         while sent < elements.count {
             let more = trySend(contentsOf: UnsafeBufferPointer(rebasing: elements[sent...]))
-            if more == 0 { try waiter.pause() }
+            if more == 0 { try waiter.pause(until: hasSpace) }
             sent += more
         }
     }
@@ -146,14 +183,21 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     @usableFromInline let tailPointer: UnsafeMutablePointer<UInt64>
     @usableFromInline let emptyWaitsPointer: UnsafeMutablePointer<UInt64>
     @usableFromInline let mask: UInt64
-    /// [0] our head, [1] the producer's tail as last seen.
+    /// [0] our head, [1] the producer's tail as last seen, [2] the adaptive spin budget
+    /// of waits for entries (ns).
     @usableFromInline let local: UnsafeMutablePointer<UInt64>
     @usableFromInline let peer: PeerMonitor?
+    /// Ours (we sleep on it while empty) and the producer's (we wake it after freeing space).
+    let consumerWait: WaitRecord
+    @usableFromInline let producerWait: WaitRecord
+    @usableFromInline let waits: WaitContext?
     let owner: AnyObject
 
-    /// - Parameter capacity: from the validated layout, as for `QueueProducer`.
+    /// - Parameters:
+    ///   - capacity: from the validated layout, as for `QueueProducer`.
+    ///   - waits: as for `QueueProducer`.
     public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, capacity: UInt32,
-                owner: AnyObject, peer: PeerMonitor?) {
+                owner: AnyObject, peer: PeerMonitor?, waits: WaitContext? = nil) {
         precondition(capacity >= 1 && capacity & (capacity &- 1) == 0, "queue capacity \(capacity) is not a power of two")
         precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
                      "element stride does not match the queue's entry size")
@@ -162,13 +206,17 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         tailPointer = ev_queue_tail_ptr(block)
         emptyWaitsPointer = ev_queue_empty_waits_ptr(block)
         mask = UInt64(capacity) - 1
-        local = .allocate(capacity: 2)
+        local = .allocate(capacity: 3)
         // Relaxed: we are the only writer of head.
         local[0] = ev_load_relaxed_u64(headPointer)
         // Acquire pairs with the producer's release store of tail (entries before it are written).
         local[1] = ev_load_acquire_u64(tailPointer)
+        local[2] = BlockingWaiter.maxSpinNanoseconds
+        consumerWait = WaitRecord(ev_queue_consumer_wait_ptr(block))
+        producerWait = WaitRecord(ev_queue_producer_wait_ptr(block))
         self.owner = owner
         self.peer = peer
+        self.waits = waits
     }
 
     deinit { local.deallocate() }
@@ -198,7 +246,28 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         // Release pairs with the producer's acquire load of head: our read of the entry
         // above completes before the producer may overwrite it.
         ev_store_release_u64(headPointer, head &+ 1)
+        wakeProducer()
         return element
+    }
+
+    /// The waker's half of the wake-up protocol for a producer waiting for space.
+    @inlinable @inline(__always)
+    func wakeProducer() {
+        // Seq_cst fence: our head store before the load of the producer's `sleeping`; pairs
+        // with the producer's fence between announcing sleep and re-loading head.
+        ev_fence_seq_cst()
+        producerWait.wakeIfSleeping(noting: waits)
+    }
+
+    /// Whether an entry is waiting now (re-loads the producer's tail). For waits only.
+    func hasEntries() -> Bool {
+        // Acquire: as in tryReceive(), pairs with the producer's release of tail.
+        local[1] = ev_load_acquire_u64(tailPointer)
+        return local[1] != local[0]
+    }
+
+    func makeWaiter(timeout: Duration?) -> BlockingWaiter {
+        BlockingWaiter(timeout: timeout, peer: peer, sleepingOn: consumerWait, context: waits, spinLimit: local + 2)
     }
 
     /// Takes up to `buffer.count` entries with one publication; returns how many.
@@ -219,6 +288,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         local[0] = head &+ UInt64(count)
         // Release pairs with the producer's acquire load of head, as in tryReceive().
         ev_store_release_u64(headPointer, local[0])
+        wakeProducer()  // one fence per batch
         return count
     }
 
@@ -229,10 +299,11 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     public func receive(timeout: Duration? = nil) throws(RingError) -> Element {
         if let element = tryReceive() { return element }
         noteEmptyWait()
-        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
+        var waiter = makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
         while true {
             if let element = tryReceive() { return element }
-            try waiter.pause()
+            try waiter.pause(until: hasEntries)
         }
     }
 
@@ -241,11 +312,12 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         let count = tryReceive(into: buffer)
         if count > 0 || buffer.isEmpty { return count }
         noteEmptyWait()
-        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
+        var waiter = makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
         while true {
             let count = tryReceive(into: buffer)
             if count > 0 { return count }
-            try waiter.pause()
+            try waiter.pause(until: hasEntries)
         }
     }
 

@@ -38,6 +38,7 @@ final class SideAttachment: @unchecked Sendable {
         block.pointee.start_time = me.startTime
         block.pointee.attached_at_ns = ev_realtime_ns()
         block.pointee.detached_at_ns = 0
+        block.pointee.capabilities = EV_CAP_WAKES_PEER.rawValue  // we follow the wake-up protocol (plain: before the release of state)
         // Relaxed: the heartbeat is a timestamp, it publishes nothing else.
         ev_store_relaxed_u64(ev_side_heartbeat_ptr(block), ev_monotonic_ns())
         // Release pairs with readers' acquire load of state: pid and start time first.

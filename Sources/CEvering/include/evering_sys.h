@@ -70,6 +70,12 @@ static inline int ev_futex_wake(uint32_t *word, int count) {
     return rc >= 0 ? (int)rc : -errno;
 }
 
+/* The process-wide table of futex words being slept on (evering.c): a stop request wakes
+ * them all. ev_sleepers_wake_all is async-signal-safe (atomic loads and raw syscalls). */
+int ev_sleeper_register(uint32_t *word);
+void ev_sleeper_unregister(int entry);
+void ev_sleepers_wake_all(void);
+
 /* ---- clocks ---- */
 
 static inline uint64_t ev_monotonic_ns(void) {

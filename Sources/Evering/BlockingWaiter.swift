@@ -1,0 +1,152 @@
+import CEvering
+
+/// Every blocking call's wait: the futex wake-up protocol when the peer advertises
+/// `EV_CAP_WAKES_PEER` (docs/ABI.md "Wake-ups (futex)"), otherwise 1.0's `Backoff` (spin,
+/// yield, sleep ≤ 256 µs); in both, the deadline, a stop request and a look at the peer
+/// about every 100 ms.
+///
+///     var waiter = BlockingWaiter(timeout: timeout, peer: peer, sleepingOn: record, context: context, spinLimit: limit)
+///     defer { waiter.finish() }
+///     while !tryTake() { try waiter.pause(until: { hasSomething }) }
+struct BlockingWaiter {
+    private var backoff = Backoff()
+    private var pauses = 0
+    private let deadline: UInt64?
+    private var nextPeerCheck: UInt64
+    private let peer: PeerMonitor?
+    private let own: WaitRecord?
+    private let context: WaitContext?
+    /// This queue end's adaptive spin budget (ns), kept across calls; nil: never spin.
+    private let spinLimit: UnsafeMutablePointer<UInt64>?
+    private let start: UInt64
+    private var spun = false
+    private var announcedSince = false
+
+    static let peerCheckInterval: UInt64 = 100_000_000
+    /// The longest single FUTEX_WAIT: a dead peer, a deadline or a stop request that
+    /// arrives while we sleep is noticed within this.
+    static let maxSleepNanoseconds: UInt64 = 100_000_000
+    /// The most a waiter spins before it sleeps on the futex (adapted down from there:
+    /// twice the recent wait, or less). 20 µs kept the 100,000 ops/s round trip at about
+    /// 0.2 µs in NOTES.md's C prototype; the adaptation keeps slower rates from spinning.
+    static let maxSpinNanoseconds: UInt64 = 20_000
+
+    /// A wait without a futex (the slot-free wait of `submit`: no index to sleep on).
+    init(timeout: Duration?, peer: PeerMonitor?) {
+        self.init(timeout: timeout, peer: peer, sleepingOn: nil, context: nil, spinLimit: nil)
+    }
+
+    init(timeout: Duration?, peer: PeerMonitor?, sleepingOn own: WaitRecord?, context: WaitContext?,
+         spinLimit: UnsafeMutablePointer<UInt64>?) {
+        let now = ev_monotonic_ns()
+        if let timeout {
+            let (seconds, attoseconds) = timeout.components
+            // A timeout beyond Int64 nanoseconds (~292 years) is no deadline, not an overflow trap.
+            let (wholeNanos, overflow) = max(0, seconds).multipliedReportingOverflow(by: 1_000_000_000)
+            deadline = overflow ? nil : now &+ UInt64(wholeNanos) &+ UInt64(max(0, attoseconds) / 1_000_000_000)
+        } else {
+            deadline = nil
+        }
+        nextPeerCheck = now &+ Self.peerCheckInterval
+        self.peer = peer
+        self.own = own
+        self.context = context
+        self.spinLimit = spinLimit
+        start = now
+    }
+
+    /// Waits a little (without a condition: the backoff only).
+    mutating func pause() throws(RingError) { try pause(until: { false }) }
+
+    /// Waits until `ready` might hold, or a bit. `ready` re-loads the peer's index
+    /// (acquire) without taking anything; the caller retries its operation after.
+    ///
+    /// - Throws: `timedOut`, `stopRequested`, or the peer's death or departure.
+    mutating func pause(until ready: () -> Bool) throws(RingError) {
+        if let own, let context, context.peer.wakesUs {
+            try sleep(on: own, context: context, until: ready)
+            return
+        }
+        backoff.pause()
+        pauses &+= 1
+        if backoff.isSpinning && pauses & 63 != 0 { return }  // while spinning, read the clock every 64th pause
+        try check(now: ev_monotonic_ns())
+    }
+
+    /// The sleeper's half of the protocol (docs/ABI.md, steps 1–6).
+    private mutating func sleep(on own: WaitRecord, context: WaitContext, until ready: () -> Bool) throws(RingError) {
+        if !announcedSince {
+            announcedSince = true
+            // Relaxed: an inspector's statistic (start of this wait episode); it orders nothing.
+            ev_store_relaxed_u64(own.since, start)
+        }
+        // 1. Spin, once per episode, only while the peer seems to run on another CPU.
+        if !spun, let spinLimit {
+            spun = true
+            let limit = spinLimit.pointee
+            if limit > 0 && context.peerSeemsRunning {
+                let until = start &+ limit
+                repeat {
+                    for _ in 0..<32 { ev_cpu_relax() }
+                    if ready() { return }
+                } while ev_monotonic_ns() < until && context.peerSeemsRunning
+            }
+        }
+        // 3. Announce, then a full fence: pairs with the waker's fence between its index
+        //    store and its load of `sleeping` (store-buffering: one of us sees the other).
+        ev_store_relaxed_u32(own.sleeping, EV_SLEEPING.rawValue)  // Relaxed: ordered by the fence below.
+        ev_fence_seq_cst()
+        // 4. Re-check: an index published before our announcement is seen here.
+        if ready() {
+            ev_store_relaxed_u32(own.sleeping, EV_AWAKE.rawValue)  // Relaxed: only the futex reads it; we are awake.
+            return
+        }
+        // 5. Sleep, capped so a dead peer, the deadline and a stop request are noticed.
+        var now = ev_monotonic_ns()
+        var timeout = min(Self.maxSleepNanoseconds, nextPeerCheck > now ? nextPeerCheck &- now : 1_000)
+        if let deadline { timeout = min(timeout, deadline > now ? deadline &- now : 1_000) }
+        let entry = ev_sleeper_register(own.sleeping)
+        // Seq_cst fence between registering the word and loading the stop flag: pairs with
+        // StopRequest.request()'s seq_cst store before it reads the table.
+        ev_fence_seq_cst()
+        let outcome: SystemCalls.FutexWaitOutcome =
+            StopRequest.isRequested ? .interrupted : SystemCalls.futexWait(own.sleeping, expecting: EV_SLEEPING.rawValue, timeoutNanoseconds: timeout)
+        ev_sleeper_unregister(entry)
+        // 6. Awake again (the waker may have stored 0 already; storing it again is harmless).
+        ev_store_relaxed_u32(own.sleeping, EV_AWAKE.rawValue)  // Relaxed: as in step 4.
+        if outcome == .timedOut && ready() {
+            // The condition held and nobody woke us: a lost (or very late) wake-up.
+            _ = ev_fetch_add_relaxed_u64(own.lateWakes, 1)  // Relaxed: a statistic.
+        }
+        now = ev_monotonic_ns()
+        try check(now: now)
+    }
+
+    /// Stop request, deadline, and (every 100 ms) the peer.
+    private mutating func check(now: UInt64) throws(RingError) {
+        if StopRequest.isRequested { throw .stopRequested }
+        if let deadline, now >= deadline { throw .timedOut }
+        if now >= nextPeerCheck {
+            nextPeerCheck = now &+ Self.peerCheckInterval
+            try peer?.check()
+        }
+    }
+
+    /// Ends the wait episode: clears `since_ns` and adapts the spin budget to how long
+    /// this wait took (spin up to twice a short wait; halve after a long one).
+    /// - Parameter progress: whether the wait ended with what it waited for.
+    func finish(progress: Bool = true) {
+        if announcedSince, let own {
+            ev_store_relaxed_u64(own.since, 0)  // Relaxed: an inspector's statistic.
+        }
+        guard progress else { return }
+        context?.notePeerProduced()
+        guard let spinLimit else { return }
+        let waited = ev_monotonic_ns() &- start
+        if waited <= Self.maxSpinNanoseconds {
+            spinLimit.pointee = min(Self.maxSpinNanoseconds, max(2 &* waited, 1_000))
+        } else {
+            spinLimit.pointee /= 2
+        }
+    }
+}
