@@ -53,7 +53,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering"]),
+        // Test helper: peers for the cross-process wake-up tests (a randomly delayed echo
+        // responder, and a 1.0-style responder that never wakes its peer).
+        .executableTarget(name: "EveringTestPeer", dependencies: ["Evering", "CEvering"]),
+        .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering", "EveringTestPeer"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),

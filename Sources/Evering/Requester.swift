@@ -120,19 +120,35 @@ public final class Requester: @unchecked Sendable {
         }
     }
 
-    /// Suspends the task until `op` completes, polling with backoff between reaps.
+    /// Suspends the task until `op` completes. The waiting itself is done by this
+    /// requester's waiter thread (`AsyncCompletionWaiter`), never on the cooperative pool.
     public func completion(of op: OpID, timeout: Duration? = nil) async throws(RingError) -> Completion {
         requireAwaitable(op)
         driver.markWaiting(op)
-        var waiter = BlockingWaiter(timeout: timeout, peer: completions.peer)
+        let start = ContinuousClock.now
         while true {
             if let done = driver.completion(of: op) { return done }
             if reap() == 0 {
-                try waiter.pause()
-                await Task.yield()
+                var remaining: Duration? = nil
+                if let timeout {
+                    remaining = timeout - (ContinuousClock.now - start)
+                    if remaining! <= .zero { throw .timedOut }
+                }
+                try await asyncWaiter.waitForEntries(timeout: remaining)
             }
         }
     }
+
+    /// Started at the first async wait; one thread per requester, closed on detach.
+    private var asyncWaiterStorage: AsyncCompletionWaiter?
+    private var asyncWaiter: AsyncCompletionWaiter {
+        if let waiter = asyncWaiterStorage { return waiter }
+        let waiter = AsyncCompletionWaiter(completions: completions)
+        asyncWaiterStorage = waiter
+        return waiter
+    }
+
+    deinit { asyncWaiterStorage?.close() }
 
     /// A released, reused or cancelled op never shows up as completed: waiting for it would
     /// only time out, or hang forever without a timeout. That is a caller bug, like `release`
@@ -157,7 +173,10 @@ public final class Requester: @unchecked Sendable {
 
     /// Leaves the ring: stops the heartbeat and marks the side detached. Returns true if
     /// this was the last attached side.
-    @discardableResult public func detach() -> Bool { attachment.detach() }
+    @discardableResult public func detach() -> Bool {
+        asyncWaiterStorage?.close()
+        return attachment.detach()
+    }
 
     /// Removes the ring's name (the memory lives on until every mapping is gone).
     public func unlink() throws(RingError) { try SystemCalls.shmUnlink(region.name) }

@@ -31,9 +31,9 @@ public final class Responder: @unchecked Sendable {
     public let completions: QueueProducer<ev_entry>
     let attachment: SideAttachment
 
-    init(region: SharedRegion) throws(RingError) {
+    init(region: SharedRegion, capabilities: UInt32 = SideCapability.wakesPeer) throws(RingError) {
         self.region = region
-        attachment = try SideAttachment(region: region, side: .responder)
+        attachment = try SideAttachment(region: region, side: .responder, capabilities: capabilities)
         let peer = PeerMonitor(region: region, side: .requester)
         let layout = region.layout
         let sq = region.queueBlock(layout.submission), cq = region.queueBlock(layout.completion)
@@ -48,6 +48,12 @@ public final class Responder: @unchecked Sendable {
     /// Attaches as the responder of an existing ring.
     public static func open(_ name: RingName) throws(RingError) -> Responder {
         try Responder(region: try SharedRegion.open(name, writable: true))
+    }
+
+    /// Attaches advertising other capabilities than this library's (tests: a peer that
+    /// behaves like a 1.0 process and wakes nobody).
+    package static func open(_ name: RingName, advertising capabilities: UInt32) throws(RingError) -> Responder {
+        try Responder(region: try SharedRegion.open(name, writable: true), capabilities: capabilities)
     }
 
     /// Creates a new ring and attaches as its responder (the requester joins later).

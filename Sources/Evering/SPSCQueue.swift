@@ -321,6 +321,19 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         }
     }
 
+    /// Waits, with the wake-up protocol, until the queue has an entry; takes nothing.
+    /// `giveUp` is asked after every capped wait (≤ 100 ms) and ends the wait with
+    /// `stopRequested` when it says so (a closing `AsyncCompletionWaiter`).
+    func waitUntilNotEmpty(timeout: Duration?, giveUp: () -> Bool = { false }) throws(RingError) {
+        if hasEntries() { return }
+        var waiter = makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
+        while !hasEntries() {
+            try waiter.pause(until: hasEntries)
+            if giveUp() { throw .stopRequested }
+        }
+    }
+
     @usableFromInline @inline(never)
     func noteEmptyWait() {
         // Relaxed: a statistic for inspectors; it orders nothing.

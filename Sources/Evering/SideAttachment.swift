@@ -22,7 +22,7 @@ final class SideAttachment: @unchecked Sendable {
 
     static let heartbeatInterval: UInt64 = 50_000_000
 
-    init(region: SharedRegion, side: RingSide) throws(RingError) {
+    init(region: SharedRegion, side: RingSide, capabilities: UInt32 = EV_CAP_WAKES_PEER.rawValue) throws(RingError) {
         precondition(region.isWritable, "attaching as a side needs a writable mapping")
         self.region = region
         self.side = side
@@ -38,7 +38,7 @@ final class SideAttachment: @unchecked Sendable {
         block.pointee.start_time = me.startTime
         block.pointee.attached_at_ns = ev_realtime_ns()
         block.pointee.detached_at_ns = 0
-        block.pointee.capabilities = EV_CAP_WAKES_PEER.rawValue  // we follow the wake-up protocol (plain: before the release of state)
+        block.pointee.capabilities = capabilities  // what we do for the peer (EV_CAP_WAKES_PEER: we wake it); plain, before the release of state
         // Relaxed: the heartbeat is a timestamp, it publishes nothing else.
         ev_store_relaxed_u64(ev_side_heartbeat_ptr(block), ev_monotonic_ns())
         // Release pairs with readers' acquire load of state: pid and start time first.
