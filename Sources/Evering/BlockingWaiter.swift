@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import CEvering
 
 /// Every blocking call's wait: the futex wake-up protocol when the peer advertises
@@ -26,10 +31,17 @@ struct BlockingWaiter {
     /// The longest single FUTEX_WAIT: a dead peer, a deadline or a stop request that
     /// arrives while we sleep is noticed within this.
     static let maxSleepNanoseconds: UInt64 = 100_000_000
-    /// The most a waiter spins before it sleeps on the futex (adapted down from there:
-    /// twice the recent wait, or less). 20 µs kept the 100,000 ops/s round trip at about
-    /// 0.2 µs in NOTES.md's C prototype; the adaptation keeps slower rates from spinning.
-    static let maxSpinNanoseconds: UInt64 = 20_000
+    /// The most a waiter spins (and yields) before it sleeps on the futex. Adapted per
+    /// queue end between `minSpinNanoseconds` and this: twice the last wait that ended
+    /// within it, halved after one that did not. A round trip through one futex wake-up
+    /// takes 10–30 µs on the project's VMs, so a requester that spins this long gets its
+    /// answer without a second wake-up (docs/benchmarks/wakeups.md has the measurements).
+    static let maxSpinNanoseconds: UInt64 = 50_000
+    /// The least spin kept after long waits, so that a rate change is noticed; at 10,000
+    /// waits per second it costs 5% of a core.
+    static let minSpinNanoseconds: UInt64 = 5_000
+    /// PAUSE iterations before the spin starts yielding (~0.5–1 µs).
+    static let pauseSpins = 64
 
     /// A wait without a futex (the slot-free wait of `submit`: no index to sleep on).
     init(timeout: Duration?, peer: PeerMonitor?) {
@@ -80,16 +92,25 @@ struct BlockingWaiter {
             // Relaxed: an inspector's statistic (start of this wait episode); it orders nothing.
             ev_store_relaxed_u64(own.since, start)
         }
-        // 1. Spin, once per episode, only while the peer seems to run on another CPU.
+        // 1. Spin, once per episode, unless the peer is asleep itself (then it produces
+        //    nothing until someone wakes it). A few hundred ns of PAUSE catch a peer that
+        //    is running on another CPU; after that we *yield* while spinning: a peer we
+        //    just woke is often queued on our own CPU (NOTES.md: a plain spin there
+        //    delays it by the whole spin), and sched_yield hands it the CPU at once, while
+        //    returning in well under a microsecond when nobody else wants it.
         if !spun, let spinLimit {
             spun = true
             let limit = spinLimit.pointee
             if limit > 0 && context.peerSeemsRunning {
-                let until = start &+ limit
-                repeat {
-                    for _ in 0..<32 { ev_cpu_relax() }
+                for _ in 0..<Self.pauseSpins {
+                    ev_cpu_relax()
                     if ready() { return }
-                } while ev_monotonic_ns() < until && context.peerSeemsRunning
+                }
+                let until = start &+ limit
+                while ev_monotonic_ns() < until && context.peerSeemsRunning {
+                    sched_yield()
+                    if ready() { return }
+                }
             }
         }
         // 3. Announce, then a full fence: pairs with the waker's fence between its index
@@ -139,14 +160,12 @@ struct BlockingWaiter {
         if announcedSince, let own {
             ev_store_relaxed_u64(own.since, 0)  // Relaxed: an inspector's statistic.
         }
-        guard progress else { return }
-        context?.notePeerProduced()
-        guard let spinLimit else { return }
+        guard progress, let spinLimit else { return }
         let waited = ev_monotonic_ns() &- start
         if waited <= Self.maxSpinNanoseconds {
-            spinLimit.pointee = min(Self.maxSpinNanoseconds, max(2 &* waited, 1_000))
+            spinLimit.pointee = min(Self.maxSpinNanoseconds, max(2 &* waited, Self.minSpinNanoseconds))
         } else {
-            spinLimit.pointee /= 2
+            spinLimit.pointee = max(spinLimit.pointee / 2, Self.minSpinNanoseconds)
         }
     }
 }

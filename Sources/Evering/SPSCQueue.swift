@@ -102,7 +102,7 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         // Seq_cst fence: our tail store before the load of the consumer's `sleeping`; pairs
         // with the consumer's fence between announcing sleep and re-loading tail.
         ev_fence_seq_cst()
-        consumerWait.wakeIfSleeping(noting: waits)
+        consumerWait.wakeIfSleeping()
     }
 
     /// Appends as many of `elements` as fit, with one publication; returns how many.
@@ -256,7 +256,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         // Seq_cst fence: our head store before the load of the producer's `sleeping`; pairs
         // with the producer's fence between announcing sleep and re-loading head.
         ev_fence_seq_cst()
-        producerWait.wakeIfSleeping(noting: waits)
+        producerWait.wakeIfSleeping()
     }
 
     /// Whether an entry is waiting now (re-loads the producer's tail). For waits only.
@@ -303,7 +303,12 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         defer { waiter.finish() }
         while true {
             if let element = tryReceive() { return element }
-            try waiter.pause(until: hasEntries)
+            do { try waiter.pause(until: hasEntries) } catch {
+                // The producer's detach (or death) comes after its last publish: one more
+                // look finds anything it sent before leaving.
+                if let element = tryReceive() { return element }
+                throw error
+            }
         }
     }
 
@@ -317,14 +322,19 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         while true {
             let count = tryReceive(into: buffer)
             if count > 0 { return count }
-            try waiter.pause(until: hasEntries)
+            do { try waiter.pause(until: hasEntries) } catch {
+                // As in receive(timeout:): entries published before the producer left.
+                let count = tryReceive(into: buffer)
+                if count > 0 { return count }
+                throw error
+            }
         }
     }
 
     /// Waits, with the wake-up protocol, until the queue has an entry; takes nothing.
     /// `giveUp` is asked after every capped wait (≤ 100 ms) and ends the wait with
     /// `stopRequested` when it says so (a closing `AsyncCompletionWaiter`).
-    func waitUntilNotEmpty(timeout: Duration?, giveUp: () -> Bool = { false }) throws(RingError) {
+    package func waitUntilNotEmpty(timeout: Duration?, giveUp: () -> Bool = { false }) throws(RingError) {
         if hasEntries() { return }
         var waiter = makeWaiter(timeout: timeout)
         defer { waiter.finish() }

@@ -22,22 +22,21 @@ struct WaitRecord: @unchecked Sendable {
     /// The waker's half, after the caller published its index (a release store) and
     /// issued `ev_fence_seq_cst()`. No system call unless the waiter announced sleep.
     @inlinable @inline(__always)
-    func wakeIfSleeping(noting context: WaitContext?) {
+    func wakeIfSleeping() {
         // Relaxed: ordered after our index store by the caller's seq_cst fence, which pairs
         // with the sleeper's fence between its store of 1 and its re-check of our index.
         // Reading 0 means that re-check will see the index we published.
-        if ev_load_relaxed_u32(sleeping) != 0 { wake(noting: context) }
+        if ev_load_relaxed_u32(sleeping) != 0 { wake() }
     }
 
     @usableFromInline @inline(never)
-    func wake(noting context: WaitContext?) {
+    func wake() {
         // acq_rel exchange: only the waker that takes 1 -> 0 pays for FUTEX_WAKE, so a
         // sleeper costs one wake, not one per publish (ordering: see ev_exchange_acq_rel_u32).
         guard ev_exchange_acq_rel_u32(sleeping, EV_AWAKE.rawValue) == EV_SLEEPING.rawValue else { return }
         SystemCalls.futexWake(sleeping)
         // Relaxed: a statistic for inspectors.
         _ = ev_fetch_add_relaxed_u64(wakes, 1)
-        context?.notePeerWoken()
     }
 
     /// Whether the waiter is asleep on the futex right now. Relaxed: a hint for spinning.
@@ -45,21 +44,12 @@ struct WaitRecord: @unchecked Sendable {
 }
 
 /// What the two queue ends of one side (a `Requester` or a `Responder`) share when they
-/// wait: the peer's block (does it wake us? is it alive?), the peer's two wait records
-/// (is it running?), and whether we woke the peer since it last produced anything.
-///
-/// Spinning before sleeping pays only while the peer is running on another CPU: on a
-/// shared CPU a spinning waiter delays the very process it waits for (docs/benchmarks/
-/// wakeups.md). The peer is taken to be running unless one of its wait records says
-/// `sleeping`, or we woke it and have not heard from it since (a woken process is
-/// runnable, not running: it often waits for *our* CPU).
+/// wait: the peer's block (does it wake us? is it alive?) and the peer's two wait records
+/// (is it asleep itself?).
 public final class WaitContext: @unchecked Sendable {
-    // @unchecked: immutable pointers; `flags` is touched only by this side's threads
-    // (one at a time, as the queues are SPSC per side).
+    // @unchecked: immutable pointers into the mapping, read with relaxed atomics.
     let peer: PeerMonitor
     let peerRecords: (WaitRecord, WaitRecord)
-    /// [0] 1 when we woke the peer and it has not produced since.
-    let flags: UnsafeMutablePointer<UInt64>
     let owner: AnyObject
 
     /// - Parameters:
@@ -68,18 +58,10 @@ public final class WaitContext: @unchecked Sendable {
     init(peer: PeerMonitor, peerWaits: (UnsafeMutablePointer<ev_waiter>, UnsafeMutablePointer<ev_waiter>), owner: AnyObject) {
         self.peer = peer
         peerRecords = (WaitRecord(peerWaits.0), WaitRecord(peerWaits.1))
-        flags = .allocate(capacity: 1)
-        flags.initialize(to: 0)
         self.owner = owner
     }
 
-    deinit { flags.deallocate() }
-
-    @usableFromInline func notePeerWoken() { flags.pointee = 1 }
-    func notePeerProduced() { flags.pointee = 0 }
-
-    /// Whether spinning could see the peer act soon.
-    var peerSeemsRunning: Bool {
-        flags.pointee == 0 && !peerRecords.0.isAsleep && !peerRecords.1.isAsleep
-    }
+    /// False while the peer is asleep on a futex that nobody has woken yet: it produces
+    /// nothing until it is woken, so spinning for it is wasted.
+    var peerSeemsRunning: Bool { !peerRecords.0.isAsleep && !peerRecords.1.isAsleep }
 }

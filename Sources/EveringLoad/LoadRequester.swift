@@ -101,9 +101,10 @@ public final class LoadRequester {
         mainLoop: while failure == nil {
             var now = ev_monotonic_ns()
             var progressed = false
+            // Reap, unless the stall-requester fault is active (drain always reaps).
+            let reaping = draining || stallRequesterAfter.map({ now &- start < $0 }) ?? true
             do {
-                // Reap, unless the stall-requester fault is active (drain always reaps).
-                if draining || stallRequesterAfter.map({ now &- start < $0 }) ?? true {
+                if reaping {
                     let count = try transport.poll { book.handle($0) }
                     if count > 0 { progressed = true; lastCompletion = ev_monotonic_ns() }
                 } else {
@@ -189,6 +190,15 @@ public final class LoadRequester {
                 var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
                 _ = nanosleep(&request, nil)
                 rateSleepUntil = 0
+            } else if reaping && book.oldest != book.next {
+                // Ops in flight and nothing else to do: block in the transport until an
+                // answer may be there (futex for the ring, poll(2) for sockets and pipes),
+                // waking for supervision at least every 100 ms.
+                let now = ev_monotonic_ns()
+                do { try transport.waitForCompletions(timeoutNanoseconds: nextSupervise > now ? min(nextSupervise &- now, 100_000_000) : 1_000) } catch {
+                    failure = error.description
+                    break mainLoop
+                }
             } else {
                 waiter.pause()
             }

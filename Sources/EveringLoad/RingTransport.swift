@@ -115,6 +115,21 @@ public final class RingRequesterTransport: RequesterTransport {
         }
     }
 
+    /// The library's wait on the completion queue: the wake-up protocol (a futex sleep
+    /// the responder's publish ends) when the responder advertises it, else the backoff.
+    public func waitForCompletions(timeoutNanoseconds: UInt64) throws(LoadError) {
+        publish()
+        do {
+            try requester.completions.waitUntilNotEmpty(timeout: .nanoseconds(Int64(clamping: timeoutNanoseconds)))
+        } catch .timedOut {
+            return
+        } catch .stopRequested {
+            return  // the loop sees the request through shouldStop and drains
+        } catch {
+            throw .responderGone(error.description)
+        }
+    }
+
     public func checkPeer() throws(LoadError) {
         do { try monitor.check() } catch { throw .responderGone(error.description) }
         // The responder's heartbeat comes from its own ticker thread, so it stops only
@@ -190,8 +205,7 @@ public final class RingResponderTransport: ResponderTransport {
         outgoing.deallocate()
     }
 
-    /// Polls with the library's `Backoff` (batching what it takes) and checks the requester
-    /// every 100 ms.
+    /// Waits with the library's blocking receive (batching what it takes).
     @inline(__always)
     public func receive(timeout: Duration) throws(LoadError) -> IncomingRequest? {
         // The common case, a request already taken in the last batch, is inlined into the
@@ -204,27 +218,21 @@ public final class RingResponderTransport: ResponderTransport {
     func receiveNextBatch(timeout: Duration) throws(LoadError) -> IncomingRequest? {
         // Answer everything taken so far before looking for (or waiting on) more.
         try flushCompletions()
-        let start = ev_monotonic_ns()
-        let deadline = start &+ UInt64(timeout.nanoseconds)
-        var nextCheck = start &+ 100_000_000
-        var waiter = Backoff()
-        var polls: UInt = 0
-        while true {
-            if refill() { return next() }
-            waiter.pause()
-            polls &+= 1
-            if polls & 63 != 0 { continue }  // the clock is read every 64 polls only
-            let now = ev_monotonic_ns()
-            if now >= nextCheck || now >= deadline {
-                nextCheck = now &+ 100_000_000
-                do throws(LoadError) { try checkPeer() } catch {
-                    // Its detach is a release store after its last submission: once we see
-                    // it, one more look at the queue finds anything it sent before leaving.
-                    if refill() { return next() }
-                    throw error
-                }
-                if now >= deadline { return nil }
-            }
+        do {
+            // The library's blocking receive: the wake-up protocol, the requester's
+            // liveness every 100 ms, and one last look at the queue after it detached.
+            incomingNext = 0
+            incomingEnd = 0  // nothing left of the last batch, whether or not this receive gets one
+            incomingEnd = try responder.submissions.receive(into: incoming, timeout: timeout)
+            return next()
+        } catch .timedOut {
+            return nil
+        } catch .stopRequested {
+            return nil  // the loop sees the request through shouldStop
+        } catch .peerDetached {
+            throw .requesterGone("it detached from the ring")
+        } catch {
+            throw .ring(error)
         }
     }
 
