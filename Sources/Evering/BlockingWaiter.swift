@@ -25,23 +25,26 @@ struct BlockingWaiter {
     private let spinLimit: UnsafeMutablePointer<UInt64>?
     private let start: UInt64
     private var spun = false
+    /// The wait ended during the spin (the budget was worth it).
+    private var spinSucceeded = false
+    /// A futex sleep (or backoff pause) happened in this episode.
+    private var slept = false
     private var announcedSince = false
 
     static let peerCheckInterval: UInt64 = 100_000_000
     /// The longest single FUTEX_WAIT: a dead peer, a deadline or a stop request that
     /// arrives while we sleep is noticed within this.
     static let maxSleepNanoseconds: UInt64 = 100_000_000
-    /// The most a waiter spins (and yields) before it sleeps on the futex. Adapted per
-    /// queue end between `minSpinNanoseconds` and this: twice the last wait that ended
-    /// within it, halved after one that did not. A round trip through one futex wake-up
-    /// takes 10–30 µs on the project's VMs, so a requester that spins this long gets its
-    /// answer without a second wake-up (docs/benchmarks/wakeups.md has the measurements).
-    static let maxSpinNanoseconds: UInt64 = 50_000
+    /// The most a waiter spins before it sleeps on the futex. Adapted per queue end
+    /// between `minSpinNanoseconds` and this (see `finish`). 20 µs: NOTES.md's C prototype
+    /// kept the 100,000 ops/s round trip at 0.2 µs with it, and a peer queued behind our
+    /// spin on our own CPU loses at most this much (docs/benchmarks/wakeups.md).
+    static let maxSpinNanoseconds: UInt64 = 20_000
     /// The least spin kept after long waits, so that a rate change is noticed; at 10,000
-    /// waits per second it costs 5% of a core.
-    static let minSpinNanoseconds: UInt64 = 5_000
-    /// PAUSE iterations before the spin starts yielding (~0.5–1 µs).
-    static let pauseSpins = 64
+    /// waits per second it costs 2% of a core.
+    static let minSpinNanoseconds: UInt64 = 2_000
+    /// PAUSE iterations between two looks at the clock while spinning.
+    static let pausesPerClockRead = 16
 
     /// A wait without a futex (the slot-free wait of `submit`: no index to sleep on).
     init(timeout: Duration?, peer: PeerMonitor?) {
@@ -93,28 +96,27 @@ struct BlockingWaiter {
             ev_store_relaxed_u64(own.since, start)
         }
         // 1. Spin, once per episode, unless the peer is asleep itself (then it produces
-        //    nothing until someone wakes it). A few hundred ns of PAUSE catch a peer that
-        //    is running on another CPU; after that we *yield* while spinning: a peer we
-        //    just woke is often queued on our own CPU (NOTES.md: a plain spin there
-        //    delays it by the whole spin), and sched_yield hands it the CPU at once, while
-        //    returning in well under a microsecond when nobody else wants it.
+        //    nothing until someone wakes it). PAUSE only, never sched_yield: with a
+        //    CPU-bound process on our core a yield hands it a whole slice (milliseconds).
+        //    The budget adapts (see `finish`): a spin that fails halves it, so when the
+        //    peer we woke is queued behind us on our own CPU (NOTES.md) we soon stop
+        //    delaying it.
         if !spun, let spinLimit {
             spun = true
             let limit = spinLimit.pointee
             if limit > 0 && context.peerSeemsRunning {
-                for _ in 0..<Self.pauseSpins {
-                    ev_cpu_relax()
-                    if ready() { return }
-                }
                 let until = start &+ limit
-                while ev_monotonic_ns() < until && context.peerSeemsRunning {
-                    sched_yield()
-                    if ready() { return }
-                }
+                repeat {
+                    for _ in 0..<Self.pausesPerClockRead { ev_cpu_relax() }
+                    if ready() { spinSucceeded = true; return }
+                } while ev_monotonic_ns() < until && !context.peerIsAsleep
             }
         }
         // 3. Announce, then a full fence: pairs with the waker's fence between its index
         //    store and its load of `sleeping` (store-buffering: one of us sees the other).
+        let cpu = ev_current_cpu()
+        // Relaxed: a hint for the peer's spin decision, ordering nothing.
+        ev_store_relaxed_u32(own.cpu, cpu >= 0 ? UInt32(cpu) &+ 1 : 0)
         ev_store_relaxed_u32(own.sleeping, EV_SLEEPING.rawValue)  // Relaxed: ordered by the fence below.
         ev_fence_seq_cst()
         // 4. Re-check: an index published before our announcement is seen here.
@@ -123,6 +125,7 @@ struct BlockingWaiter {
             return
         }
         // 5. Sleep, capped so a dead peer, the deadline and a stop request are noticed.
+        slept = true
         var now = ev_monotonic_ns()
         var timeout = min(Self.maxSleepNanoseconds, nextPeerCheck > now ? nextPeerCheck &- now : 1_000)
         if let deadline { timeout = min(timeout, deadline > now ? deadline &- now : 1_000) }
@@ -143,26 +146,36 @@ struct BlockingWaiter {
         try check(now: now)
     }
 
-    /// Stop request, deadline, and (every 100 ms) the peer.
+    /// Stop request, the peer (every 100 ms, and before giving up at the deadline: a
+    /// caller that waits in slices shorter than 100 ms must still learn the peer left),
+    /// then the deadline.
     private mutating func check(now: UInt64) throws(RingError) {
         if StopRequest.isRequested { throw .stopRequested }
-        if let deadline, now >= deadline { throw .timedOut }
-        if now >= nextPeerCheck {
+        let pastDeadline = deadline.map { now >= $0 } ?? false
+        if now >= nextPeerCheck || pastDeadline {
             nextPeerCheck = now &+ Self.peerCheckInterval
             try peer?.check()
         }
+        if pastDeadline { throw .timedOut }
     }
 
     /// Ends the wait episode: clears `since_ns` and adapts the spin budget to how long
-    /// this wait took (spin up to twice a short wait; halve after a long one).
+    /// the wait took: a wait that ended within `maxSpinNanoseconds` (during the spin, or
+    /// soon after it had to sleep) sets the budget to twice its length, so the next one
+    /// is caught spinning; a longer one halves it, down to `minSpinNanoseconds`. Growing
+    /// after a short sleep is what lets two sides that both went to sleep get back to
+    /// spinning at a high rate; the cap bounds what a spin can cost a peer queued behind
+    /// us on our own CPU.
     /// - Parameter progress: whether the wait ended with what it waited for.
     func finish(progress: Bool = true) {
         if announcedSince, let own {
             ev_store_relaxed_u64(own.since, 0)  // Relaxed: an inspector's statistic.
         }
-        guard progress, let spinLimit else { return }
+        guard progress, let spinLimit, spun || slept else { return }
         let waited = ev_monotonic_ns() &- start
-        if waited <= Self.maxSpinNanoseconds {
+        if spinSucceeded {
+            spinLimit.pointee = min(Self.maxSpinNanoseconds, max(spinLimit.pointee, 2 &* waited))
+        } else if waited <= Self.maxSpinNanoseconds {
             spinLimit.pointee = min(Self.maxSpinNanoseconds, max(2 &* waited, Self.minSpinNanoseconds))
         } else {
             spinLimit.pointee = max(spinLimit.pointee / 2, Self.minSpinNanoseconds)

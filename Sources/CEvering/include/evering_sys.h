@@ -76,6 +76,11 @@ int ev_sleeper_register(uint32_t *word);
 void ev_sleeper_unregister(int entry);
 void ev_sleepers_wake_all(void);
 
+/* The CPU this thread runs on now (glibc answers from rseq or the vDSO: a few ns), -1 if
+ * unknown. Declared here because <sched.h> shows it only under _GNU_SOURCE. */
+extern int sched_getcpu(void);
+static inline int ev_current_cpu(void) { return sched_getcpu(); }
+
 /* ---- clocks ---- */
 
 static inline uint64_t ev_monotonic_ns(void) {
@@ -105,6 +110,7 @@ static inline ev_waiter *ev_queue_consumer_wait_ptr(ev_queue *q) { return &q->co
 static inline ev_waiter *ev_queue_producer_wait_ptr(ev_queue *q) { return &q->producer_wait; }
 static inline uint32_t *ev_waiter_sleeping_ptr(ev_waiter *w) { return &w->sleeping; }
 static inline uint64_t *ev_waiter_since_ptr(ev_waiter *w) { return &w->since_ns; }
+static inline uint32_t *ev_waiter_cpu_ptr(ev_waiter *w) { return &w->cpu; }
 static inline uint64_t *ev_waiter_wakes_ptr(ev_waiter *w) { return &w->wakes; }
 static inline uint64_t *ev_waiter_late_wakes_ptr(ev_waiter *w) { return &w->late_wakes; }
 static inline uint32_t *ev_side_capabilities_ptr(ev_side *s) { return &s->capabilities; }
