@@ -119,6 +119,15 @@ struct BlockingWaiter {
         ev_store_relaxed_u32(own.cpu, cpu >= 0 ? UInt32(cpu) &+ 1 : 0)
         ev_store_relaxed_u32(own.sleeping, EV_SLEEPING.rawValue)  // Relaxed: ordered by the fence below.
         ev_fence_seq_cst()
+        // We advertise EV_CAP_SLEEP_MEMBARRIER when registered: our peer may then publish
+        // without a fence, and this barrier on its CPUs is what orders its index store
+        // before its load of our word. Should it fail, we must not sleep on the futex.
+        if processRegisteredForMembarrier && !SystemCalls.globalMembarrier() {
+            ev_store_relaxed_u32(own.sleeping, EV_AWAKE.rawValue)  // Relaxed: we are awake.
+            backoff.pause()
+            try check(now: ev_monotonic_ns())
+            return
+        }
         // 4. Re-check: an index published before our announcement is seen here.
         if ready() {
             ev_store_relaxed_u32(own.sleeping, EV_AWAKE.rawValue)  // Relaxed: only the futex reads it; we are awake.

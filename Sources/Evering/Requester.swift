@@ -19,7 +19,7 @@ public final class Requester: @unchecked Sendable {
 
     init(region: SharedRegion) throws(RingError) {
         self.region = region
-        attachment = try SideAttachment(region: region, side: .requester)
+        attachment = try SideAttachment(region: region, side: .requester, capabilities: SideCapability.ours)
         let peer = PeerMonitor(region: region, side: .responder)
         let layout = region.layout
         let sq = region.queueBlock(layout.submission), cq = region.queueBlock(layout.completion)

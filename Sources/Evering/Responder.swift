@@ -31,7 +31,7 @@ public final class Responder: @unchecked Sendable {
     public let completions: QueueProducer<ev_entry>
     let attachment: SideAttachment
 
-    init(region: SharedRegion, capabilities: UInt32 = SideCapability.wakesPeer) throws(RingError) {
+    init(region: SharedRegion, capabilities: UInt32 = SideCapability.ours) throws(RingError) {
         self.region = region
         attachment = try SideAttachment(region: region, side: .responder, capabilities: capabilities)
         let peer = PeerMonitor(region: region, side: .requester)

@@ -26,8 +26,12 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     /// while the queue is full).
     @usableFromInline let consumerWait: WaitRecord
     let producerWait: WaitRecord
-    /// Nil for a queue without a peer side (benchmarks): its waits never sleep on the futex.
-    @usableFromInline let waits: WaitContext?
+    /// Nil for a queue without a peer side (benchmarks): its waits never sleep on the futex
+    /// and its publishes wake nobody, so both ends of such a queue must be without one.
+    let waits: WaitContext?
+    /// The publish path's copy of what it needs from `waits`, as raw values: touching the
+    /// class reference there would cost a retain and a release (two atomic ops) per publish.
+    @usableFromInline let fence: PublishFence
     /// Kept alive so `entries` and the index pointers stay mapped.
     let owner: AnyObject
 
@@ -63,6 +67,7 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         self.owner = owner
         self.peer = peer
         self.waits = waits
+        fence = PublishFence(waits)
     }
 
     deinit { local.deallocate() }
@@ -99,10 +104,16 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     /// The waker's half of the wake-up protocol, once per publication.
     @inlinable @inline(__always)
     func wakeConsumer() {
-        // Seq_cst fence: our tail store before the load of the consumer's `sleeping`; pairs
-        // with the consumer's fence between announcing sleep and re-loading tail.
-        ev_fence_seq_cst()
-        consumerWait.wakeIfSleeping()
+        // Without a wait context nobody sleeps on this queue's futex words (both ends of
+        // such a queue only poll): no protocol.
+        guard fence.isActive else { return }
+        // Orders our tail store before the load of the consumer's `sleeping` (pairs with
+        // the consumer's fence, or membarrier, between announcing sleep and re-loading tail).
+        fence.afterPublish()
+        // Relaxed: ordered after our tail store by the fence above; 0 means the consumer's
+        // re-check will see our tail. (The word is read through its pointer, not through a
+        // copy of the whole record.)
+        if ev_load_relaxed_u32(consumerWait.sleeping) != 0 { consumerWait.wake() }
     }
 
     /// Appends as many of `elements` as fit, with one publication; returns how many.
@@ -190,7 +201,9 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     /// Ours (we sleep on it while empty) and the producer's (we wake it after freeing space).
     let consumerWait: WaitRecord
     @usableFromInline let producerWait: WaitRecord
-    @usableFromInline let waits: WaitContext?
+    let waits: WaitContext?
+    /// As in `QueueProducer`.
+    @usableFromInline let fence: PublishFence
     let owner: AnyObject
 
     /// - Parameters:
@@ -217,6 +230,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         self.owner = owner
         self.peer = peer
         self.waits = waits
+        fence = PublishFence(waits)
     }
 
     deinit { local.deallocate() }
@@ -253,10 +267,12 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     /// The waker's half of the wake-up protocol for a producer waiting for space.
     @inlinable @inline(__always)
     func wakeProducer() {
-        // Seq_cst fence: our head store before the load of the producer's `sleeping`; pairs
-        // with the producer's fence between announcing sleep and re-loading head.
-        ev_fence_seq_cst()
-        producerWait.wakeIfSleeping()
+        guard fence.isActive else { return }  // as in QueueProducer.wakeConsumer
+        // Orders our head store before the load of the producer's `sleeping` (pairs with
+        // the producer's fence, or membarrier, between announcing sleep and re-loading head).
+        fence.afterPublish()
+        // Relaxed: as in QueueProducer.wakeConsumer.
+        if ev_load_relaxed_u32(producerWait.sleeping) != 0 { producerWait.wake() }
     }
 
     /// Whether an entry is waiting now (re-loads the producer's tail). For waits only.

@@ -188,6 +188,20 @@ package enum SystemCalls {
         return rc
     }
 
+    // MARK: membarrier (the sleeper's side of the wake-up fence, docs/ABI.md)
+
+    /// Registers this process for MEMBARRIER_CMD_GLOBAL_EXPEDITED (idempotent). False when
+    /// the kernel (or a seccomp filter) does not offer it.
+    package static func registerForGlobalMembarrier() -> Bool {
+        ev_membarrier_register_global_expedited() == 0
+    }
+
+    /// A full barrier on every CPU running a registered process. False if it failed (the
+    /// caller then falls back to its own fence and cannot rely on the peer's).
+    package static func globalMembarrier() -> Bool {
+        ev_membarrier_global_expedited() == 0
+    }
+
     package static let shmDirectory = "/dev/shm"
 }
 

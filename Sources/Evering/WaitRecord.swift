@@ -22,16 +22,9 @@ struct WaitRecord: @unchecked Sendable {
         lateWakes = ev_waiter_late_wakes_ptr(record)
     }
 
-    /// The waker's half, after the caller published its index (a release store) and
-    /// issued `ev_fence_seq_cst()`. No system call unless the waiter announced sleep.
-    @inlinable @inline(__always)
-    func wakeIfSleeping() {
-        // Relaxed: ordered after our index store by the caller's seq_cst fence, which pairs
-        // with the sleeper's fence between its store of 1 and its re-check of our index.
-        // Reading 0 means that re-check will see the index we published.
-        if ev_load_relaxed_u32(sleeping) != 0 { wake() }
-    }
-
+    /// The waker's half, after the caller published its index (a release store), ordered
+    /// it before the load of `sleeping` (`PublishFence`), and found `sleeping` set. No
+    /// system call unless the waiter announced sleep.
     @usableFromInline @inline(never)
     func wake() {
         // acq_rel exchange: only the waker that takes 1 -> 0 pays for FUTEX_WAKE, so a
@@ -65,6 +58,11 @@ public final class WaitContext: @unchecked Sendable {
     // @unchecked: immutable pointers into the mapping, read with relaxed atomics.
     let peer: PeerMonitor
     let peerRecords: (WaitRecord, WaitRecord)
+    /// The peer's `ev_side.capabilities` word.
+    let peerCapabilities: UnsafeMutablePointer<UInt32>
+    /// This process registered for global expedited membarrier (so a peer's membarrier
+    /// reaches our CPUs).
+    let registeredForMembarrier: Bool
     let owner: AnyObject
 
     /// - Parameters:
@@ -73,7 +71,19 @@ public final class WaitContext: @unchecked Sendable {
     init(peer: PeerMonitor, peerWaits: (UnsafeMutablePointer<ev_waiter>, UnsafeMutablePointer<ev_waiter>), owner: AnyObject) {
         self.peer = peer
         peerRecords = (WaitRecord(peerWaits.0), WaitRecord(peerWaits.1))
+        peerCapabilities = ev_side_capabilities_ptr(peer.block)
+        registeredForMembarrier = processRegisteredForMembarrier
         self.owner = owner
+    }
+
+    /// Whether the waker may publish without its seq_cst fence: the peer, when it goes to
+    /// sleep, issues membarrier(GLOBAL_EXPEDITED), which runs a full barrier on our CPU
+    /// (we are registered) between our index store and our load of its `sleeping` word.
+    /// Relaxed load: the capability is written before the peer's release of ATTACHED,
+    /// and a peer sleeps only after attaching; a stale read around a re-attach can cost
+    /// one late wake-up (bounded by the 100 ms futex timeout, and counted in late_wakes).
+    var peerSleepsWithMembarrier: Bool {
+        registeredForMembarrier && ev_load_relaxed_u32(peerCapabilities) & EV_CAP_SLEEP_MEMBARRIER.rawValue != 0
     }
 
     /// The peer is asleep on one of its futex words (cheap: two relaxed loads).
@@ -86,5 +96,44 @@ public final class WaitContext: @unchecked Sendable {
         let here = ev_current_cpu()
         guard here >= 0 else { return true }
         return peerRecords.0.lastSleepCPU != here && peerRecords.1.lastSleepCPU != here
+    }
+}
+
+/// The waker's fence after publishing an index, as plain values (no class reference on
+/// the publish path). Inactive for queue ends without a `WaitContext`.
+@usableFromInline
+struct PublishFence: @unchecked Sendable {
+    // @unchecked: a pointer into the mapping, read with a relaxed atomic.
+    @usableFromInline let peerCapabilities: UnsafeMutablePointer<UInt32>?
+    @usableFromInline let registeredForMembarrier: Bool
+
+    init(_ waits: WaitContext?) {
+        peerCapabilities = waits?.peerCapabilities
+        registeredForMembarrier = waits?.registeredForMembarrier ?? false
+    }
+
+    @inlinable var isActive: Bool { peerCapabilities != nil }
+
+    /// A seq_cst fence, or only a compiler barrier when the peer sleeps with membarrier
+    /// (see `WaitContext.peerSleepsWithMembarrier` for the ordering argument).
+    @inlinable @inline(__always)
+    func afterPublish() {
+        if registeredForMembarrier, let caps = peerCapabilities,
+           ev_load_relaxed_u32(caps) & EV_CAP_SLEEP_MEMBARRIER.rawValue != 0 {  // Relaxed: see WaitContext.peerSleepsWithMembarrier.
+            ev_compiler_barrier()
+        } else {
+            ev_fence_seq_cst()
+        }
+    }
+}
+
+/// Registered once per process, at the first side attach (a lazily initialised global).
+let processRegisteredForMembarrier: Bool = SystemCalls.registerForGlobalMembarrier()
+
+extension SideCapability {
+    /// What this library's sides advertise: they wake their peer, and, where the kernel
+    /// offers global expedited membarrier, issue it before sleeping.
+    static var ours: UInt32 {
+        EV_CAP_WAKES_PEER.rawValue | (processRegisteredForMembarrier ? EV_CAP_SLEEP_MEMBARRIER.rawValue : 0)
     }
 }

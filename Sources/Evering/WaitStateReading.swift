@@ -58,4 +58,5 @@ extension SharedRegion {
 public enum SideCapability {
     public static let wakesPeer = EV_CAP_WAKES_PEER.rawValue
     public static let slotSeq = EV_CAP_SLOT_SEQ.rawValue
+    public static let sleepMembarrier = EV_CAP_SLEEP_MEMBARRIER.rawValue
 }

@@ -31,11 +31,20 @@ final class WakeUpTests: XCTestCase {
     /// every interleaving. No wait may end by its timeout while its queue held an entry
     /// (late_wakes stays 0 on all four waiters), and every message checks out.
     func testNoWakeUpIsLostInOneHundredThousandCyclesAcrossProcesses() throws {
+        try stress(cycles: 100_000, fencesOnly: false)
+    }
+
+    /// The same with a responder that does not issue membarrier before sleeping: our
+    /// publishes to it must use the seq_cst fence (the protocol's portable form).
+    func testNoWakeUpIsLostWhenThePeerReliesOnFences() throws {
+        try stress(cycles: 20_000, fencesOnly: true)
+    }
+
+    func stress(cycles: UInt64, fencesOnly: Bool) throws {
         let name = names.make("wake")
-        let cycles: UInt64 = 100_000
         let requester = try Requester.create(name, configuration: .init(submissionCapacity: 8, slotCount: 4, bufferSize: 64))
         let output = Pipe()
-        let peer = try spawnPeer(["stress", name.path, String(cycles), "7", "30"], output: output)
+        let peer = try spawnPeer(["stress", name.path, String(cycles), "7", "30"] + (fencesOnly ? ["fences-only"] : []), output: output)
         var random = (state: UInt64(0x1234_5678_9abc_def1), ())
         var bad: UInt64 = 0
         let started = Date()
@@ -56,6 +65,14 @@ final class WakeUpTests: XCTestCase {
             requester.release(op)
         }
         let elapsed = Date().timeIntervalSince(started)
+        // Which form of the protocol ran: the responder sleeps with membarrier unless told not to.
+        let responderCapabilities = requester.region.capabilities(.responder)
+        XCTAssertNotEqual(responderCapabilities & SideCapability.wakesPeer, 0)
+        if fencesOnly || !processRegisteredForMembarrier {
+            XCTAssertEqual(responderCapabilities & SideCapability.sleepMembarrier, 0)
+        } else {
+            XCTAssertNotEqual(responderCapabilities & SideCapability.sleepMembarrier, 0)
+        }
         XCTAssertTrue(waitForExit(peer, seconds: 30), "the stress peer did not finish")
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(peer.terminationStatus, 0, "the peer found a bad request: \(text)")
@@ -72,9 +89,9 @@ final class WakeUpTests: XCTestCase {
         // The run must really have exercised sleeping: both consumers were woken often.
         let responderWakes = observer.waitState(.submission, .consumer).wakes
         let requesterWakes = observer.waitState(.completion, .consumer).wakes
-        XCTAssertGreaterThan(responderWakes, 1_000, "the responder hardly ever slept: the test exercised nothing")
-        XCTAssertGreaterThan(requesterWakes, 1_000, "the requester hardly ever slept: the test exercised nothing")
-        print("wake stress: \(cycles) cycles in \(String(format: "%.1f", elapsed)) s; futex wakes: responder \(responderWakes), requester \(requesterWakes)")
+        XCTAssertGreaterThan(responderWakes, cycles / 100, "the responder hardly ever slept: the test exercised nothing")
+        XCTAssertGreaterThan(requesterWakes, cycles / 100, "the requester hardly ever slept: the test exercised nothing")
+        print("wake stress\(fencesOnly ? " (fences only)" : ""): \(cycles) cycles in \(String(format: "%.1f", elapsed)) s; futex wakes: responder \(responderWakes), requester \(requesterWakes)")
     }
 
     /// A 1.0-style responder (no EV_CAP_WAKES_PEER, plain index stores, never FUTEX_WAKE):

@@ -54,6 +54,8 @@ enum ev_writer_feature {
 enum ev_capability {
     EV_CAP_WAKES_PEER = 1u << 0,  /* follows the wake-up protocol: FUTEX_WAKEs a peer that announced sleep */
     EV_CAP_SLOT_SEQ   = 1u << 1,  /* (requester) writes slots under ev_slot.seq */
+    EV_CAP_SLEEP_MEMBARRIER = 1u << 2,  /* issues membarrier(GLOBAL_EXPEDITED) when it announces sleep: a peer
+                                           registered for it may publish without its seq_cst fence (docs/ABI.md) */
 };
 
 /* ev_waiter.sleeping (1.1): the futex word. */
