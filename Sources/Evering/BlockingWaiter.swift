@@ -90,11 +90,6 @@ struct BlockingWaiter {
 
     /// The sleeper's half of the protocol (docs/ABI.md, steps 1–6).
     private mutating func sleep(on own: WaitRecord, context: WaitContext, until ready: () -> Bool) throws(RingError) {
-        if !announcedSince {
-            announcedSince = true
-            // Relaxed: an inspector's statistic (start of this wait episode); it orders nothing.
-            ev_store_relaxed_u64(own.since, start)
-        }
         // 1. Spin, once per episode, unless the peer is asleep itself (then it produces
         //    nothing until someone wakes it). PAUSE only, never sched_yield: with a
         //    CPU-bound process on our core a yield hands it a whole slice (milliseconds).
@@ -112,6 +107,14 @@ struct BlockingWaiter {
                 } while ev_monotonic_ns() < until && !context.peerIsAsleep
             }
         }
+        // 2. Mark the episode, once, only now that spinning is over: this line of the queue
+        //    block is read by the other side on every publish, so a side that only spins
+        //    must not write it.
+        if !announcedSince {
+            announcedSince = true
+            // Relaxed: an inspector's statistic (start of this wait episode); it orders nothing.
+            ev_store_relaxed_u64(own.since, start)
+        }
         // 3. Announce, then a full fence: pairs with the waker's fence between its index
         //    store and its load of `sleeping` (store-buffering: one of us sees the other).
         let cpu = ev_current_cpu()
@@ -119,10 +122,10 @@ struct BlockingWaiter {
         ev_store_relaxed_u32(own.cpu, cpu >= 0 ? UInt32(cpu) &+ 1 : 0)
         ev_store_relaxed_u32(own.sleeping, EV_SLEEPING.rawValue)  // Relaxed: ordered by the fence below.
         ev_fence_seq_cst()
-        // We advertise EV_CAP_SLEEP_MEMBARRIER when registered: our peer may then publish
-        // without a fence, and this barrier on its CPUs is what orders its index store
-        // before its load of our word. Should it fail, we must not sleep on the futex.
-        if processRegisteredForMembarrier && !SystemCalls.globalMembarrier() {
+        // If our side advertises EV_CAP_SLEEP_MEMBARRIER, our peer may publish without a
+        // fence, and this barrier on its CPUs is what orders its index store before its
+        // load of our word. Should it fail, we must not sleep on the futex.
+        if context.sleepsWithMembarrier && !SystemCalls.globalMembarrier() {
             ev_store_relaxed_u32(own.sleeping, EV_AWAKE.rawValue)  // Relaxed: we are awake.
             backoff.pause()
             try check(now: ev_monotonic_ns())
@@ -147,9 +150,14 @@ struct BlockingWaiter {
         ev_sleeper_unregister(entry)
         // 6. Awake again (the waker may have stored 0 already; storing it again is harmless).
         ev_store_relaxed_u32(own.sleeping, EV_AWAKE.rawValue)  // Relaxed: as in step 4.
-        if outcome == .timedOut && ready() {
-            // The condition held and nobody woke us: a lost (or very late) wake-up.
-            _ = ev_fetch_add_relaxed_u64(own.lateWakes, 1)  // Relaxed: a statistic.
+        if ready() {
+            if outcome == .timedOut {
+                // The condition held and nobody woke us: a lost (or very late) wake-up.
+                _ = ev_fetch_add_relaxed_u64(own.lateWakes, 1)  // Relaxed: a statistic.
+            }
+            // Straight back to the caller: the peer check (a /proc read, tens of µs here)
+            // and the deadline matter only while there is nothing to take.
+            return
         }
         now = ev_monotonic_ns()
         try check(now: now)

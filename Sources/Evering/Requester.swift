@@ -17,14 +17,15 @@ public final class Requester: @unchecked Sendable {
     public let driver: Driver
     let attachment: SideAttachment
 
-    init(region: SharedRegion) throws(RingError) {
+    init(region: SharedRegion, capabilities: UInt32 = SideCapability.ours) throws(RingError) {
         self.region = region
-        attachment = try SideAttachment(region: region, side: .requester, capabilities: SideCapability.ours)
+        attachment = try SideAttachment(region: region, side: .requester, capabilities: capabilities)
         let peer = PeerMonitor(region: region, side: .responder)
         let layout = region.layout
         let sq = region.queueBlock(layout.submission), cq = region.queueBlock(layout.completion)
         // The responder waits as the submission queue's consumer and the completion queue's producer.
-        let waits = WaitContext(peer: peer, peerWaits: (ev_queue_consumer_wait_ptr(sq), ev_queue_producer_wait_ptr(cq)), owner: region)
+        let waits = WaitContext(peer: peer, peerWaits: (ev_queue_consumer_wait_ptr(sq), ev_queue_producer_wait_ptr(cq)),
+                                ownCapabilities: capabilities, owner: region)
         submissions = QueueProducer(block: sq, entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
                                     capacity: layout.submission.capacity, owner: region, peer: peer, waits: waits)
         completions = QueueConsumer(block: cq, entries: UnsafeMutableRawPointer(region.entries(layout.completion)),

@@ -38,7 +38,8 @@ public final class Responder: @unchecked Sendable {
         let layout = region.layout
         let sq = region.queueBlock(layout.submission), cq = region.queueBlock(layout.completion)
         // The requester waits as the completion queue's consumer and the submission queue's producer.
-        let waits = WaitContext(peer: peer, peerWaits: (ev_queue_consumer_wait_ptr(cq), ev_queue_producer_wait_ptr(sq)), owner: region)
+        let waits = WaitContext(peer: peer, peerWaits: (ev_queue_consumer_wait_ptr(cq), ev_queue_producer_wait_ptr(sq)),
+                                ownCapabilities: capabilities, owner: region)
         submissions = QueueConsumer(block: sq, entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
                                     capacity: layout.submission.capacity, owner: region, peer: peer, waits: waits)
         completions = QueueProducer(block: cq, entries: UnsafeMutableRawPointer(region.entries(layout.completion)),

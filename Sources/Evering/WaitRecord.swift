@@ -63,16 +63,21 @@ public final class WaitContext: @unchecked Sendable {
     /// This process registered for global expedited membarrier (so a peer's membarrier
     /// reaches our CPUs).
     let registeredForMembarrier: Bool
+    /// Our side advertises EV_CAP_SLEEP_MEMBARRIER: our sleeps must issue membarrier.
+    let sleepsWithMembarrier: Bool
     let owner: AnyObject
 
     /// - Parameters:
     ///   - peerWaits: the peer's two wait records: its consumer wait on the queue it
     ///     consumes and its producer wait on the queue it produces into.
-    init(peer: PeerMonitor, peerWaits: (UnsafeMutablePointer<ev_waiter>, UnsafeMutablePointer<ev_waiter>), owner: AnyObject) {
+    ///   - ownCapabilities: what our side advertised at attach.
+    init(peer: PeerMonitor, peerWaits: (UnsafeMutablePointer<ev_waiter>, UnsafeMutablePointer<ev_waiter>),
+         ownCapabilities: UInt32, owner: AnyObject) {
         self.peer = peer
         peerRecords = (WaitRecord(peerWaits.0), WaitRecord(peerWaits.1))
         peerCapabilities = ev_side_capabilities_ptr(peer.block)
         registeredForMembarrier = processRegisteredForMembarrier
+        sleepsWithMembarrier = ownCapabilities & EV_CAP_SLEEP_MEMBARRIER.rawValue != 0
         self.owner = owner
     }
 
@@ -131,9 +136,17 @@ struct PublishFence: @unchecked Sendable {
 let processRegisteredForMembarrier: Bool = SystemCalls.registerForGlobalMembarrier()
 
 extension SideCapability {
-    /// What this library's sides advertise: they wake their peer, and, where the kernel
-    /// offers global expedited membarrier, issue it before sleeping.
-    static var ours: UInt32 {
-        EV_CAP_WAKES_PEER.rawValue | (processRegisteredForMembarrier ? EV_CAP_SLEEP_MEMBARRIER.rawValue : 0)
+    /// What this library's sides advertise by default: they wake their peer. Not
+    /// `EV_CAP_SLEEP_MEMBARRIER`: measured here, the membarrier a sleeper issues
+    /// interrupts a peer that is busy answering it (an IPI, a VM exit) and added 3–4 µs to
+    /// the 1,000 ops/s round trip, while the fence it saves the waker costs ~7 ns per
+    /// publish, once per batch (docs/benchmarks/wakeups.md). Our wakers still skip their
+    /// fence for a peer that advertises it.
+    static var ours: UInt32 { EV_CAP_WAKES_PEER.rawValue }
+
+    /// `ours` plus `EV_CAP_SLEEP_MEMBARRIER` where the kernel offers it (tests, and
+    /// processes that publish one entry at a time at very high rates).
+    package static var oursWithSleepMembarrier: UInt32 {
+        ours | (processRegisteredForMembarrier ? EV_CAP_SLEEP_MEMBARRIER.rawValue : 0)
     }
 }

@@ -12,7 +12,7 @@ let signalledAt = Atomic<UInt64>(0)
 
 // Peers for the cross-process wake-up tests (Tests/EveringTests/WakeUpTests.swift):
 //
-//   EveringTestPeer stress NAME COUNT SEED MAX_DELAY_US [fences-only]
+//   EveringTestPeer stress NAME COUNT SEED MAX_DELAY_US [membarrier]
 //       Echo responder through the library (wake-up protocol), waiting a random time
 //       (0 .. MAX_DELAY_US, busy or asleep) before each answer, so that both sides go to
 //       sleep and are woken in every combination. Verifies each request's sequence and
@@ -59,10 +59,10 @@ func randomDelay(_ random: inout Random, maxMicroseconds: UInt64) {
     }
 }
 
-func stress(name: RingName, count: UInt64, seed: UInt64, maxDelay: UInt64, fencesOnly: Bool) throws {
-    // fencesOnly: advertise EV_CAP_WAKES_PEER without EV_CAP_SLEEP_MEMBARRIER, so the
-    // requester must fence after every publish (the protocol's portable form).
-    let responder = fencesOnly ? try Responder.open(name, advertising: SideCapability.wakesPeer) : try Responder.open(name)
+func stress(name: RingName, count: UInt64, seed: UInt64, maxDelay: UInt64, membarrier: Bool) throws {
+    // membarrier: also advertise EV_CAP_SLEEP_MEMBARRIER (where the kernel offers it), so
+    // the requester publishes without its fence and our sleeps issue membarrier instead.
+    let responder = membarrier ? try Responder.open(name, advertising: SideCapability.oursWithSleepMembarrier) : try Responder.open(name)
     defer { responder.detach() }
     var random = Random(state: seed | 1)
     var bad: UInt64 = 0
@@ -141,9 +141,9 @@ do {
     let name = try RingName(arguments[2])
     switch arguments[1] {
     case "stress":
-        guard arguments.count == 6 || (arguments.count == 7 && arguments[6] == "fences-only"),
-              let seed = UInt64(arguments[4]), let maxDelay = UInt64(arguments[5]) else { fail("stress NAME COUNT SEED MAX_DELAY_US [fences-only]", status: 2) }
-        try stress(name: name, count: count, seed: seed, maxDelay: maxDelay, fencesOnly: arguments.count == 7)
+        guard arguments.count == 6 || (arguments.count == 7 && arguments[6] == "membarrier"),
+              let seed = UInt64(arguments[4]), let maxDelay = UInt64(arguments[5]) else { fail("stress NAME COUNT SEED MAX_DELAY_US [membarrier]", status: 2) }
+        try stress(name: name, count: count, seed: seed, maxDelay: maxDelay, membarrier: arguments.count == 7)
     case "legacy":
         try legacy(name: name, count: count)
     case "block":
