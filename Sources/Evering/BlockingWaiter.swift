@@ -38,7 +38,7 @@ struct BlockingWaiter {
     /// The most a waiter spins before it sleeps on the futex. Adapted per queue end
     /// between `minSpinNanoseconds` and this (see `finish`). 20 µs: NOTES.md's C prototype
     /// kept the 100,000 ops/s round trip at 0.2 µs with it, and a peer queued behind our
-    /// spin on our own CPU loses at most this much (docs/benchmarks/wakeups.md).
+    /// spin on our own CPU loses at most this much (docs/benchmarks/wakeup-notes.md).
     static let maxSpinNanoseconds: UInt64 = 20_000
     /// The least spin kept after long waits, so that a rate change is noticed; at 10,000
     /// waits per second it costs 2% of a core.

@@ -140,7 +140,7 @@ extension SideCapability {
     /// `EV_CAP_SLEEP_MEMBARRIER`: measured here, the membarrier a sleeper issues
     /// interrupts a peer that is busy answering it (an IPI, a VM exit) and added 3–4 µs to
     /// the 1,000 ops/s round trip, while the fence it saves the waker costs ~7 ns per
-    /// publish, once per batch (docs/benchmarks/wakeups.md). Our wakers still skip their
+    /// publish, once per batch (docs/benchmarks/wakeup-notes.md). Our wakers still skip their
     /// fence for a peer that advertises it.
     static var ours: UInt32 { EV_CAP_WAKES_PEER.rawValue }
 

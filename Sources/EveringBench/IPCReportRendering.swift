@@ -156,7 +156,7 @@ extension IPCBenchReport {
             }
             lines.append("")
         }
-        lines.append("## Targets (issue 6)")
+        lines.append("## Targets (issues 6 and 13)")
         lines.append("")
         lines.append("| target | goal | measured | |")
         lines.append("|---|---|---|---|")

@@ -38,7 +38,7 @@ static inline uint32_t ev_exchange_acq_rel_u32(uint32_t *p, uint32_t v) { return
 /* The full fence of the wake-up protocol: orders a store (a published index, or an announced
  * sleep) before the load that follows (the other side's `sleeping` word, or its index) — the
  * store-buffering pattern, which acquire/release cannot forbid. Compiles to `lock or` (about
- * 7 ns on the project's EPYC machines; scripts in docs/benchmarks/wakeups.md). */
+ * 7 ns on the project's EPYC machines; measured in docs/benchmarks/wakeup-notes.md). */
 static inline void ev_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
 
