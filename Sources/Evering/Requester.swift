@@ -57,15 +57,32 @@ public final class Requester: @unchecked Sendable {
     @inlinable
     public func trySubmit(opcode: UInt16, length: Int, userData: UInt64 = 0,
                           fill: (UnsafeMutableRawBufferPointer) -> Void = { _ in }) -> OpID? {
-        precondition(length >= 0 && length <= bufferSize, "payload of \(length) bytes exceeds the \(bufferSize)-byte slot buffer")
-        guard let op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData) else { return nil }
-        fill(UnsafeMutableRawBufferPointer(rebasing: region.buffer(slot: op.slot)[..<length]))
-        let entry = ev_entry(op_id: op.rawValue, opcode: opcode, flags: 0, length: UInt32(length),
-                             user_data: userData, result: 0, reserved: 0)
+        guard let entry = stage(opcode: opcode, length: length, userData: userData, fill: fill) else { return nil }
+        let op = OpID(rawValue: entry.op_id)
         if submissions.trySend(entry) { return op }
         driver.abandon(op)
         return nil
     }
+
+    /// The batched fast path under `trySubmit`: allocates a slot, lets `fill` write the
+    /// payload, and returns the submission entry *unpublished* (nil when no slot is free).
+    /// Publish entries with `submissions.trySend(contentsOf:)` — one tail store and one
+    /// wake-up check for the batch — and give back the slots of any that cannot be
+    /// published with `abandon`.
+    @inlinable
+    package func stage(opcode: UInt16, length: Int, userData: UInt64,
+                       fill: (UnsafeMutableRawBufferPointer) -> Void) -> ev_entry? {
+        precondition(length >= 0 && length <= region.bufferStride,
+                     "payload of \(length) bytes exceeds the \(region.bufferStride)-byte slot buffer")
+        guard let op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData) else { return nil }
+        fill(region.uncheckedBuffer(slot: op.slot, count: length))  // the driver hands out in-range slots only
+        return ev_entry(op_id: op.rawValue, opcode: opcode, flags: 0, length: UInt32(length),
+                        user_data: userData, result: 0, reserved: 0)
+    }
+
+    /// Gives back the slot of a staged entry that will not be published.
+    @inlinable
+    package func abandon(staged entry: ev_entry) { driver.abandon(OpID(rawValue: entry.op_id)) }
 
     /// Like `trySubmit`, but waits for a free slot (reaping completions meanwhile) and
     /// for room in the submission queue.
@@ -160,10 +177,14 @@ public final class Requester: @unchecked Sendable {
                      "waiting for op \(op), which is \(state?.description ?? "stale (released or its slot reused)") and can never complete")
     }
 
-    /// The response payload of a completed op (valid until `release`).
+    /// The response payload of a completed op (valid until `release`). A completion's op
+    /// comes from our own driver, so its slot is in range; its length is the peer's word,
+    /// so it is clamped to the buffer.
+    @inlinable
     public func response(of completion: Completion) -> UnsafeRawBufferPointer {
-        let length = min(max(completion.length, 0), bufferSize)
-        return UnsafeRawBufferPointer(rebasing: region.buffer(slot: completion.op.slot)[..<length])
+        precondition(completion.op.slot < driver.slotCount, "completion of op \(completion.op) is not from this ring")
+        let length = min(max(completion.length, 0), region.bufferStride)
+        return UnsafeRawBufferPointer(region.uncheckedBuffer(slot: completion.op.slot, count: length))
     }
 
     /// Frees a completed op's slot.

@@ -38,6 +38,10 @@ struct WaitRecord: @unchecked Sendable {
     /// Whether the waiter is asleep on the futex right now. Relaxed: a hint for spinning.
     var isAsleep: Bool { ev_load_relaxed_u32(sleeping) != 0 }
 
+    /// In a wait episode past its spin (`since_ns` set): asleep, about to sleep, or woken
+    /// and not yet back at work. Relaxed: a hint for spinning.
+    var isInEpisode: Bool { ev_load_relaxed_u64(since) != 0 }
+
     /// The CPU it last slept on, if it said. Relaxed: a hint for spinning.
     var lastSleepCPU: Int32? {
         let value = ev_load_relaxed_u32(cpu)
@@ -95,12 +99,17 @@ public final class WaitContext: @unchecked Sendable {
     var peerIsAsleep: Bool { peerRecords.0.isAsleep || peerRecords.1.isAsleep }
 
     /// False while the peer is asleep on a futex that nobody has woken yet (it produces
-    /// nothing until it is woken), or when it last slept on the CPU we are running on.
+    /// nothing until it is woken), or while it was woken but has not run yet (its wait
+    /// episode is still open) and it slept on the CPU we are running on: the kernel likely
+    /// queued it behind us. A peer outside any wait episode is running, hence on another
+    /// CPU, whatever its stale hint says.
     var peerSeemsRunning: Bool {
         if peerRecords.0.isAsleep || peerRecords.1.isAsleep { return false }
+        let pending0 = peerRecords.0.isInEpisode, pending1 = peerRecords.1.isInEpisode
+        guard pending0 || pending1 else { return true }
         let here = ev_current_cpu()
         guard here >= 0 else { return true }
-        return peerRecords.0.lastSleepCPU != here && peerRecords.1.lastSleepCPU != here
+        return !(pending0 && peerRecords.0.lastSleepCPU == here) && !(pending1 && peerRecords.1.lastSleepCPU == here)
     }
 }
 
