@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // The ABI header (single source of truth for the layout) and inline atomics/clocks.
@@ -50,23 +51,37 @@ let package = Package(
                 "EveringIOUring",
                 "EveringLoad",
                 "EveringBench",
+                "EveringExport",
+                .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test helper: a claimant process for the cross-process side-claim race (issue 12).
+        .executableTarget(name: "evering-race-helper", dependencies: ["Evering", "CEvering"]),
+        // Metrics export: Prometheus text 0.0.4 and OpenMetrics 1.0, served over HTTP (FlyingFox)
+        // or written for node_exporter's textfile collector.
+        .target(name: "EveringExport", dependencies: [
+            "EveringInspect",
+            .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "FlyingSocks", package: "FlyingFox"),
+        ]),
+        .testTarget(name: "EveringExportTests", dependencies: ["EveringExport", "EveringInspect", "Evering"]),
         // Test helper: peers for the cross-process wake-up tests (a randomly delayed echo
         // responder, and a 1.0-style responder that never wakes its peer).
         .executableTarget(name: "EveringTestPeer", dependencies: ["Evering", "CEvering"]),
-        .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering", "EveringTestPeer"]),
-        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering"]),
+        .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering", "evering-race-helper", "evering-top", "EveringTestPeer"]),
+        .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering", "CEvering", "evering-top"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
         // Faults from `load`, diagnosed by `check`/`dump`: all through the built binary.
-        .testTarget(name: "EveringEndToEndTests", dependencies: ["EveringInspect", "Evering", "evering-top"]),
+        .testTarget(name: "EveringEndToEndTests", dependencies: ["EveringInspect", "Evering", "EveringLoad", "evering-top"]),
         // io_uring inspection: fdinfo parser, /proc discovery, snapshots and rules (read-only).
         .target(name: "EveringIOUring", dependencies: ["Evering", "EveringInspect"]),
-        // Test helper: a real io_uring left with unsubmitted SQEs / unreaped CQEs / overflow.
-        .executableTarget(name: "UringFixture", linkerSettings: [.linkedLibrary("uring")]),
-        .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "EveringInspect", "Evering"], exclude: ["Fixtures"]),
+        // Its io_uring helper (Fixtures/UringFixture.c, a real io_uring left with unsubmitted
+        // SQEs / unreaped CQEs / overflow) links liburing: the tests compile it with `cc`, so
+        // building the tool itself needs ncurses only.
+        .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "EveringInspect", "Evering", "evering-top"],
+                    exclude: ["Fixtures"]),
     ]
 )

@@ -1,5 +1,110 @@
-/* Most of CEvering is static inline in include/; this file holds the one piece of state
- * that must exist once per process: the table of futex words this process sleeps on. */
+/* Most of CEvering is static inline in include/; this file holds what needs process-wide
+ * state: the SIGBUS guard (include/evering_guard.h explains it), and the table of futex
+ * words this process sleeps on (at the end). */
+#define _GNU_SOURCE
+#include "evering_guard.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define EV_GUARD_SLOTS 64
+
+/* One registered mapping. `base` is 0 for a free entry. The handler reads these with
+ * acquire loads; registration publishes `end` before `base` with a release store. */
+static struct {
+    uintptr_t base;
+    uintptr_t end;
+    uint64_t faults;
+} guards[EV_GUARD_SLOTS];
+
+static struct sigaction previous_action;
+static uintptr_t page_mask;
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+
+static void chain_to_previous(int sig, siginfo_t *info, void *context) {
+    if (previous_action.sa_flags & SA_SIGINFO) {
+        if (previous_action.sa_sigaction) { previous_action.sa_sigaction(sig, info, context); return; }
+    } else if (previous_action.sa_handler != SIG_DFL && previous_action.sa_handler != SIG_IGN) {
+        previous_action.sa_handler(sig);
+        return;
+    }
+    /* Default (or ignored, which a synchronous fault cannot be): restore the default action
+     * and return; the load faults again and the process ends as it would have without us. */
+    struct sigaction fallback;
+    memset(&fallback, 0, sizeof fallback);
+    fallback.sa_handler = SIG_DFL;
+    sigemptyset(&fallback.sa_mask);
+    sigaction(SIGBUS, &fallback, NULL);
+}
+
+static void on_sigbus(int sig, siginfo_t *info, void *context) {
+    int saved_errno = errno;
+    uintptr_t address = (uintptr_t)info->si_addr;
+    for (int i = 0; i < EV_GUARD_SLOTS; i++) {
+        /* Acquire pairs with the release store of base in ev_bus_guard_register. */
+        uintptr_t base = __atomic_load_n(&guards[i].base, __ATOMIC_ACQUIRE);
+        uintptr_t end = __atomic_load_n(&guards[i].end, __ATOMIC_RELAXED);
+        if (base <= 1 || address < base || address >= end) continue;  /* 1: an entry being registered */
+        uintptr_t page = address & page_mask;
+        /* Zero pages over the rest of the mapping: everything from the faulting page on is
+         * past the object's new end. mmap is a plain system call on Linux. */
+        void *zeros = mmap((void *)page, end - page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        if (zeros != MAP_FAILED) {
+            /* Relaxed: a counter the reader polls after its reads (same thread: program order). */
+            __atomic_fetch_add(&guards[i].faults, 1, __ATOMIC_RELAXED);
+            errno = saved_errno;
+            return;
+        }
+        break;
+    }
+    errno = saved_errno;
+    chain_to_previous(sig, info, context);
+}
+
+static void install(void) {
+    page_mask = ~((uintptr_t)sysconf(_SC_PAGESIZE) - 1);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_sigbus;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGBUS, &action, &previous_action);
+}
+
+int ev_bus_guard_register(const void *base, size_t length) {
+    if (base == NULL || length == 0) return -1;
+    pthread_once(&install_once, install);
+    for (int i = 0; i < EV_GUARD_SLOTS; i++) {
+        uintptr_t expected = 0;
+        /* Claim a free entry with a placeholder (1 never matches a fault: no mapping is at 1). */
+        if (__atomic_compare_exchange_n(&guards[i].base, &expected, (uintptr_t)1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+            __atomic_store_n(&guards[i].faults, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&guards[i].end, (uintptr_t)base + length, __ATOMIC_RELAXED);
+            /* Release: end is visible to the handler before base says the entry is live. */
+            __atomic_store_n(&guards[i].base, (uintptr_t)base, __ATOMIC_RELEASE);
+            return i;
+        }
+    }
+    return -1;
+}
+
+void ev_bus_guard_unregister(int id) {
+    if (id < 0 || id >= EV_GUARD_SLOTS) return;
+    /* Release: a later registration of this entry is ordered after our last use. */
+    __atomic_store_n(&guards[id].base, (uintptr_t)0, __ATOMIC_RELEASE);
+}
+
+uint64_t ev_bus_guard_faults(int id) {
+    if (id < 0 || id >= EV_GUARD_SLOTS) return 0;
+    /* Relaxed: see on_sigbus. */
+    return __atomic_load_n(&guards[id].faults, __ATOMIC_RELAXED);
+}
+
+/* ---- The table of futex words this process sleeps on (issue 13) ---- */
 #include "evering_sys.h"
 
 /* The futex words threads of this process are asleep on (NULL = free entry). A stop

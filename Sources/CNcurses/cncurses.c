@@ -46,3 +46,19 @@ void cn_install_crash_handlers(void) {
     action.sa_handler = on_crash_signal;
     for (unsigned i = 0; i < CRASH_COUNT; i++) sigaction(crash_signals[i], &action, &saved_crash[i]);
 }
+
+/* term.h only here: it defines macros named after every capability (lines, columns, cup...)
+ * that must not leak into the header Swift imports. */
+#include <term.h>
+#include <unistd.h>
+
+int cn_check_terminal(void) {
+    int status = 0;
+    /* errret non-NULL: setupterm reports an unknown TERM instead of exiting. Nothing is
+     * written to the terminal; the description is freed again so newterm starts afresh. */
+    if (setupterm(NULL, STDOUT_FILENO, &status) != OK) return -1;
+    const char *cup = tigetstr("cup");
+    int addressable = cup != NULL && cup != (const char *)-1;
+    del_curterm(cur_term); /* also resets cur_term, as it was the current one */
+    return addressable ? 0 : -2;
+}

@@ -3,7 +3,10 @@ import CEvering
 /// The requester's operation tracker over the slot table in shared memory.
 ///
 /// Only the requester writes slots; the inspector reads them. A local free stack makes
-/// allocation O(1) without touching other slots. Transitions:
+/// allocation O(1) without touching other slots. Every rewrite of more than the state word
+/// is made under the slot's seqlock (`ev_slot_write_begin`/`end`, in C), so an inspector
+/// never reports a record mixed from two ops; a change of the state alone is one atomic
+/// store. Transitions:
 /// `free → submitted → (waiting) → completed → free`, and
 /// `submitted/waiting → cancelled → free` once the completion for it arrives.
 public final class Driver: @unchecked Sendable {
@@ -21,15 +24,63 @@ public final class Driver: @unchecked Sendable {
     }
     let owner: AnyObject
 
-    /// - Parameter region: a writable mapping. Slots already in use (a requester that
-    ///   re-attaches after a crash) stay as they are and are not handed out again.
-    init(region: SharedRegion) {
+    /// What attaching found of a previous requester's run (docs/ABI.md "Recovery").
+    public struct Recovery: Equatable, Sendable {
+        /// Submitted or waiting slots now cancelled: freed when their completions arrive.
+        public var cancelled = 0
+        /// Slots freed at once: completed but never released, or cancelled ones that no
+        /// responder will answer (the responder is gone and their request is not queued).
+        public var freed = 0
+        /// Slots in a state the ABI does not define, left alone (never handed out).
+        public var unknown = 0
+    }
+
+    /// What this driver reclaimed at attach.
+    public let recovery: Recovery
+
+    /// - Parameters:
+    ///   - region: a writable mapping.
+    ///   - responderGone: no live responder is attached, so only requests still queued in the
+    ///     submission queue can ever be answered (by a responder that attaches later).
+    ///   - queuedSlots: the slots (and generations) of the requests in the submission queue.
+    ///
+    /// Slots a previous requester left in use are reclaimed under their seqlock: in-flight
+    /// ones become cancelled (a responder may still write their buffers) and are freed when
+    /// their completions arrive; completed ones are freed. With the responder gone, cancelled
+    /// slots whose requests are not queued are freed too: nothing will answer them.
+    init(region: SharedRegion, responderGone: Bool = false, queuedSlots: Set<OpID> = []) {
         slots = region.slots
         slotCount = region.layout.slotCount
         freeStack = .allocate(capacity: Int(slotCount))
         freeTopStorage = .allocate(capacity: 1)
         freeTopStorage.initialize(to: 0)
         owner = region
+        var recovery = Recovery()
+        for index in 0..<Int(slotCount) {
+            let slot = slots + index
+            // Relaxed: we are the only writer of slots (the previous requester is gone).
+            let state = ev_load_relaxed_u32(ev_slot_state_ptr(slot))
+            let queued = queuedSlots.contains(OpID(slot: UInt32(index), generation: slot.pointee.generation))
+            let next: SlotState
+            switch SlotState(rawValue: state) {
+            case .free?: continue
+            case .submitted?, .waiting?:
+                if responderGone && !queued { next = .free; recovery.freed += 1 } else { next = .cancelled; recovery.cancelled += 1 }
+            case .cancelled?:
+                if responderGone && !queued { next = .free; recovery.freed += 1 } else { continue }
+            case .completed?:
+                next = .free
+                recovery.freed += 1
+            case nil:
+                recovery.unknown += 1
+                continue
+            }
+            ev_slot_write_begin(slot)
+            // Release: as in allocate.
+            ev_store_release_u32(ev_slot_state_ptr(slot), next.rawValue)
+            ev_slot_write_end(slot)
+        }
+        self.recovery = recovery
         // Push in reverse so slot 0 is handed out first (friendlier to read in the inspector).
         for index in stride(from: Int(slotCount) - 1, through: 0, by: -1) {
             // Relaxed: we are the only writer of slot state; nobody else's writes to order with.
@@ -56,19 +107,15 @@ public final class Driver: @unchecked Sendable {
         freeTop -= 1
         let index = freeStack[freeTop]
         let slot = slots + Int(index)
-        let generation = slot.pointee.generation &+ 1
-        slot.pointee.generation = generation
-        slot.pointee.opcode = opcode
-        slot.pointee.flags = 0
-        slot.pointee.length = length
-        slot.pointee.submitted_ns = ev_monotonic_ns()
-        slot.pointee.completed_ns = 0
-        slot.pointee.result_length = 0
-        slot.pointee.result = 0
-        slot.pointee.user_data = userData
-        // Release pairs with the inspector's acquire load of state: it sees the fields
-        // above with the new state.
+        let generation = slot.pointee.generation &+ 1  // plain: we are the only writer of slots
+        let submittedAt = ev_monotonic_ns()
+        // The whole record changes: under the slot's seqlock (docs/ABI.md "Slot records").
+        ev_slot_write_begin(slot)
+        ev_slot_store_allocated(slot, generation, opcode, length, submittedAt, userData)
+        // Release pairs with a 1.0 inspector's acquire load of state: it sees the fields
+        // above with the new state (a 1.1 inspector relies on the seq).
         ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.submitted.rawValue)
+        ev_slot_write_end(slot)
         return OpID(slot: index, generation: generation)
     }
 
@@ -124,19 +171,21 @@ public final class Driver: @unchecked Sendable {
         guard let slot = slotPointer(op) else { return .unknown(op) }
         let state = ev_load_relaxed_u32(ev_slot_state_ptr(slot))  // Relaxed: we are the only writer.
         if state == SlotState.cancelled.rawValue {
-            slot.pointee.completed_ns = now
+            ev_slot_write_begin(slot)
+            ev_slot_store_completion(slot, now, slot.pointee.result, slot.pointee.result_length)
             // Release: as in allocate.
             ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.free.rawValue)
+            ev_slot_write_end(slot)
             freeStack[freeTop] = op.slot
             freeTop += 1
             return .reclaimedCancelled(op)
         }
         guard state == SlotState.submitted.rawValue || state == SlotState.waiting.rawValue else { return .unknown(op) }
-        slot.pointee.completed_ns = now
-        slot.pointee.result = entry.result
-        slot.pointee.result_length = entry.length
+        ev_slot_write_begin(slot)
+        ev_slot_store_completion(slot, now, entry.result, entry.length)
         // Release: as in allocate.
         ev_store_release_u32(ev_slot_state_ptr(slot), SlotState.completed.rawValue)
+        ev_slot_write_end(slot)
         return .completed(Completion(op: op, opcode: slot.pointee.opcode, result: entry.result, length: Int(entry.length),
                                      userData: slot.pointee.user_data,
                                      latencyNanoseconds: now &- slot.pointee.submitted_ns))

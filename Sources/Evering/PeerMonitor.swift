@@ -1,4 +1,5 @@
 import CEvering
+import Synchronization
 
 /// Reads the other side's block in the header to tell a dead or departed peer from a
 /// slow one. Blocking queue calls consult it about every 100 ms.
@@ -7,6 +8,9 @@ public final class PeerMonitor: @unchecked Sendable {
     public let side: RingSide
     let block: UnsafeMutablePointer<ev_side>
     let owner: AnyObject
+    /// The first impossible index a queue end of ours read from this peer (sticky: a peer
+    /// that lied once is not trusted again). Set off the fast path, read every ~100 ms.
+    private let corruption = Mutex<RingError?>(nil)
 
     public init(region: SharedRegion, side: RingSide) {
         self.side = side
@@ -23,9 +27,11 @@ public final class PeerMonitor: @unchecked Sendable {
         return ev_load_relaxed_u32(ev_side_capabilities_ptr(block)) & EV_CAP_WAKES_PEER.rawValue != 0  // Relaxed: ordered by the acquire above.
     }
 
-    /// Throws if the peer detached, died, or its pid now names another process.
+    /// Throws if the peer detached, died, or its pid now names another process, or if one of
+    /// our queue ends caught it publishing an impossible index (`corruptPeer`).
     /// A peer that never attached yet is not an error: it may still be starting.
     public func check() throws(RingError) {
+        if let corruption = corruption.withLock({ $0 }) { throw corruption }
         // Acquire pairs with the side's release store of state, made after it wrote
         // pid and start_time: if we see ATTACHED we see the identity that goes with it.
         let state = ev_load_acquire_u32(ev_side_state_ptr(block))
@@ -34,10 +40,29 @@ public final class PeerMonitor: @unchecked Sendable {
             throw .peerDetached(side: side)
         case EV_SIDE_ATTACHED.rawValue:
             let identity = ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time)
-            if identity.liveness != .alive { throw .peerDead(side: side, pid: identity.pid) }
+            // Plain: pid_ns is written before the state we loaded with acquire (0 in 1.0 rings).
+            if !PidNamespace.canJudgeByPid(recorded: block.pointee.pid_ns) {
+                // Another pid namespace: its pid names nothing here; its heartbeat decides.
+                // Relaxed: a timestamp, nothing is published with it.
+                let beat = ev_load_relaxed_u64(ev_side_heartbeat_ptr(block))
+                let now = ev_monotonic_ns()
+                if beat == 0 || (now > beat && now - beat > SideOwner.heartbeatTimeoutNanoseconds) {
+                    throw .peerDead(side: side, pid: identity.pid)
+                }
+                return
+            }
+            if identity.liveness.isGone { throw .peerDead(side: side, pid: identity.pid) }
         default:
             return
         }
+    }
+}
+
+extension PeerMonitor {
+    /// Records that the peer published an impossible index; every later `check` throws it,
+    /// which ends the blocking calls that consult this monitor.
+    func reportCorruption(_ error: RingError) {
+        corruption.withLock { if $0 == nil { $0 = error } }
     }
 }
 

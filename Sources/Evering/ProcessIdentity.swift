@@ -23,37 +23,91 @@ public struct ProcessIdentity: Hashable, Sendable {
         return ProcessIdentity(pid: pid, startTime: startTime(of: pid) ?? 0)
     }
 
-    public enum Liveness: String, Sendable {
-        /// The pid exists and started when the ring says it did.
+    /// What the kernel says about the process the ring recorded. One vocabulary for the
+    /// library (peer checks) and the inspector (which adds `unknown` for a side that never
+    /// attached, so there is nothing to check).
+    public enum Liveness: String, Sendable, Codable, CaseIterable {
+        /// Running or sleeping (state R, S, I, W, P...), and started when the ring says it did.
         case alive
+        /// Stopped by a signal or a tracer (state T or t): alive, but it cannot make progress
+        /// until it gets SIGCONT.
+        case stopped
+        /// In an uninterruptible sleep in the kernel (state D): alive, but blocked inside a
+        /// system call (I/O, a page fault on a dead mount...).
+        case blockedInKernel = "blocked-in-kernel"
+        /// Exited but not yet reaped by its parent (state Z or X): it will never run again.
+        case zombie
         /// No process has this pid.
         case dead
         /// The pid exists but belongs to a process started later: the original is dead.
         case pidReused = "pid-reused"
+        /// Nothing recorded to check (the side never attached). Only the inspector says this.
+        case unknown
+
+        /// Dead, a zombie, or pid reused: the recorded process will never run again.
+        public var isGone: Bool { self == .dead || self == .zombie || self == .pidReused }
+        /// Alive in any state (running, stopped, blocked in the kernel).
+        public var isPresent: Bool { self == .alive || self == .stopped || self == .blockedInKernel }
     }
 
-    /// Checks the process with `kill(pid, 0)` and its /proc start time.
+    /// Checks the process with `kill(pid, 0)` and its /proc/PID/stat (start time and the
+    /// state letter: a zombie answers `kill` but is dead).
     public var liveness: Liveness {
         guard pid > 0 else { return .dead }
         if kill(pid, 0) != 0 && errno == ESRCH { return .dead }  // EPERM still means "exists"
-        guard let now = Self.startTime(of: pid) else { return .dead }  // exited between the two checks
-        return startTime == 0 || now == startTime ? .alive : .pidReused
+        guard let stat = ProcessStat.read(pid) else { return .dead }  // exited between the two checks
+        guard startTime == 0 || stat.startTime == startTime else { return .pidReused }
+        return stat.liveness
     }
 
     /// Field 22 of /proc/PID/stat, or nil when the process does not exist.
     public static func startTime(of pid: Int32) -> UInt64? {
-        guard let text = SystemCalls.readSmallFile("/proc/\(pid)/stat") else { return nil }
-        return parseStartTime(statLine: text)
+        ProcessStat.read(pid)?.startTime
     }
 
-    /// Parses field 22 of a /proc/PID/stat line. The command name (field 2) may contain
-    /// spaces and parentheses, so fields are counted from the *last* ')'.
+    /// Parses field 22 of a /proc/PID/stat line (see `ProcessStat.parse`).
     public static func parseStartTime(statLine: String) -> UInt64? {
+        ProcessStat.parse(statLine)?.startTime
+    }
+}
+
+/// The two fields of /proc/PID/stat the ring needs: the state letter (field 3) and the
+/// start time (field 22). The only place /proc/PID/stat is parsed.
+public struct ProcessStat: Equatable, Sendable {
+    /// R, S, D, Z, T, t, X, I, ... as the kernel prints it.
+    public var state: Character
+    /// Clock ticks after boot when the process started.
+    public var startTime: UInt64
+
+    public init(state: Character, startTime: UInt64) {
+        self.state = state
+        self.startTime = startTime
+    }
+
+    /// What the state letter means for a process that is still the recorded one.
+    public var liveness: ProcessIdentity.Liveness {
+        switch state {
+        case "Z", "X", "x": .zombie
+        case "T", "t": .stopped
+        case "D": .blockedInKernel
+        default: .alive
+        }
+    }
+
+    /// Reads /proc/PID/stat; nil when the process does not exist.
+    public static func read(_ pid: Int32) -> ProcessStat? {
+        guard pid > 0, let text = SystemCalls.readSmallFile("/proc/\(pid)/stat") else { return nil }
+        return parse(text)
+    }
+
+    /// Parses a /proc/PID/stat line. The command name (field 2) may contain spaces and
+    /// parentheses, so fields are counted from the *last* ')'.
+    public static func parse(_ statLine: String) -> ProcessStat? {
         guard let close = statLine.lastIndex(of: ")") else { return nil }
         let rest = statLine[statLine.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
         // rest[0] is field 3 (state), so field 22 is rest[19].
-        guard rest.count > 19 else { return nil }
-        return UInt64(rest[19])
+        guard rest.count > 19, let state = rest[0].first, rest[0].count == 1, let start = UInt64(rest[19]) else { return nil }
+        return ProcessStat(state: state, startTime: start)
     }
 }
 

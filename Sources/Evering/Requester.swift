@@ -15,22 +15,49 @@ public final class Requester: @unchecked Sendable {
     public let submissions: QueueProducer<ev_entry>
     public let completions: QueueConsumer<ev_entry>
     public let driver: Driver
+    /// The responder's liveness, and whether it published an impossible index (`corruptPeer`):
+    /// what every blocking call of this side consults, and what a polling caller checks.
+    public let peer: PeerMonitor
     let attachment: SideAttachment
 
     init(region: SharedRegion, capabilities: UInt32 = SideCapability.ours) throws(RingError) {
         self.region = region
+        // The driver writes slots under their seqlock (EV_CAP_SLOT_SEQ); our queue ends wake
+        // the responder when it sleeps (EV_CAP_WAKES_PEER).
+        let capabilities = capabilities | EV_CAP_SLOT_SEQ.rawValue
         attachment = try SideAttachment(region: region, side: .requester, capabilities: capabilities)
-        let peer = PeerMonitor(region: region, side: .responder)
+        peer = PeerMonitor(region: region, side: .responder)
         let layout = region.layout
         let sq = region.queueBlock(layout.submission), cq = region.queueBlock(layout.completion)
         // The responder waits as the submission queue's consumer and the completion queue's producer.
         let waits = WaitContext(peer: peer, peerWaits: (ev_queue_consumer_wait_ptr(sq), ev_queue_producer_wait_ptr(cq)),
                                 ownCapabilities: capabilities, owner: region)
         submissions = QueueProducer(block: sq, entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
-                                    capacity: layout.submission.capacity, owner: region, peer: peer, waits: waits)
+                                    capacity: layout.submission.capacity, owner: region, peer: peer,
+                                    queueName: "submission", waits: waits)
         completions = QueueConsumer(block: cq, entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
-                                    capacity: layout.completion.capacity, owner: region, peer: peer, waits: waits)
-        driver = Driver(region: region)
+                                    capacity: layout.completion.capacity, owner: region, peer: peer,
+                                    queueName: "completion", waits: waits)
+        // Recovery (docs/ABI.md): slots left in use belong to a previous requester's run.
+        let responderGone = (try? peer.check()) == nil
+            || region.sideInfo(.responder).state != .attached
+        driver = Driver(region: region, responderGone: responderGone,
+                        queuedSlots: responderGone ? Self.queuedRequests(region) : [])
+    }
+
+    /// The ops whose requests sit in the submission queue (we are its producer; with no
+    /// responder attached nobody moves its head). Empty if the indices are impossible.
+    static func queuedRequests(_ region: SharedRegion) -> Set<OpID> {
+        let queue = region.queueIndices(.submission)
+        guard queue.used <= UInt64(queue.capacity) else { return [] }
+        var ops = Set<OpID>()
+        let entries = region.entries(region.layout.submission)
+        var position = queue.head
+        while position != queue.tail {
+            ops.insert(OpID(rawValue: entries[Int(truncatingIfNeeded: position & region.layout.submission.mask)].op_id))
+            position &+= 1
+        }
+        return ops
     }
 
     /// Creates a new ring named `name` and attaches to it as the requester.

@@ -35,21 +35,26 @@ public final class Responder: @unchecked Sendable {
     public let region: SharedRegion
     public let submissions: QueueConsumer<ev_entry>
     public let completions: QueueProducer<ev_entry>
+    /// The requester's liveness, and whether it published an impossible index (`corruptPeer`):
+    /// what every blocking call of this side consults, and what a polling caller checks.
+    public let peer: PeerMonitor
     let attachment: SideAttachment
 
     init(region: SharedRegion, capabilities: UInt32 = SideCapability.ours) throws(RingError) {
         self.region = region
         attachment = try SideAttachment(region: region, side: .responder, capabilities: capabilities)
-        let peer = PeerMonitor(region: region, side: .requester)
+        peer = PeerMonitor(region: region, side: .requester)
         let layout = region.layout
         let sq = region.queueBlock(layout.submission), cq = region.queueBlock(layout.completion)
         // The requester waits as the completion queue's consumer and the submission queue's producer.
         let waits = WaitContext(peer: peer, peerWaits: (ev_queue_consumer_wait_ptr(cq), ev_queue_producer_wait_ptr(sq)),
                                 ownCapabilities: capabilities, owner: region)
         submissions = QueueConsumer(block: sq, entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
-                                    capacity: layout.submission.capacity, owner: region, peer: peer, waits: waits)
+                                    capacity: layout.submission.capacity, owner: region, peer: peer,
+                                    queueName: "submission", waits: waits)
         completions = QueueProducer(block: cq, entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
-                                    capacity: layout.completion.capacity, owner: region, peer: peer, waits: waits)
+                                    capacity: layout.completion.capacity, owner: region, peer: peer,
+                                    queueName: "completion", waits: waits)
     }
 
     /// Attaches as the responder of an existing ring.

@@ -28,6 +28,17 @@ public enum RingError: Error, Equatable, Sendable, CustomStringConvertible {
     case peerDetached(side: RingSide)
     /// Another live process is attached as this side already.
     case sideTaken(side: RingSide, pid: Int32)
+    /// The ring requires writer duties (ABI 1.1 `writer_features` bits) this build does not
+    /// implement: attaching as a side could break the protocol, so it is refused.
+    case unsupportedWriterFeatures(String, bits: UInt32)
+    /// The peer published an impossible index (ABI 1.1 robustness rules): `value` is outside
+    /// `low...high`, the range a working peer can have reached. The ring cannot be trusted.
+    /// Indirect: its payload is the largest of all cases, and every typed-throws path that
+    /// carries a `RingError` (the load's hot loops included) would pay for its size.
+    indirect case corruptPeer(queue: String, field: String, writer: RingSide?, value: UInt64, low: UInt64, high: UInt64)
+    /// The object was truncated while this process read it (it was a ring of the size we
+    /// mapped); what was read is not the ring.
+    case truncatedWhileInspected(String)
     /// A blocking call gave up after its timeout.
     case timedOut
     /// A blocking call ended because `StopRequest.request()` was called (SIGINT, SIGTERM).
@@ -65,6 +76,12 @@ public enum RingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the \(side) side is already attached by live process \(pid); one process per side"
         case .stopRequested:
             return "stopped on request (signal)"
+        case let .unsupportedWriterFeatures(name, bits):
+            return "\(name) requires writer features 0x\(String(bits, radix: 16)) that this build does not implement (it implements 0x\(String(supportedWriterFeatures, radix: 16))); attach with a newer evering, or only inspect it"
+        case let .corruptPeer(queue, field, writer, value, low, high):
+            return "corrupt ring: the \(queue) queue's \(field), written by \(writer.map { "the \($0)" } ?? "its peer"), holds \(value) but must lie in \(low)...\(high); stopped rather than read phantom entries"
+        case let .truncatedWhileInspected(name):
+            return "\(name) was truncated (or emptied) while being inspected; it can no longer be read safely"
         case .timedOut:
             return "timed out waiting on the ring"
         case let .system(call, errno):

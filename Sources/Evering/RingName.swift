@@ -1,6 +1,7 @@
 /// A validated POSIX shared-memory object name, always stored with its leading `/`.
 ///
-///     let name = try RingName("evering-demo")   // "/evering-demo"
+///     let name = try RingName("evering-demo")            // "/evering-demo"
+///     let same = try RingName("/dev/shm/evering-demo")   // "/evering-demo" (as `ls /dev/shm` shows it)
 public struct RingName: Hashable, Sendable, CustomStringConvertible {
     /// The name as `shm_open` wants it, with one leading `/`.
     public let path: String
@@ -9,8 +10,13 @@ public struct RingName: Hashable, Sendable, CustomStringConvertible {
     /// /dev/shm paths should stay comfortably below it.
     public static let maxLength = 200
 
+    /// Where Linux shows POSIX shm objects; a name given as a path there is the object's name.
+    public static let shmDirectory = "/dev/shm/"
+
     public init(_ raw: String) throws(RingError) {
-        let bare = raw.hasPrefix("/") ? String(raw.dropFirst()) : raw
+        // `/dev/shm/NAME` (pasted from `ls` or tab completion) names the object NAME.
+        let unprefixed = raw.hasPrefix(Self.shmDirectory) ? String(raw.dropFirst(Self.shmDirectory.count)) : raw
+        let bare = unprefixed.hasPrefix("/") ? String(unprefixed.dropFirst()) : unprefixed
         if bare.isEmpty { throw .invalidName(raw, reason: "the name is empty") }
         if bare.contains("/") { throw .invalidName(raw, reason: "only a leading '/' is allowed") }
         if bare == "." || bare == ".." { throw .invalidName(raw, reason: "'.' and '..' are not object names") }

@@ -15,6 +15,18 @@ public final class RingObserver: @unchecked Sendable {
         region = try SharedRegion.open(name, writable: false)
     }
 
+    /// The reads an observer makes of the mapping, one per accessor.
+    public enum ReadPhase: String, Sendable, CaseIterable {
+        case header, side, slotStates, busySlots, slot, queue, entry
+    }
+
+    /// Called at the start of each read of the mapping: a test hook (truncate the object
+    /// at each phase of a snapshot). Nil in normal use.
+    public var readHook: ((ReadPhase) -> Void)?
+
+    @usableFromInline
+    func willRead(_ phase: ReadPhase) { readHook?(phase) }
+
     public var name: RingName { region.name }
     public var layout: RingLayout { region.layout }
 
@@ -26,29 +38,64 @@ public final class RingObserver: @unchecked Sendable {
         public var creatorPID: Int32
         public var refcount: UInt32
         public var flags: UInt32
+        /// ABI 1.1 `writer_features` (0 in a 1.0 ring).
+        public var writerFeatures: UInt32 = 0
     }
 
     public var header: HeaderInfo {
+        willRead(.header)
         let h = region.header
         return HeaderInfo(abiMajor: h.pointee.abi_major, abiMinor: h.pointee.abi_minor, totalSize: h.pointee.total_size,
                           createdAtNanoseconds: h.pointee.created_at_ns, creatorPID: h.pointee.creator_pid,
                           // Acquire pairs with the sides' acq-rel updates of the count.
-                          refcount: ev_load_acquire_u32(ev_header_refcount_ptr(h)), flags: h.pointee.flags)
+                          refcount: ev_load_acquire_u32(ev_header_refcount_ptr(h)), flags: h.pointee.flags,
+                          writerFeatures: h.pointee.writer_features)
     }
 
     public struct SideInfo: Equatable, Sendable {
-        public enum State: UInt32, Sendable { case never = 0, attached = 1, detached = 2, unknown = 0xffff_ffff }
+        /// The side block's state (ABI values; `unknown`: a stored value the ABI does not define).
+        public enum State: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+            case never = 0, attached = 1, detached = 2, unknown = 0xffff_ffff
+
+            public var description: String {
+                switch self {
+                case .never: "never"
+                case .attached: "attached"
+                case .detached: "detached"
+                case .unknown: "unknown"
+                }
+            }
+        }
         public var state: State
         public var rawState: UInt32
         public var identity: ProcessIdentity
         public var heartbeatNanoseconds: UInt64
         public var attachedAtNanoseconds: UInt64
         public var detachedAtNanoseconds: UInt64
+        /// ABI 1.1 fields, nil in a 1.0 ring (`abi_minor` 0), whose bytes there are reserved.
+        /// An owner naming another pid than `identity`, or a refcount above 2, is a double
+        /// attach (a 1.0 joiner that raced a claim).
+        public var owner: SideOwner?
+        /// Inode of the owner's pid namespace (0: unknown); see `PidNamespace`.
+        public var pidNamespace: UInt64?
+        /// `ev_capability` bits the side advertised.
+        public var capabilities: UInt32?
+        /// Times the side block was claimed, takeovers included.
+        public var claims: UInt32?
+
+        /// The side recorded a pid namespace other than ours: its pid names nothing here, and
+        /// only its heartbeat tells whether it lives (docs/ABI.md "Judging an owner").
+        public var isInOtherPidNamespace: Bool {
+            pidNamespace.map { !PidNamespace.canJudgeByPid(recorded: $0) } ?? false
+        }
     }
 
-    public func side(_ side: RingSide) -> SideInfo { region.sideInfo(side) }
+    public func side(_ side: RingSide) -> SideInfo {
+        willRead(.side)
+        return region.sideInfo(side)
+    }
 
-    public enum QueueKind: String, Sendable, CaseIterable {
+    public enum QueueKind: String, Sendable, CaseIterable, Codable {
         case submission = "sq", completion = "cq"
     }
 
@@ -64,11 +111,15 @@ public final class RingObserver: @unchecked Sendable {
 
     public func queueLayout(_ kind: QueueKind) -> QueueLayout { layout.queue(kind) }
 
-    public func queue(_ kind: QueueKind) -> QueueIndices { region.queueIndices(kind) }
+    public func queue(_ kind: QueueKind) -> QueueIndices {
+        willRead(.queue)
+        return region.queueIndices(kind)
+    }
 
     /// A copy of the entry at free-running position `index` (masked into the array).
     /// Meaningful for head <= index < tail; older positions hold whatever was last there.
     public func entry(_ kind: QueueKind, at index: UInt64) -> ev_entry {
+        willRead(.entry)
         let queue = queueLayout(kind)
         return region.entries(queue)[Int(truncatingIfNeeded: index & queue.mask)]
     }
@@ -101,21 +152,45 @@ public final class RingObserver: @unchecked Sendable {
             self.result = result
             self.userData = userData
         }
+
+        /// From a consistent copy of the C record.
+        @inlinable
+        public init(_ s: ev_slot) {
+            self.init(state: SlotState(rawValue: s.state), rawState: s.state, generation: s.generation, opcode: s.opcode,
+                      length: s.length, submittedNanoseconds: s.submitted_ns, completedNanoseconds: s.completed_ns,
+                      resultLength: s.result_length, result: s.result, userData: s.user_data)
+        }
     }
 
-    public func slot(_ index: UInt32) -> SlotRecord {
+    /// Copy attempts before a slot counts as *changing* (each fails only if the requester
+    /// rewrote the record during a copy of a few nanoseconds).
+    public static let slotReadAttempts: Int32 = 8
+
+    /// One instant's copy of slot `index` through its seqlock (`ev_slot_read`, in C), or nil
+    /// when the requester kept rewriting it through `attempts` copies: report it as
+    /// *changing*, never as a record mixed from two ops. (A 1.0 ring has no seq: its copy is
+    /// best effort.)
+    @inlinable
+    public func readSlot(_ index: UInt32, attempts: Int32 = RingObserver.slotReadAttempts) -> SlotRecord? {
         precondition(index < layout.slotCount, "slot \(index) out of range")
-        let slot = region.slots + Int(index)
-        // Acquire pairs with the driver's release store of state after it wrote the fields.
-        let raw = ev_load_acquire_u32(ev_slot_state_ptr(slot))
-        let s = slot.pointee
-        return SlotRecord(state: SlotState(rawValue: raw), rawState: raw, generation: s.generation, opcode: s.opcode,
-                          length: s.length, submittedNanoseconds: s.submitted_ns, completedNanoseconds: s.completed_ns,
-                          resultLength: s.result_length, result: s.result, userData: s.user_data)
+        willRead(.slot)
+        var copy = ev_slot()
+        guard ev_slot_read(region.slots + Int(index), &copy, attempts) != 0 else { return nil }
+        return SlotRecord(copy)
+    }
+
+    /// Slot `index`, retrying the seqlock read far longer than `readSlot` does; a slot that
+    /// is still changing after that is copied once, best effort.
+    public func slot(_ index: UInt32) -> SlotRecord {
+        if let record = readSlot(index, attempts: 4096) { return record }
+        var copy = ev_slot()
+        ev_slot_load_fields(region.slots + Int(index), &copy)
+        return SlotRecord(copy)
     }
 
     /// Slot states only, one load per slot: the cheap pass for large tables.
     public func slotStates(into states: inout [UInt32]) {
+        willRead(.slotStates)
         let count = Int(layout.slotCount)
         if states.count != count { states = [UInt32](repeating: 0, count: count) }
         let slots = region.slots
@@ -127,24 +202,25 @@ public final class RingObserver: @unchecked Sendable {
         }
     }
 
-    /// Calls `body` with the full record of every slot whose entry in `states` (from
+    /// Calls `body` with the record of every slot whose entry in `states` (from
     /// `slotStates(into:)`) is not free and which is still not free when read: the second
-    /// pass of a large table read. Inlinable so the caller's loop body is specialised into
-    /// it (a call per slot across modules costs more than the whole read should).
+    /// pass of a large table read. The record is nil for a slot still *changing* after
+    /// `slotReadAttempts` seqlock copies. Inlinable so the caller's loop body is specialised
+    /// into it (a call per slot across modules costs more than the whole read should).
     @inlinable
-    public func forEachBusySlot(states: UnsafeBufferPointer<UInt32>, _ body: (UInt32, SlotRecord) -> Void) {
+    public func forEachBusySlot(states: UnsafeBufferPointer<UInt32>, _ body: (UInt32, SlotRecord?) -> Void) {
+        willRead(.busySlots)
         let count = min(states.count, Int(region.layout.slotCount))  // never index past the slot table
         let slots = region.slots
+        var copy = ev_slot()
         for index in 0..<count where states[index] != SlotState.free.rawValue {
-            let slot = slots + index
-            // Acquire: as in slot(_:); pairs with the driver's release store of state.
-            let raw = ev_load_acquire_u32(ev_slot_state_ptr(slot))
-            if raw == SlotState.free.rawValue { continue }  // freed since the state pass
-            let s = slot.pointee
-            body(UInt32(index), SlotRecord(
-                state: SlotState(rawValue: raw), rawState: raw, generation: s.generation, opcode: s.opcode,
-                length: s.length, submittedNanoseconds: s.submitted_ns, completedNanoseconds: s.completed_ns,
-                resultLength: s.result_length, result: s.result, userData: s.user_data))
+            // The seqlock read (acquire on seq and state, relaxed fields, acquire fence).
+            guard ev_slot_read(slots + index, &copy, Self.slotReadAttempts) != 0 else {
+                body(UInt32(index), nil)
+                continue
+            }
+            if copy.state == SlotState.free.rawValue { continue }  // freed since the state pass
+            body(UInt32(index), SlotRecord(copy))
         }
     }
 
@@ -168,12 +244,22 @@ extension SharedRegion {
         let block = self.side(side)
         // Acquire pairs with the side's release store of state after it wrote its identity.
         let raw = ev_load_acquire_u32(ev_side_state_ptr(block))
-        return RingObserver.SideInfo(state: RingObserver.SideInfo.State(rawValue: raw) ?? .unknown, rawState: raw,
-                                     identity: ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time),
-                                     // Relaxed: a timestamp; nothing is published with it.
-                                     heartbeatNanoseconds: ev_load_relaxed_u64(ev_side_heartbeat_ptr(block)),
-                                     attachedAtNanoseconds: block.pointee.attached_at_ns,
-                                     detachedAtNanoseconds: block.pointee.detached_at_ns)
+        var info = RingObserver.SideInfo(state: RingObserver.SideInfo.State(rawValue: raw) ?? .unknown, rawState: raw,
+                                         identity: ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time),
+                                         // Relaxed: a timestamp; nothing is published with it.
+                                         heartbeatNanoseconds: ev_load_relaxed_u64(ev_side_heartbeat_ptr(block)),
+                                         attachedAtNanoseconds: block.pointee.attached_at_ns,
+                                         detachedAtNanoseconds: block.pointee.detached_at_ns)
+        // Plain: abi_minor is written by the creator before `ready` (validated with acquire).
+        if header.pointee.abi_minor >= UInt16(EV_ABI_MINOR_1_1) {
+            // Acquire pairs with the claimant's CAS / the releasing side's store of 0.
+            info.owner = SideOwner(rawValue: ev_load_acquire_u64(ev_side_owner_ptr(block)))
+            info.pidNamespace = block.pointee.pid_ns
+            info.capabilities = block.pointee.capabilities
+            // Relaxed: a statistic.
+            info.claims = ev_load_relaxed_u32(ev_side_claims_ptr(block))
+        }
+        return info
     }
 
     /// A queue's indices and counters.
@@ -216,3 +302,19 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+
+/// Encoded by name ("never", "attached", ...): the inspector's JSON names states, not ABI values.
+extension RingObserver.SideInfo.State: Codable {
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let state = Self.allCases.first(where: { $0.description == name }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a side state: \(name)"))
+        }
+        self = state
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

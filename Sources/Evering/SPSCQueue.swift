@@ -32,6 +32,8 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     /// The publish path's copy of what it needs from `waits`, as raw values: touching the
     /// class reference there would cost a retain and a release (two atomic ops) per publish.
     @usableFromInline let fence: PublishFence
+    /// Names the queue in a `corruptPeer` error ("submission", "completion").
+    @usableFromInline let queueName: String
     /// Kept alive so `entries` and the index pointers stay mapped.
     let owner: AnyObject
 
@@ -41,11 +43,13 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     ///   - capacity: from the validated layout, never re-read from the shared block: a peer
     ///     that rewrote the block's capacity after validation would otherwise steer our
     ///     indices past the entry array.
-    ///   - peer: consulted by blocking calls to notice a dead consumer.
+    ///   - peer: consulted by blocking calls to notice a dead consumer; told when the consumer
+    ///     publishes an impossible head, so those calls end with `corruptPeer`.
+    ///   - queueName: names the queue in that error.
     ///   - waits: the side's wait context; with it, waits sleep on the futex when the peer
     ///     advertises `EV_CAP_WAKES_PEER`.
     public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, capacity: UInt32,
-                owner: AnyObject, peer: PeerMonitor?, waits: WaitContext? = nil) {
+                owner: AnyObject, peer: PeerMonitor?, queueName: String = "shared", waits: WaitContext? = nil) {
         precondition(capacity >= 1 && capacity & (capacity &- 1) == 0, "queue capacity \(capacity) is not a power of two")
         precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
                      "element stride does not match the queue's entry size")
@@ -68,6 +72,14 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         self.peer = peer
         self.waits = waits
         fence = PublishFence(waits)
+        self.queueName = queueName
+        // A head already impossible at attach is not cached: the cache is set to "full" so
+        // the first send reloads (and checks) the head before overwriting anything.
+        if local[0] &- local[1] > UInt64(capacity) {
+            PeerIndexCheck.report(peer: peer, queueName: queueName, field: "head", value: local[1],
+                                  low: local[0] &- UInt64(capacity), high: local[0])
+            local[1] = local[0] &- UInt64(capacity)
+        }
     }
 
     deinit { local.deallocate() }
@@ -87,9 +99,7 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     public func trySend(_ element: Element) -> Bool {
         let tail = local[0]
         if tail &- local[1] == capacity {
-            // Acquire pairs with the consumer's release store of head: the slots it frees
-            // have been read, so overwriting them is safe.
-            local[1] = ev_load_acquire_u64(headPointer)
+            if !reloadHead(tail: tail) { return false }
             if tail &- local[1] == capacity { noteFull(); return false }
         }
         entries[Int(truncatingIfNeeded: tail & mask)] = element
@@ -122,8 +132,7 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         let tail = local[0]
         var free = capacity &- (tail &- local[1])
         if free < UInt64(elements.count) {
-            // Acquire: as in trySend(_:), pairs with the consumer's release of head.
-            local[1] = ev_load_acquire_u64(headPointer)
+            if !reloadHead(tail: tail) { return 0 }
             free = capacity &- (tail &- local[1])
         }
         let count = Int(min(free, UInt64(elements.count)))
@@ -139,11 +148,10 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         return count
     }
 
-    /// Whether the queue has room now (re-loads the consumer's head). For waits only.
+    /// Whether the queue has room now (re-loads the consumer's head, with the robustness
+    /// checks of `reloadHead`: an impossible head reads as "full"). For waits only.
     func hasSpace() -> Bool {
-        // Acquire: as in trySend(_:), pairs with the consumer's release of head.
-        local[1] = ev_load_acquire_u64(headPointer)
-        return local[0] &- local[1] < capacity
+        reloadHead(tail: local[0]) && local[0] &- local[1] < capacity
     }
 
     func makeWaiter(timeout: Duration?) -> BlockingWaiter {
@@ -172,6 +180,13 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
             if more == 0 { try waiter.pause(until: hasSpace) }
             sent += more
         }
+    }
+
+    /// Reloads the consumer's head into the cache (only when the cached copy says full),
+    /// checked: see `PeerIndexCheck.reloadHead`.
+    @inlinable @inline(__always)
+    func reloadHead(tail: UInt64) -> Bool {
+        PeerIndexCheck.reloadHead(headPointer, cache: local + 1, tail: tail, peer: peer, queueName: queueName)
     }
 
     /// Counts one full episode (not every retry), off the fast path: retries at the same
@@ -204,13 +219,15 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     let waits: WaitContext?
     /// As in `QueueProducer`.
     @usableFromInline let fence: PublishFence
+    @usableFromInline let queueName: String
     let owner: AnyObject
 
     /// - Parameters:
     ///   - capacity: from the validated layout, as for `QueueProducer`.
+    ///   - peer, queueName: as for `QueueProducer` (here the producer's tail is checked).
     ///   - waits: as for `QueueProducer`.
     public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, capacity: UInt32,
-                owner: AnyObject, peer: PeerMonitor?, waits: WaitContext? = nil) {
+                owner: AnyObject, peer: PeerMonitor?, queueName: String = "shared", waits: WaitContext? = nil) {
         precondition(capacity >= 1 && capacity & (capacity &- 1) == 0, "queue capacity \(capacity) is not a power of two")
         precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
                      "element stride does not match the queue's entry size")
@@ -231,6 +248,13 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         self.peer = peer
         self.waits = waits
         fence = PublishFence(waits)
+        self.queueName = queueName
+        // A tail already impossible at attach is not cached (it would read as entries).
+        if local[1] &- local[0] > UInt64(capacity) {
+            PeerIndexCheck.report(peer: peer, queueName: queueName, field: "tail", value: local[1],
+                                  low: local[0], high: local[0] &+ UInt64(capacity))
+            local[1] = local[0]
+        }
     }
 
     deinit { local.deallocate() }
@@ -250,9 +274,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     public func tryReceive() -> Element? {
         let head = local[0]
         if head == local[1] {
-            // Acquire pairs with the producer's release store of tail: entries below the
-            // tail we read are fully written.
-            local[1] = ev_load_acquire_u64(tailPointer)
+            if !reloadTail(head: head) { return nil }
             if head == local[1] { return nil }
         }
         let element = entries[Int(truncatingIfNeeded: head & mask)]
@@ -275,11 +297,10 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         if ev_load_relaxed_u32(producerWait.sleeping) != 0 { producerWait.wake() }
     }
 
-    /// Whether an entry is waiting now (re-loads the producer's tail). For waits only.
+    /// Whether an entry is waiting now (re-loads the producer's tail, with the robustness
+    /// checks of `reloadTail`: an impossible tail reads as "empty"). For waits only.
     func hasEntries() -> Bool {
-        // Acquire: as in tryReceive(), pairs with the producer's release of tail.
-        local[1] = ev_load_acquire_u64(tailPointer)
-        return local[1] != local[0]
+        reloadTail(head: local[0]) && local[1] != local[0]
     }
 
     func makeWaiter(timeout: Duration?) -> BlockingWaiter {
@@ -292,8 +313,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         let head = local[0]
         var available = local[1] &- head
         if available < UInt64(buffer.count) {
-            // Acquire: as in tryReceive(), pairs with the producer's release of tail.
-            local[1] = ev_load_acquire_u64(tailPointer)
+            if !reloadTail(head: head) { return 0 }
             available = local[1] &- head
         }
         let count = Int(min(available, UInt64(buffer.count)))
@@ -360,9 +380,63 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         }
     }
 
+    /// Reloads the producer's tail into the cache (only when the cached copy says empty, or
+    /// too few for a batch), checked: see `PeerIndexCheck.reloadTail`.
+    @inlinable @inline(__always)
+    func reloadTail(head: UInt64) -> Bool {
+        PeerIndexCheck.reloadTail(tailPointer, cache: local + 1, head: head, capacity: mask &+ 1, peer: peer, queueName: queueName)
+    }
+
     @usableFromInline @inline(never)
     func noteEmptyWait() {
         // Relaxed: a statistic for inspectors; it orders nothing.
         _ = ev_fetch_add_relaxed_u64(emptyWaitsPointer, 1)
+    }
+}
+
+/// The checks on an index read from the peer (docs/ABI.md "Robustness rules"), out of line
+/// and outside the generic queue classes: a reload is a cross-core cache miss anyway, and the
+/// inlined send/receive fast paths keep the size they had without the checks. A value that
+/// breaks the rules is never cached; it is reported to the side's `PeerMonitor`, which ends
+/// the blocking calls with `corruptPeer`, and the caller sees "full" or "empty".
+@usableFromInline
+enum PeerIndexCheck {
+    /// The consumer's head may only move forward from the last value seen, and never past
+    /// our tail: `seen <= head <= tail` (mod 2^64).
+    @usableFromInline @inline(never)
+    static func reloadHead(_ headPointer: UnsafeMutablePointer<UInt64>, cache: UnsafeMutablePointer<UInt64>, tail: UInt64,
+                           peer: PeerMonitor?, queueName: String) -> Bool {
+        // Acquire pairs with the consumer's release store of head: the slots it frees
+        // have been read, so overwriting them is safe.
+        let head = ev_load_acquire_u64(headPointer)
+        let seen = cache.pointee
+        // One unsigned compare covers both rules.
+        if head &- seen > tail &- seen {
+            report(peer: peer, queueName: queueName, field: "head", value: head, low: seen, high: tail)
+            return false
+        }
+        cache.pointee = head
+        return true
+    }
+
+    /// The producer's tail may only move forward from the last value seen, and at most a
+    /// capacity ahead of our head: `seen <= tail <= head + capacity` (mod 2^64).
+    @usableFromInline @inline(never)
+    static func reloadTail(_ tailPointer: UnsafeMutablePointer<UInt64>, cache: UnsafeMutablePointer<UInt64>, head: UInt64,
+                           capacity: UInt64, peer: PeerMonitor?, queueName: String) -> Bool {
+        // Acquire pairs with the producer's release store of tail: entries below the
+        // tail we read are fully written.
+        let tail = ev_load_acquire_u64(tailPointer)
+        let seen = cache.pointee
+        if tail &- seen > head &+ capacity &- seen {
+            report(peer: peer, queueName: queueName, field: "tail", value: tail, low: seen, high: head &+ capacity)
+            return false
+        }
+        cache.pointee = tail
+        return true
+    }
+
+    static func report(peer: PeerMonitor?, queueName: String, field: String, value: UInt64, low: UInt64, high: UInt64) {
+        peer?.reportCorruption(.corruptPeer(queue: queueName, field: field, writer: peer?.side, value: value, low: low, high: high))
     }
 }

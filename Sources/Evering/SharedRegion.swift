@@ -19,14 +19,16 @@ public final class SharedRegion: @unchecked Sendable {
     public let base: UnsafeMutableRawPointer
     let mappedSize: Int
     let descriptor: Int32
-    let identity: (device: UInt64, inode: UInt64)
+    package let identity: (device: UInt64, inode: UInt64)
+    /// The SIGBUS guard of a read-only mapping (`evering_guard.h`), -1 for none.
+    let busGuard: Int32
     /// Start of the payload buffers and the distance between two, from the validated
     /// layout: the inlinable buffer addressing below uses them.
     @usableFromInline let buffersBase: UnsafeMutableRawPointer
     @usableFromInline let bufferStride: Int
 
     private init(name: RingName, layout: RingLayout, writable: Bool, base: UnsafeMutableRawPointer,
-                 mappedSize: Int, descriptor: Int32, identity: (UInt64, UInt64)) {
+                 mappedSize: Int, descriptor: Int32, identity: (UInt64, UInt64), busGuard: Int32 = -1) {
         self.name = name
         self.layout = layout
         self.isWritable = writable
@@ -34,11 +36,13 @@ public final class SharedRegion: @unchecked Sendable {
         self.mappedSize = mappedSize
         self.descriptor = descriptor
         self.identity = identity
+        self.busGuard = busGuard
         buffersBase = base + Int(layout.buffersOffset)
         bufferStride = Int(layout.bufferSize)
     }
 
     deinit {
+        ev_bus_guard_unregister(busGuard)  // before the range can be reused by another mapping
         SystemCalls.unmap(base, size: mappedSize)
         SystemCalls.closeDescriptor(descriptor)
     }
@@ -88,7 +92,7 @@ public final class SharedRegion: @unchecked Sendable {
     }
 
     /// Opens an existing ring. `writable: false` gives the inspector's read-only view.
-    static func open(_ name: RingName, writable: Bool) throws(RingError) -> SharedRegion {
+    package static func open(_ name: RingName, writable: Bool) throws(RingError) -> SharedRegion {
         let fd = try SystemCalls.shmOpen(name, flags: writable ? O_RDWR : O_RDONLY, mode: 0)
         do throws(RingError) {
             let status = try SystemCalls.fileStatus(fd)
@@ -98,15 +102,22 @@ public final class SharedRegion: @unchecked Sendable {
             }
             let size = Int(status.size)
             let base = try SystemCalls.map(fd, size: size, writable: writable)
+            // A reader survives the object shrinking under it: faults read zeros and are counted.
+            let busGuard = writable ? -1 : ev_bus_guard_register(base, size)
             let layout: RingLayout
-            do {
+            do throws(RingError) {
                 layout = try RingLayout.validate(UnsafeRawBufferPointer(start: base, count: size), name: name.path)
+                // Zeros read after a truncation would pass for "not ready" or "corrupt": the
+                // object was a ring of `size` bytes when we mapped it.
+                if ev_bus_guard_faults(busGuard) != 0 { throw RingError.truncatedWhileInspected(name.path) }
             } catch {
+                let truncated = ev_bus_guard_faults(busGuard) != 0
+                ev_bus_guard_unregister(busGuard)
                 SystemCalls.unmap(base, size: size)
-                throw error
+                throw truncated ? .truncatedWhileInspected(name.path) : error
             }
             return SharedRegion(name: name, layout: layout, writable: writable, base: base, mappedSize: size,
-                                descriptor: fd, identity: (status.device, status.inode))
+                                descriptor: fd, identity: (status.device, status.inode), busGuard: busGuard)
         } catch {
             SystemCalls.closeDescriptor(fd)
             throw error
@@ -120,6 +131,9 @@ public final class SharedRegion: @unchecked Sendable {
         h.pointee.magic = EV_MAGIC
         h.pointee.abi_major = UInt16(EV_ABI_MAJOR)
         h.pointee.abi_minor = UInt16(EV_ABI_MINOR)
+        // Every side must claim by CAS and keep the slot seqlock: a writer without these
+        // duties (a future one that predates them) refuses the ring (docs/ABI.md "Compatibility").
+        h.pointee.writer_features = supportedWriterFeatures
         h.pointee.header_size = UInt32(layout.headerSize)
         h.pointee.total_size = layout.totalSize
         h.pointee.created_at_ns = ev_realtime_ns()
@@ -181,9 +195,15 @@ public final class SharedRegion: @unchecked Sendable {
     /// Whether the object still has at least the size we mapped. Someone truncating it
     /// under us would make reads past the new end fault (SIGBUS); readers check first.
     public var isIntact: Bool {
+        if readFaulted { return false }
         guard let status = try? SystemCalls.fileStatus(descriptor) else { return false }
         return status.size >= UInt64(mappedSize)
     }
+
+    /// Whether a read through this (read-only) mapping touched pages past the object's end
+    /// since it was mapped: the object was truncated under us, and what was read after that
+    /// is zeros, not the ring. Readers check this after each read pass.
+    public var readFaulted: Bool { ev_bus_guard_faults(busGuard) != 0 }
 
     /// Whether the name still refers to this object (false once it is unlinked or
     /// replaced; the mapping itself stays valid until we unmap it).

@@ -22,39 +22,27 @@ final class SideAttachment: @unchecked Sendable {
 
     static let heartbeatInterval: UInt64 = 50_000_000
 
-    init(region: SharedRegion, side: RingSide, capabilities: UInt32 = EV_CAP_WAKES_PEER.rawValue) throws(RingError) {
-        precondition(region.isWritable, "attaching as a side needs a writable mapping")
+    /// What the claim found: a takeover from a dead owner, an inherited reference.
+    let claim: SideClaim.Outcome
+    private let me: ProcessIdentity
+
+    /// Claims `side` (docs/ABI.md "Claiming a side") and starts the heartbeat.
+    ///
+    /// - Parameter capabilities: `ev_capability` bits this process implements for its peer,
+    ///   published in the side block with the claim.
+    /// - Throws: `sideTaken` naming the live holder, `unsupportedWriterFeatures`.
+    init(region: SharedRegion, side: RingSide, capabilities: UInt32 = 0) throws(RingError) {
         self.region = region
         self.side = side
-        let block = region.side(side)
-        // Acquire pairs with the previous holder's release store of state.
-        let state = ev_load_acquire_u32(ev_side_state_ptr(block))
-        if state == EV_SIDE_ATTACHED.rawValue {
-            let holder = ProcessIdentity(pid: block.pointee.pid, startTime: block.pointee.start_time)
-            if holder.liveness == .alive { throw .sideTaken(side: side, pid: holder.pid) }
-        }
         let me = ProcessIdentity.current
-        block.pointee.pid = me.pid
-        block.pointee.start_time = me.startTime
-        block.pointee.attached_at_ns = ev_realtime_ns()
-        block.pointee.detached_at_ns = 0
-        block.pointee.capabilities = capabilities  // what we do for the peer (EV_CAP_WAKES_PEER: we wake it); plain, before the release of state
-        // Relaxed: the heartbeat is a timestamp, it publishes nothing else.
-        ev_store_relaxed_u64(ev_side_heartbeat_ptr(block), ev_monotonic_ns())
-        // Release pairs with readers' acquire load of state: pid and start time first.
-        ev_store_release_u32(ev_side_state_ptr(block), EV_SIDE_ATTACHED.rawValue)
-        // A holder that died attached never dropped its reference: we inherit it rather
-        // than add one, so the count stays "attached sides" (0...2) across crashes.
-        if state != EV_SIDE_ATTACHED.rawValue {
-            // Acq-rel: the count decides who reclaims the object, so it must order with
-            // each side's other writes.
-            _ = ev_fetch_add_acq_rel_u32(ev_header_refcount_ptr(region.header), 1)
-        }
-        ticker = HeartbeatTicker(slot: ev_side_heartbeat_ptr(block), intervalNanoseconds: Self.heartbeatInterval)
+        self.me = me
+        claim = try SideClaim.claim(region, side: side, me: me, capabilities: capabilities)
+        ticker = HeartbeatTicker(slot: ev_side_heartbeat_ptr(region.side(side)), intervalNanoseconds: Self.heartbeatInterval)
     }
 
-    /// Marks the side detached and drops this side's reference. Returns true when this
-    /// was the last reference (the caller may unlink the name). Safe to call twice.
+    /// Marks the side detached, drops this side's reference and gives the owner word back.
+    /// Returns true when this was the last reference (the caller may unlink the name). Safe
+    /// to call twice.
     @discardableResult
     func detach() -> Bool {
         let first = lock.withLock { detached -> Bool in
@@ -62,14 +50,9 @@ final class SideAttachment: @unchecked Sendable {
             return !detached
         }
         guard first else { return false }
+        // The heartbeat stops first: a side that no longer beats must not look attached for long.
         ticker.stop()
-        let block = region.side(side)
-        block.pointee.detached_at_ns = ev_realtime_ns()
-        // Release pairs with the peer's acquire load in PeerMonitor.check.
-        ev_store_release_u32(ev_side_state_ptr(block), EV_SIDE_DETACHED.rawValue)
-        // Acq-rel: see init.
-        let previous = ev_fetch_sub_acq_rel_u32(ev_header_refcount_ptr(region.header), 1)
-        return previous == 1
+        return SideClaim.release(region, side: side, me: me)
     }
 
     deinit { detach() }

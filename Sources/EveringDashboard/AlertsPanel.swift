@@ -1,7 +1,8 @@
 import EveringInspect
 
-/// Diagnosis findings, active ones first and newest first, coloured by severity;
-/// resolved ones stay dimmed for a while. Empty says "healthy".
+/// The incidents: each root cause with its symptoms indented under it, coloured by
+/// severity; alerts that ended stay dimmed for a while, saying whether they were resolved
+/// or superseded. No incident says "healthy".
 public enum AlertsPanel {
     public static func role(_ severity: Finding.Severity) -> ColorRole {
         switch severity {
@@ -11,20 +12,14 @@ public enum AlertsPanel {
         }
     }
 
-    static func tag(_ severity: Finding.Severity) -> String {
-        switch severity {
-        case .info: "INFO"
-        case .warning: "WARN"
-        case .critical: "CRIT"
-        }
-    }
+    static func tag(_ severity: Finding.Severity) -> String { ReportText.severityTag(severity) }
 
     public static func draw(_ input: DashboardInput, state: DashboardState, now: UInt64, in rect: Rect,
                             into grid: inout ScreenGrid) {
-        let active = input.alerts.filter(\.isActive).count
+        let incidents = Set(input.alerts.filter(\.isActive).map(\.incidentID)).count
         let inner = PanelFrame.draw(rect, title: DashboardPanel.alerts.title, focused: state.focus == .alerts,
                                     glyphs: state.glyphs, into: &grid,
-                                    rightTitle: active > 0 ? "\(active) active" : nil)
+                                    rightTitle: incidents > 0 ? "\(incidents) incident\(incidents == 1 ? "" : "s")" : nil)
         guard inner.height >= 1, inner.width >= 10 else { return }
         let x = inner.x + 1
         let width = inner.width - 2
@@ -33,14 +28,17 @@ public enum AlertsPanel {
             grid.put(state.color ? text : "OK " + text, x: x, y: inner.y, style: TextStyle(.good, .bold))
         }
         let rows = input.alerts
-        let start = rows.contains(where: \.isActive) ? inner.y : inner.y + 1
-        let visible = inner.maxY - start
+        let area = entryArea(input, in: rect)
+        let start = inner.maxY - area.rows
+        let visible = area.rows
         guard visible > 0 else { return }
-        let offset = DashboardState.clampedScroll(state.scrollOffset(.alerts), rows: rows.count, visible: 1)
+        // End (or scrolling far down) shows the last page, not the last entry alone.
+        let offset = min(DashboardState.clampedScroll(state.scrollOffset(.alerts), rows: rows.count, visible: 1),
+                         lastPageStart(rows, now: now, width: width, rows: visible, ascii: state.ascii))
         var y = start
         var shown = 0
         for entry in rows.dropFirst(offset) where y < inner.maxY {
-            y = drawEntry(entry, now: now, x: x, y: y, width: width, lastRow: inner.maxY - 1, into: &grid)
+            y = drawEntry(entry, now: now, x: x, y: y, width: width, lastRow: inner.maxY - 1, ascii: state.ascii, into: &grid)
             shown += 1
         }
         if offset > 0 || offset + shown < rows.count {
@@ -49,28 +47,65 @@ public enum AlertsPanel {
         }
     }
 
-    /// One alert: "CRIT rule message (age)", the message wrapped onto indented
-    /// continuation lines (at most up to `lastRow`). Returns the next free row.
+    /// The rows the alerts panel in `rect` has for entries, and their width.
+    static func entryArea(_ input: DashboardInput, in rect: Rect) -> (width: Int, rows: Int) {
+        let inner = rect.inset
+        let healthyLine = input.alerts.contains(where: \.isActive) ? 0 : 1
+        return (inner.width - 2, max(0, inner.height - healthyLine))
+    }
+
+    /// The first entry of the last page: the smallest offset from which all remaining
+    /// entries fit in `rows` rows (the last entry at least, even when it alone overflows).
+    /// Entries are measured by drawing them, so this cannot disagree with `drawEntry`.
+    static func lastPageStart(_ entries: [AlertLog.Entry], now: UInt64, width: Int, rows: Int, ascii: Bool = false) -> Int {
+        guard width > 0 else { return max(0, entries.count - 1) }
+        var used = 0
+        var start = entries.count
+        while start > 0 {
+            var scratch = ScreenGrid(width: width + 1, height: 1)
+            let height = drawEntry(entries[start - 1], now: now, x: 0, y: 0, width: width, lastRow: Int.max / 2,
+                                   ascii: ascii, into: &scratch)
+            if used + height > rows && start < entries.count { break }
+            used += height
+            start -= 1
+        }
+        return min(start, max(0, entries.count - 1))
+    }
+
+    /// One alert: "CRIT rule message (age)" for a root cause, "  ↳ WARN rule message" for a
+    /// symptom, "ok rule resolved: ..." or "-- rule superseded by ...: ..." once ended; the
+    /// message wrapped onto indented continuation lines (at most up to `lastRow`).
+    /// Returns the next free row.
     static func drawEntry(_ entry: AlertLog.Entry, now: UInt64, x: Int, y: Int, width: Int, lastRow: Int,
-                          into grid: inout ScreenGrid) -> Int {
+                          ascii: Bool = false, into grid: inout ScreenGrid) -> Int {
         let finding = entry.finding
-        let since = now > entry.firstSeen ? Formatting.duration(nanoseconds: now - entry.firstSeen) : "0s"
+        let since = Formatting.age(from: entry.firstSeen, to: now)
         let role = role(finding.severity)
-        var cx: Int
+        var cx = x
         let text: String
         let textStyle: TextStyle
-        if entry.isActive {
-            cx = grid.put(tag(finding.severity), x: x, y: y,
-                          style: TextStyle(role, finding.severity == .critical ? [.bold, .reverse] : .bold))
+        var indent = x + 5
+        switch entry.lifecycle {
+        case .active:
+            if !entry.isRootCause {
+                cx = grid.put(ascii ? "  > " : "  ↳ ", x: x, y: y, style: TextStyle(.muted))
+                indent = cx + 5
+            }
+            cx = grid.put(tag(finding.severity), x: cx, y: y,
+                          style: TextStyle(role, finding.severity == .critical && entry.isRootCause ? [.bold, .reverse] : .bold))
             cx = grid.put(" \(finding.rule.rawValue) ", x: cx, y: y, style: TextStyle(role, .bold))
             text = "\(finding.message) (\(since))"
             textStyle = .plain
-        } else {
+        case .resolved:
             cx = grid.put("ok   \(finding.rule.rawValue) resolved: ", x: x, y: y, style: TextStyle(.muted, .dim))
             text = finding.message
             textStyle = TextStyle(.muted, .dim)
+        case .superseded:
+            cx = grid.put("--   \(finding.rule.rawValue) superseded by \(entry.supersededBy ?? "a later cause"): ", x: x, y: y,
+                          style: TextStyle(.muted, .dim))
+            text = finding.message
+            textStyle = TextStyle(.muted, .dim)
         }
-        let indent = x + 5
         var row = y
         var lineStart = cx
         for line in wrap(text, first: x + width - cx, rest: x + width - indent) {

@@ -19,68 +19,44 @@ public struct DashboardInput: Sendable {
     /// Oldest first.
     public var history: [Sample]
     public var peaks: Peaks
+    /// Alerts over time, in display order (`AlertLog.ordered`).
     public var alerts: [AlertLog.Entry]
+    /// Source-specific facts for the header's second row when the source has no sides
+    /// (io_uring: setup flags, SQPOLL thread, registered files and buffers, overflow).
+    public var sourceFacts: [Fact]
+    /// The status word of the latest report (nil before the first snapshot, unless waiting).
+    public var status: RingStatus?
+
+    /// One header segment, e.g. "overflow 3" (drawn as a warning when it needs attention).
+    public struct Fact: Equatable, Sendable {
+        public var text: String
+        public var needsAttention: Bool
+        public init(_ text: String, needsAttention: Bool = false) {
+            self.text = text
+            self.needsAttention = needsAttention
+        }
+    }
 
     public init(name: String, connection: Connection, snapshot: Snapshot? = nil, history: [Sample] = [],
-                peaks: Peaks = Peaks(), alerts: [AlertLog.Entry] = []) {
+                peaks: Peaks = Peaks(), alerts: [AlertLog.Entry] = [], status: RingStatus? = nil,
+                sourceFacts: [Fact] = []) {
         self.name = name
         self.connection = connection
         self.snapshot = snapshot
         self.history = history
         self.peaks = peaks
         self.alerts = alerts
+        self.sourceFacts = sourceFacts
+        if let status {
+            self.status = status
+        } else if case .waiting = connection, snapshot == nil {
+            self.status = .notReady
+        } else {
+            self.status = nil
+        }
     }
+
+    /// The findings active in the latest report, root causes and symptoms.
+    public var activeFindings: [Finding] { alerts.filter(\.isActive).map(\.finding) }
 }
 
-/// Findings over time: diagnosis reports what is wrong *now* on every sample; the alerts
-/// panel wants "newest first" and to keep a just-resolved alert visible for a while.
-/// A finding is identified by its rule and subject.
-public struct AlertLog: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable {
-        public var finding: Finding
-        /// CLOCK_MONOTONIC ns when this rule+subject first appeared (in its current episode).
-        public var firstSeen: UInt64
-        public var lastSeen: UInt64
-        public var isActive: Bool
-    }
-
-    /// Resolved alerts stay listed (dimmed) this long.
-    public var keepResolvedNanoseconds: UInt64
-    public private(set) var entries: [Entry] = []
-
-    public init(keepResolvedSeconds: Double = 30) {
-        keepResolvedNanoseconds = UInt64(keepResolvedSeconds * 1e9)
-    }
-
-    /// Folds in the findings of one sample taken at `time`.
-    public mutating func update(_ findings: [Finding], at time: UInt64) {
-        var seen = Set<String>()
-        for finding in findings {
-            let key = Self.key(finding)
-            seen.insert(key)
-            if let index = entries.firstIndex(where: { Self.key($0.finding) == key }) {
-                if !entries[index].isActive { entries[index].firstSeen = time }  // a new episode
-                entries[index].finding = finding
-                entries[index].lastSeen = time
-                entries[index].isActive = true
-            } else {
-                entries.append(Entry(finding: finding, firstSeen: time, lastSeen: time, isActive: true))
-            }
-        }
-        for index in entries.indices where !seen.contains(Self.key(entries[index].finding)) {
-            entries[index].isActive = false
-        }
-        entries.removeAll { !$0.isActive && time &- $0.lastSeen > keepResolvedNanoseconds }
-    }
-
-    /// Active alerts first, each group newest first, then by severity.
-    public var ordered: [Entry] {
-        entries.sorted { a, b in
-            if a.isActive != b.isActive { return a.isActive }
-            if a.firstSeen != b.firstSeen { return a.firstSeen > b.firstSeen }
-            return a.finding.severity > b.finding.severity
-        }
-    }
-
-    static func key(_ finding: Finding) -> String { "\(finding.rule.rawValue)|\(finding.subject)" }
-}

@@ -23,28 +23,43 @@ public enum DashboardRenderer {
         } else {
             QueuePanel.draw(.submission, input, state: state, tall: layout.isTall, in: layout.submission, into: &grid)
             QueuePanel.draw(.completion, input, state: state, tall: layout.isTall, in: layout.completion, into: &grid)
-            SlotMapPanel.draw(input, state: state, in: layout.slots, into: &grid)
-            InFlightPanel.draw(input, state: state, in: layout.inFlight, into: &grid)
+            if let snapshot = input.snapshot, snapshot.slots == nil {
+                // No slot table (io_uring): one panel across the middle row instead of two
+                // that could only say so.
+                let middle = Rect(x: layout.slots.x, y: layout.slots.y, width: layout.slots.width + layout.inFlight.width,
+                                  height: layout.slots.height)
+                PendingEntriesPanel.draw(input, state: state, in: middle, into: &grid)
+            } else {
+                SlotMapPanel.draw(input, state: state, in: layout.slots, into: &grid)
+                InFlightPanel.draw(input, state: state, in: layout.inFlight, into: &grid)
+            }
             AlertsPanel.draw(input, state: state, now: now, in: layout.alerts, into: &grid)
         }
         if case let .gone(reason) = input.connection {
-            Overlays.banner("RING GONE: \(reason) - last frame kept, q quits", row: layout.submission.y, into: &grid)
+            // On the key bar, the one row that is not evidence: the last frame stays whole,
+            // every panel title included.
+            Overlays.banner("RING GONE: \(reason) - last frame kept, q quits", row: layout.footer.y, into: &grid)
         }
-        if state.showHelp { Overlays.help(state: state, into: &grid) }
+        if state.showHelp { HelpOverlay.draw(state: state, source: input.snapshot?.source, into: &grid) }
         return grid
     }
 
     /// The largest useful scroll offset of each scrollable panel for this input and size,
     /// so the loop can clamp the state (End, or paging past the end, must not leave an
     /// offset that takes as many Up presses to come back from).
-    public static func scrollLimits(_ input: DashboardInput, state: DashboardState, width: Int, height: Int)
-        -> [DashboardPanel: Int] {
+    /// - Parameter now: the clock alerts' ages are measured against (their wrapping depends on
+    ///   it); the latest snapshot's time when nil.
+    public static func scrollLimits(_ input: DashboardInput, state: DashboardState, width: Int, height: Int,
+                                    now: UInt64? = nil) -> [DashboardPanel: Int] {
         guard let layout = DashboardLayout(width: width, height: height) else { return [:] }
         let inFlightRows = input.snapshot?.slots.map(InFlightPanel.rowCount) ?? 0  // per frame: count, do not sort
         let inFlightVisible = max(1, layout.inFlight.height - 3)  // borders and the column header
+        // Alerts scroll by entry, down to the first entry of the last page.
+        let alertArea = AlertsPanel.entryArea(input, in: layout.alerts)
+        let alertsNow = now ?? input.snapshot?.takenAtMonotonicNanoseconds ?? 0
         return [
             .inFlight: max(0, inFlightRows - inFlightVisible),
-            .alerts: max(0, input.alerts.count - 1),  // alerts scroll by entry; the last may be the top one
+            .alerts: AlertsPanel.lastPageStart(input.alerts, now: alertsNow, width: alertArea.width, rows: alertArea.rows),
         ]
     }
 }

@@ -61,8 +61,9 @@ public struct DashboardState: Equatable, Sendable {
     /// The diagnosis stall timeout, shown in the help overlay.
     public var stallTimeout: Double
 
-    /// Refresh intervals `+`/`-` step through.
-    public static let intervalSteps: [Double] = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10]
+    /// Refresh intervals `+`/`-` step through: from `minimumInterval` to `maximumInterval`,
+    /// the range `-d` accepts (issue 10).
+    public static let intervalSteps: [Double] = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 30, 60]
     public static let minimumInterval = 0.05
     public static let maximumInterval = 60.0
 
@@ -81,9 +82,11 @@ public struct DashboardState: Equatable, Sendable {
     /// Applies one key; returns what the loop must do.
     public mutating func handle(_ key: DashboardKey, pageSize: Int = 10) -> DashboardCommand {
         if showHelp {
-            // Any key closes the overlay; q still quits so a user can always leave.
-            showHelp = false
-            return key == .character("q") ? .quit : .none
+            // Any key closes the overlay, as it says, q and Esc included: a user who opened
+            // help and presses q expects to be back on the dashboard, not at the shell.
+            // (Ctrl-C still quits from anywhere: it is a signal, not a key.)
+            if key != .resize { showHelp = false }
+            return .none
         }
         switch key {
         case .character("q"), .character("Q"):

@@ -39,12 +39,14 @@ public struct Gauge: Equatable, Sendable {
         return cells
     }
 
-    /// Draws the marks row at (x, y) and the bar at (x, y + 1).
-    public func draw(x: Int, y: Int, width: Int, glyphs: Glyphs, color: Bool, into grid: inout ScreenGrid) {
+    /// Draws the marks row at (x, y) and the bar at (x, y + 1); the filled part takes
+    /// `fill`, the queue's state colour (`QueuePanel.stateRole`: red when blocked or stalled).
+    public func draw(x: Int, y: Int, width: Int, glyphs: Glyphs, color: Bool, fill: ColorRole = .gaugeUsed,
+                     into grid: inout ScreenGrid) {
         guard width > 0 else { return }
         let cells = occupied(width: width)
         for (offset, filled) in cells.enumerated() {
-            let cell: Cell = filled ? Cell(glyphs.gaugeFull, TextStyle(.gaugeUsed))
+            let cell: Cell = filled ? Cell(glyphs.gaugeFull, TextStyle(fill))
                 : Cell(color ? glyphs.gaugeEmpty : Unicode.Scalar(" "), TextStyle(.gaugeFree))
             grid[x + offset, y + 1] = cell
         }

@@ -1,7 +1,8 @@
 import EveringInspect
 
-/// Two rows: the ring (name, ABI, size, age, slots, refresh, PAUSED) and its two sides
-/// (pid, alive or dead, heartbeat age) with the overall completion rate.
+/// Two rows: the ring (name, ABI, size, age, slots, refresh, PAUSED; for an io_uring its
+/// owning process) and its two sides (pid, alive or dead, heartbeat age) or the source's own
+/// facts (`DashboardInput.sourceFacts`), with the overall completion rate.
 public enum HeaderPanel {
     public static func draw(_ input: DashboardInput, state: DashboardState, in rect: Rect, into grid: inout ScreenGrid) {
         guard rect.height >= 1 else { return }
@@ -17,6 +18,10 @@ public enum HeaderPanel {
         var x = grid.put("evering-top", x: rect.x, y: rect.y, style: TextStyle(.title, .bold), maxWidth: leftLimit - rect.x)
         x = grid.put("  \(input.snapshot?.name ?? ringPath(input.name))", x: x, y: rect.y, style: .bold,
                      maxWidth: leftLimit - x)
+        if let status = input.status, x + status.rawValue.count + 4 <= leftLimit {
+            x = grid.put("  ", x: x, y: rect.y)
+            x = grid.put(" \(status.rawValue) ", x: x, y: rect.y, style: statusStyle(status))
+        }
         if let header = input.snapshot?.header, let snapshot = input.snapshot {
             let age = snapshot.takenAtRealtimeNanoseconds > header.createdAtNanoseconds
                 ? Formatting.duration(nanoseconds: snapshot.takenAtRealtimeNanoseconds - header.createdAtNanoseconds) : "-"
@@ -25,6 +30,10 @@ public enum HeaderPanel {
                             "  age \(age)", "  slots \(header.slotCount)"] where x + segment.count <= leftLimit {
                 x = grid.put(segment, x: x, y: rect.y)
             }
+        } else if let snapshot = input.snapshot, let process = snapshot.process {
+            // A single-owner source (io_uring) has no object header: its owner goes here.
+            let width = 2 + processText(process).count
+            if x + width <= leftLimit { x = drawProcess(process, x: x + 2, y: rect.y, into: &grid) }
         }
         guard rect.height >= 2 else { return }
         let row = rect.y + 1
@@ -33,22 +42,29 @@ public enum HeaderPanel {
             return
         }
         x = rect.x
+        // What only this kind of source knows (io_uring: setup, SQPOLL thread, registrations,
+        // overflow): whole segments, in order, as many as fit before the rate.
+        let rate = input.history.last?.rates.map { "\(Formatting.count($0.completionsPerSecond)) ops/s" }
+        let opsWidth = rate.map { $0.count + 2 } ?? 0
+        for (index, fact) in input.sourceFacts.enumerated() {
+            let text = (index == 0 ? "" : "  ") + fact.text
+            guard x + text.count <= rect.maxX - opsWidth else { break }
+            x = grid.put(text, x: x, y: row, style: fact.needsAttention ? TextStyle(.warning, .bold) : .plain)
+        }
         for role in SideRole.allCases {
             if let side = snapshot.side(role) {
                 x = drawSide(side, staleAfter: UInt64(max(0, state.stallTimeout) * 1e9), x: x, y: row, into: &grid)
             }
             x = grid.put("  ", x: x, y: row)
         }
-        if let rates = input.history.last?.rates {
-            grid.putRight("\(Formatting.count(rates.completionsPerSecond)) ops/s", endX: rect.maxX, y: row, style: .bold)
-        }
+        if let rate { grid.putRight(rate, endX: rect.maxX, y: row, style: .bold) }
     }
 
     /// "requester 1234 alive hb 12ms", with the state coloured: dead is critical.
     /// - Parameter staleAfter: heartbeat age (ns) from which the age is shown as a warning,
     ///   the same limit diagnosis uses (the stall timeout).
     static func drawSide(_ side: SideStatus, staleAfter: UInt64, x start: Int, y: Int, into grid: inout ScreenGrid) -> Int {
-        var x = grid.put("\(side.role.rawValue) ", x: start, y: y, style: TextStyle(.label))
+        var x = grid.put("\(side.role) ", x: start, y: y, style: TextStyle(.label))
         switch side.state {
         case .never:
             return grid.put("not attached", x: x, y: y, style: TextStyle(.muted))
@@ -59,19 +75,55 @@ public enum HeaderPanel {
             // Dead while attached is the emergency; a side that detached and then exited is
             // only worth a warning colour (diagnosis says whether ops were left behind).
             let (word, role): (String, ColorRole) = switch (side.state, side.liveness) {
-            case (.detached, .dead), (.detached, .pidReused): ("detached, exited", .warning)
+            case (.detached, .dead), (.detached, .pidReused), (.detached, .zombie): ("detached, exited", .warning)
             case (.detached, _): ("detached", .muted)
             case (_, .dead): ("DEAD", .critical)
+            case (_, .zombie): ("DEAD (zombie)", .critical)
             case (_, .pidReused): ("DEAD (pid reused)", .critical)
+            case (_, .stopped): ("STOPPED (SIGSTOP?)", .critical)
+            case (_, .blockedInKernel): ("blocked in kernel (D)", .warning)
             default: ("alive", .good)
             }
             x = grid.put(word, x: x, y: y, style: TextStyle(role, role == .critical ? .bold : []))
             if side.state == .attached, let beat = side.heartbeatAgeNanoseconds {
                 let stale = beat > staleAfter
-                x = grid.put(" hb \(Formatting.duration(nanoseconds: beat))", x: x, y: y,
+                x = grid.put(" hb \(Formatting.age(nanoseconds: beat))", x: x, y: y,
                              style: TextStyle(stale ? .warning : .muted))
             }
             return x
+        }
+    }
+
+    /// "pid 1234 (fio) alive": the process that owns a single-owner ring. An owner that is
+    /// gone has exited (its ring went with it): "gone", a warning, not an alarm.
+    static func drawProcess(_ process: ProcessStatus, x start: Int, y: Int, into grid: inout ScreenGrid) -> Int {
+        var x = grid.put("pid ", x: start, y: y, style: TextStyle(.label))
+        x = grid.put("\(process.pid)", x: x, y: y, style: .bold)
+        if let command = process.command { x = grid.put(" (\(command))", x: x, y: y) }
+        let (word, role) = livenessWord(process.liveness)
+        return grid.put(" " + word, x: x, y: y, style: TextStyle(role))
+    }
+
+    static func processText(_ process: ProcessStatus) -> String {
+        "pid \(process.pid)" + (process.command.map { " (\($0))" } ?? "") + " " + livenessWord(process.liveness).word
+    }
+
+    static func livenessWord(_ liveness: Liveness) -> (word: String, role: ColorRole) {
+        switch liveness {
+        case .alive: ("alive", .good)
+        case .stopped: ("stopped", .warning)
+        case .blockedInKernel: ("in kernel (D)", .warning)
+        case .dead, .pidReused, .zombie: ("gone", .warning)
+        case .unknown: ("?", .muted)
+        }
+    }
+
+    /// The status word's colour: green OK, yellow DEGRADED/STALE/GONE/NOT READY, red STUCK/DEAD.
+    public static func statusStyle(_ status: RingStatus) -> TextStyle {
+        switch status.level {
+        case 0: TextStyle(.good, [.bold, .reverse])
+        case 1: TextStyle(.warning, [.bold, .reverse])
+        default: TextStyle(.critical, [.bold, .reverse])
         }
     }
 

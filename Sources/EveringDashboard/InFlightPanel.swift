@@ -1,6 +1,6 @@
 import EveringInspect
 
-/// The ops in flight (submitted, waiting, cancelled) as a table, oldest first by default,
+/// The ops in flight (submitted, waiting, cancelled, done in CQ) as a table, oldest first by default,
 /// sortable with `s` and scrollable when focused.
 public enum InFlightPanel {
     /// Whether a busy slot belongs in the table (in flight, or corrupt so it is seen).
@@ -41,6 +41,12 @@ public enum InFlightPanel {
         return best
     }
 
+    /// The state column: the ABI state, or "done in CQ" for an op whose completion waits in
+    /// the completion queue (derived by the inspector, see `ObservedSlotState.completedInCQ`).
+    static func stateLabel(_ state: ObservedSlotState) -> String {
+        state == .completedInCQ ? "done in CQ" : state.rawValue
+    }
+
     public static func draw(_ input: DashboardInput, state: DashboardState, in rect: Rect, into grid: inout ScreenGrid) {
         let total = input.snapshot?.slots.map(rowCount) ?? 0
         let arrow = state.ascii ? "" : " ↓"
@@ -75,8 +81,8 @@ public enum InFlightPanel {
             cx = grid.put(Formatting.fit("\(record.index)", 7), x: x, y: y)
             cx = grid.put(Formatting.fit("\(record.generation)", 7), x: cx, y: y, style: TextStyle(.muted))
             cx = grid.put(Formatting.fit("\(record.opcode)", 6), x: cx, y: y)
-            cx = grid.put(Formatting.fit(record.state.rawValue, 10), x: cx, y: y, style: TextStyle(stateRole))
-            cx = grid.put(Formatting.fit(Formatting.duration(nanoseconds: record.ageNanoseconds), 9), x: cx, y: y,
+            cx = grid.put(Formatting.fit(stateLabel(record.state), 10), x: cx, y: y, style: TextStyle(stateRole))
+            cx = grid.put(Formatting.fit(Formatting.age(nanoseconds: record.ageNanoseconds), 9), x: cx, y: y,
                           style: .bold, maxWidth: inner.maxX - cx)
             if wide {
                 cx = grid.put(Formatting.fit("\(record.length)", 7), x: cx, y: y)

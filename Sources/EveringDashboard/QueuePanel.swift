@@ -22,8 +22,8 @@ public enum QueuePanel {
         let width = inner.width - 2
 
         // used / capacity, free, peak. Overfull is corruption: said, not clamped.
-        let usedStyle: TextStyle = queue.isOverfull ? TextStyle(.critical, .bold)
-            : queue.isFull ? TextStyle(.warning, .bold) : .bold
+        let stateRole = stateRole(kind, queue, input)
+        let usedStyle: TextStyle = stateRole == .gaugeUsed ? .bold : TextStyle(stateRole, .bold)
         var cx = grid.put("used ", x: x, y: y, style: TextStyle(.label))
         cx = grid.put("\(queue.used)/\(queue.capacity) \(Formatting.percent(queue.used, of: UInt64(queue.capacity)))",
                       x: cx, y: y, style: usedStyle)
@@ -34,7 +34,7 @@ public enum QueuePanel {
 
         if y + 1 < inner.maxY {
             Gauge(head: queue.head, tail: queue.tail, capacity: UInt64(queue.capacity))
-                .draw(x: x, y: y, width: width, glyphs: glyphs, color: state.color, into: &grid)
+                .draw(x: x, y: y, width: width, glyphs: glyphs, color: state.color, fill: stateRole, into: &grid)
             y += 2
         }
         if y < inner.maxY {
@@ -62,23 +62,28 @@ public enum QueuePanel {
         let throughput = input.history.compactMap { $0.rates?.dequeuesPerSecond(kind) }
         let rateStyle = TextStyle(.good)
         let fillStyle = TextStyle(.gaugeUsed)
+        // Each chart ends with its scale, the value of a full-height bar: the capacity for
+        // fill, the highest rate in the window for rate.
+        let fillLabel = { (top: Double) in (tall ? "top " : "") + Formatting.count(top) }
+        let rateLabel = { (top: Double) in (tall ? "top " : "") + Formatting.count(top) + (tall ? "/s" : "") }
         if tall {
-            // Own rows, full width: "fill ▁▂▃▅" and "rate ▃▃▄▅".
-            for (label, values, maximum, style) in [("fill", fills, Double(queue.capacity), fillStyle),
-                                                     ("rate", throughput, nil, rateStyle)] where y < inner.maxY {
+            // Own rows, full width: "fill ▁▂▃▅ top 64" and "rate ▃▃▄▅ top 15.0k/s".
+            for (label, values, maximum, scale, style) in [("fill", fills, Double(queue.capacity), fillLabel, fillStyle),
+                                                            ("rate", throughput, nil, rateLabel, rateStyle)] where y < inner.maxY {
                 grid.put(label, x: x, y: y, style: TextStyle(.label))
-                Sparkline.draw(values, x: x + 5, y: y, width: width - 5, maximum: maximum, glyphs: glyphs, style: style, into: &grid)
+                Sparkline.drawWithScale(values, x: x + 5, y: y, width: width - 5, maximum: maximum, label: scale,
+                                        glyphs: glyphs, style: style, into: &grid)
                 y += 1
             }
         } else if y < inner.maxY {
             // One row split in two halves.
             let half = width / 2
             grid.put("fill", x: x, y: y, style: TextStyle(.label))
-            Sparkline.draw(fills, x: x + 5, y: y, width: half - 6, maximum: Double(queue.capacity), glyphs: glyphs,
-                           style: fillStyle, into: &grid)
+            Sparkline.drawWithScale(fills, x: x + 5, y: y, width: half - 6, maximum: Double(queue.capacity),
+                                    label: fillLabel, glyphs: glyphs, style: fillStyle, into: &grid)
             grid.put("rate", x: x + half, y: y, style: TextStyle(.label))
-            Sparkline.draw(throughput, x: x + half + 5, y: y, width: width - half - 5, glyphs: glyphs, style: rateStyle,
-                           into: &grid)
+            Sparkline.drawWithScale(throughput, x: x + half + 5, y: y, width: width - half - 5, label: rateLabel,
+                                    glyphs: glyphs, style: rateStyle, into: &grid)
             y += 1
         }
         // The entries at the head: what the consumer takes next.
@@ -92,9 +97,25 @@ public enum QueuePanel {
         }
     }
 
+    /// The queue's state colour: critical when an active critical alert is about this queue
+    /// (blocked, stalled), when it is full and a critical alert blames its consumer (dead,
+    /// stopped, hung: the producer is blocked), or when it is overfull; warning when full
+    /// (back-pressure) or a warning is about it; else the ordinary gauge colour.
+    public static func stateRole(_ kind: QueueKind, _ queue: QueueStatus, _ input: DashboardInput) -> ColorRole {
+        let active = input.activeFindings
+        let about = active.filter { $0.subject == kind.rawValue }
+        let consumer = Finding.Party(kind.consumer)
+        let consumerStuck = active.contains { $0.severity == .critical && $0.culprit == consumer }
+        if queue.isOverfull || about.contains(where: { $0.severity == .critical }) || (queue.isFull && consumerStuck) {
+            return .critical
+        }
+        if queue.isFull || !about.isEmpty { return .warning }
+        return .gaugeUsed
+    }
+
     static func entryLine(_ entry: QueueEntry, first: Bool) -> String {
         var text = (first ? "at head: " : "   next: ") + "op \(entry.opLabel) opc \(entry.opcode) len \(entry.length)"
-        if let age = entry.ageNanoseconds { text += " \(Formatting.duration(nanoseconds: age))" }
+        if let age = entry.ageNanoseconds { text += " \(Formatting.age(nanoseconds: age))" }
         return text
     }
 }

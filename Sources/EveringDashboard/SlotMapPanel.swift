@@ -6,13 +6,14 @@ import EveringInspect
 /// completed > free), so one stuck op in 600 free slots is still visible.
 public enum SlotMapPanel {
     /// States in legend order.
-    static let legendStates: [SlotStateName] = [.free, .submitted, .waiting, .completed, .cancelled]
+    static let legendStates: [ObservedSlotState] = [.free, .submitted, .waiting, .completed, .cancelled]
 
     /// How alarming a state is, for aggregation.
-    static func severity(_ state: SlotStateName) -> Int {
+    static func severity(_ state: ObservedSlotState) -> Int {
         switch state {
         case .free: 0
         case .completed: 1
+        case .completedInCQ: 2
         case .submitted: 2
         case .waiting: 3
         case .cancelled: 4
@@ -27,11 +28,11 @@ public enum SlotMapPanel {
     }
 
     /// The state shown by each cell (free where no busy record falls).
-    public static func cellStates(_ table: SlotTable, cells: Int) -> [SlotStateName] {
+    public static func cellStates(_ table: SlotTable, cells: Int) -> [ObservedSlotState] {
         let count = Int(table.slotCount)
         let perCell = slotsPerCell(slotCount: count, cells: cells)
         let used = min(cells, (count + perCell - 1) / perCell)
-        var states = Array(repeating: SlotStateName.free, count: used)
+        var states = Array(repeating: ObservedSlotState.free, count: used)
         for record in table.busy {
             let cell = Int(record.index) / perCell
             guard cell < used else { continue }
@@ -40,12 +41,13 @@ public enum SlotMapPanel {
         return states
     }
 
-    public static func role(_ state: SlotStateName) -> ColorRole {
+    public static func role(_ state: ObservedSlotState) -> ColorRole {
         switch state {
         case .free: .slotFree
         case .submitted: .slotSubmitted
         case .waiting: .slotWaiting
         case .completed: .slotCompleted
+        case .completedInCQ: .slotCompletedInCQ
         case .cancelled: .slotCancelled
         case .unknown: .slotCorrupt
         }
@@ -53,13 +55,14 @@ public enum SlotMapPanel {
 
     /// The character for a state: colour carries the state when there is colour; without
     /// it, letters do.
-    public static func glyph(_ state: SlotStateName, state view: DashboardState) -> Unicode.Scalar {
+    public static func glyph(_ state: ObservedSlotState, state view: DashboardState) -> Unicode.Scalar {
         if !view.color {
             switch state {
             case .free: return "."
             case .submitted: return "s"
             case .waiting: return "w"
             case .completed: return "c"
+            case .completedInCQ: return "q"
             case .cancelled: return "X"
             case .unknown: return "!"
             }
@@ -69,12 +72,13 @@ public enum SlotMapPanel {
         return view.glyphs.slotCell
     }
 
-    static func shortName(_ state: SlotStateName) -> String {
+    static func shortName(_ state: ObservedSlotState) -> String {
         switch state {
         case .free: "free"
         case .submitted: "sub"
         case .waiting: "wait"
         case .completed: "done"
+        case .completedInCQ: "in CQ"
         case .cancelled: "canc"
         case .unknown: "bad"
         }
@@ -103,6 +107,9 @@ public enum SlotMapPanel {
         var y = inner.y + mapRows
         var cx = x
         var items = legendStates
+        // Derived and alarming states join the legend when present, beside their neighbours:
+        // "in CQ" (completions the requester has not reaped) before "done".
+        if table.counts.completedInCQ > 0 { items.insert(.completedInCQ, at: 3) }
         if table.counts.unknown > 0 { items.append(.unknown) }
         for (offset, item) in items.enumerated() {
             let label = "\(shortName(item)) \(table.counts[item])"

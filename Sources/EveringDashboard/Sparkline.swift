@@ -23,4 +23,25 @@ public enum Sparkline {
             grid[start + offset, y] = Cell(glyphs.sparkLevels[level], style)
         }
     }
+
+    /// What a full-height bar stands for: `maximum` when the chart has a fixed scale, else
+    /// the largest of the last `width` values; nil when there is nothing to scale.
+    public static func top(_ values: [Double], width: Int, maximum: Double? = nil) -> Double? {
+        maximum ?? values.suffix(max(0, width)).max()
+    }
+
+    /// Draws the chart in `width` cells with its scale at the right end, "▁▂▅█ 15.0k": a
+    /// sparkline's heights mean nothing without it. The chart gets what the label leaves.
+    public static func drawWithScale(_ values: [Double], x: Int, y: Int, width: Int, maximum: Double? = nil,
+                                     label: (Double) -> String, glyphs: Glyphs, style: TextStyle,
+                                     into grid: inout ScreenGrid) {
+        // The label depends on the values shown, which depend on the room the label leaves:
+        // size it on the widest window, then scale and label the window actually drawn.
+        let roughLabel = top(values, width: width, maximum: maximum).map(label) ?? "-"
+        let chartWidth = max(0, width - roughLabel.count - 1)
+        let scale = top(values, width: chartWidth, maximum: maximum)
+        let text = scale.map(label) ?? "-"
+        draw(values, x: x, y: y, width: chartWidth, maximum: scale, glyphs: glyphs, style: style, into: &grid)
+        grid.putRight(text, endX: x + width, y: y, style: TextStyle(.muted))
+    }
 }

@@ -20,6 +20,8 @@ public enum ColorRole: UInt8, Sendable, CaseIterable {
     case slotWaiting
     case slotCompleted
     case slotCancelled
+    /// A slot still in flight in the table whose completion waits in the completion queue.
+    case slotCompletedInCQ
     case slotCorrupt
 }
 

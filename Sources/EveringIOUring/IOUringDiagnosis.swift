@@ -5,7 +5,7 @@ import EveringInspect
 ///
 /// | rule (subject) | io_uring meaning |
 /// |---|---|
-/// | peer-dead (process) | the process exited or its pid was reused |
+/// | ring-gone (process) | the process exited (or its pid was reused): its io_uring is gone with it. Not peer-dead: a process that exits is the normal end of an io_uring |
 /// | ring-gone (ring) | the process closed the ring fd |
 /// | consumer-stalled (sq) | SQEs published, SqHead unmoved for the stall timeout: without SQPOLL the application never called io_uring_enter; with SQPOLL the kernel thread sleeps waiting for a wakeup, or is stalled |
 /// | consumer-stalled (cq) | CQEs posted, CqHead unmoved for the stall timeout: the application is not reaping |
@@ -19,21 +19,21 @@ public enum IOUringDiagnosis {
     /// Same shape as `Diagnosis.diagnose`: `history` is the sampler's history, oldest first;
     /// it may or may not already end with `current` (samples not older than it are ignored).
     public static func diagnose(_ current: Snapshot, history: [Sample] = [], thresholds: Thresholds = .default) -> [Finding] {
-        let details = current.details ?? [:]
+        let details = current.ioUring ?? IOUringDetails(fd: -1)
         let pid = Double(current.process?.pid ?? 0)
         let command = current.process?.command ?? "?"
         if let liveness = current.process?.liveness, liveness.isGone {
             let why = liveness == .pidReused ? "exited (its pid now belongs to another process)" : "exited"
-            return [Finding(rule: .peerDead, severity: .critical, subject: "process",
-                            message: "process \(Int(pid)) (\(command)) \(why); its io_uring is gone",
+            return [Finding(rule: .ringGone, severity: .warning, subject: "process",
+                            message: "process \(Int(pid)) (\(command)) \(why); its io_uring is gone with it (the last state read is shown)",
                             evidence: ["pid": pid])]
         }
-        if details[IOUringSnapshot.Detail.gone] == "ring-closed" {
-            return [Finding(rule: .ringGone, severity: .critical, subject: "ring",
-                            message: "process \(Int(pid)) (\(command)) closed io_uring fd \(details[IOUringSnapshot.Detail.fd] ?? "?")",
+        if details.gone == .ringClosed {
+            return [Finding(rule: .ringGone, severity: .warning, subject: "ring",
+                            message: "process \(Int(pid)) (\(command)) closed io_uring fd \(details.fd)",
                             evidence: ["pid": pid])]
         }
-        if details[IOUringSnapshot.Detail.stateUnavailable] == "true" { return [] }
+        if details.stateUnavailable { return [] }
 
         var findings: [Finding] = []
         let earlier = history.filter { $0.time < current.takenAtMonotonicNanoseconds }
@@ -43,15 +43,15 @@ public enum IOUringDiagnosis {
         if sq.isOverfull {
             findings.append(corruption(sq, hint: "the application wrote an SqTail beyond the ring"))
         } else if !sq.isEmpty, let age = stallAge(earlier, current, \.submission), age >= stallSeconds {
-            let sqThread = details["SqThread"].flatMap(Int.init) ?? -1
-            let why = details[IOUringSnapshot.Detail.sqPoll] == "true"
+            let sqThread = Int(details.sqThread ?? -1)
+            let why = details.sqPoll == true
                 ? "the SQPOLL thread (tid \(sqThread)) has not taken them: it sleeps waiting for a wakeup the application did not send (IORING_SQ_NEED_WAKEUP), or it is stalled"
                 : "the application published them but has not called io_uring_enter to submit them"
             findings.append(Finding(
                 rule: .consumerStalled, severity: .warning, subject: "sq",
-                message: "\(sq.used) submission(s) unconsumed in the SQ for \(seconds(age)) s (SqHead stuck at \(sq.head % (1 << 32))): \(why)",
-                evidence: ["sq_pending": Double(sq.used), "stalled_seconds": age, "stall_timeout": stallSeconds,
-                           "sq_thread": Double(sqThread)]))
+                message: "\(sq.used) submission(s) unconsumed in the SQ for \(seconds(age)) (SqHead stuck at \(sq.head % (1 << 32))): \(why)",
+                evidence: ["used": Double(sq.used), "stalledSeconds": age, "stallTimeoutSeconds": stallSeconds,
+                           "sqThread": Double(sqThread)], culprit: .process))
         }
 
         let cq = current.completion
@@ -60,16 +60,16 @@ public enum IOUringDiagnosis {
         } else if !cq.isEmpty, let age = stallAge(earlier, current, \.completion), age >= stallSeconds {
             findings.append(Finding(
                 rule: .consumerStalled, severity: .warning, subject: "cq",
-                message: "\(cq.used) of \(cq.capacity) completion(s) unreaped in the CQ for \(seconds(age)) s (CqHead stuck at \(cq.head % (1 << 32))): the application is not reaping completions",
-                evidence: ["cq_pending": Double(cq.used), "cq_capacity": Double(cq.capacity), "stalled_seconds": age,
-                           "stall_timeout": stallSeconds]))
+                message: "\(cq.used) of \(cq.capacity) completion(s) unreaped in the CQ for \(seconds(age)) (CqHead stuck at \(cq.head % (1 << 32))): the application is not reaping completions",
+                evidence: ["used": Double(cq.used), "capacity": Double(cq.capacity), "stalledSeconds": age,
+                           "stallTimeoutSeconds": stallSeconds], culprit: .process))
         }
 
-        if let overflow = details[IOUringSnapshot.Detail.overflowCount].flatMap(Int.init), overflow > 0 {
+        if let overflow = details.overflowCount, overflow > 0 {
             findings.append(Finding(
                 rule: .completionOverflow, severity: .warning, subject: "cq",
                 message: "\(overflow) completion(s) overflowed the CQ (capacity \(cq.capacity)) and wait on the kernel's overflow list: reap faster, or create the ring with a bigger CQ (IORING_SETUP_CQSIZE)",
-                evidence: ["cq_overflow": Double(overflow), "cq_capacity": Double(cq.capacity)]))
+                evidence: ["overflow": Double(overflow), "capacity": Double(cq.capacity)], culprit: .process))
         }
         return findings.sorted { $0.severity > $1.severity }
     }
@@ -95,8 +95,5 @@ public enum IOUringDiagnosis {
                 evidence: ["used": Double(queue.used), "capacity": Double(queue.capacity)])
     }
 
-    private static func seconds(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
-    }
+    private static func seconds(_ value: Double) -> String { Formatting.duration(seconds: value) }
 }

@@ -45,9 +45,9 @@ public struct IOUringListing: Codable, Equatable, Sendable {
     public static func row(_ instance: IOUringInstance, snapshot: Snapshot?) -> Row {
         var row = Row(pid: instance.pid, command: instance.command, fd: instance.fd, target: instance.target.description,
                       status: "GONE")
-        guard let snapshot, snapshot.details?[IOUringSnapshot.Detail.gone] == nil else { return row }
-        let details = snapshot.details ?? [:]
-        guard details[IOUringSnapshot.Detail.stateUnavailable] != "true" else {
+        guard let snapshot, snapshot.ioUring?.gone == nil else { return row }
+        let details = snapshot.ioUring ?? IOUringDetails(fd: instance.fd)
+        guard !details.stateUnavailable else {
             row.status = "NO STATE"
             return row
         }
@@ -55,8 +55,8 @@ public struct IOUringListing: Codable, Equatable, Sendable {
         row.sqCapacity = snapshot.submission.capacity
         row.cqUsed = snapshot.completion.used
         row.cqCapacity = snapshot.completion.capacity
-        row.cqOverflow = details[IOUringSnapshot.Detail.overflowCount].flatMap(Int.init)
-        row.sqPoll = details[IOUringSnapshot.Detail.sqPoll] == "true"
+        row.cqOverflow = details.overflowCount
+        row.sqPoll = details.sqPoll ?? false
         if snapshot.submission.isOverfull || snapshot.completion.isOverfull {
             row.status = "CORRUPT"
         } else if (row.cqOverflow ?? 0) > 0 {

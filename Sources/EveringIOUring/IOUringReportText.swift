@@ -6,23 +6,25 @@ import EveringInspect
 public enum IOUringReportText {
     public static func section(_ snapshot: Snapshot) -> String {
         guard snapshot.source == .ioUring else { return "" }
-        let d = snapshot.details ?? [:]
+        let details = snapshot.ioUring ?? IOUringDetails(fd: -1)
+        let d = details.fields
         var lines: [String] = ["io_uring details"]
-        if let gone = d[IOUringSnapshot.Detail.gone] {
-            lines.append("  state      \(gone): the queues below are the last ones seen")
+        if let gone = details.gone {
+            lines.append("  state      \(gone.rawValue): the queues below are the last ones seen")
         }
-        if d[IOUringSnapshot.Detail.stateUnavailable] == "true" {
+        if details.stateUnavailable {
             lines.append("  state      the kernel printed no ring state (it only try-locks the ring); queues repeat the last read")
         }
-        let sqThread = d["SqThread"].flatMap(Int.init) ?? -1
-        lines.append(d["SqThread"] == nil ? "  sqpoll     unknown (not printed)" : sqThread > 0
-            ? "  sqpoll     kernel thread tid \(sqThread) on cpu \(d["SqThreadCpu"] ?? "?")"
+        let sqThread = details.sqThread ?? -1
+        lines.append(details.sqThread == nil ? "  sqpoll     unknown (not printed)" : sqThread > 0
+            ? "  sqpoll     kernel thread tid \(sqThread) on cpu \(details.sqThreadCPU.map(String.init) ?? "?")"
                 + (d["SqWorkTime"].map { ", worked \($0) of \(d["SqTotalTime"] ?? "?") µs" } ?? "")
             : "  sqpoll     none (the application submits with io_uring_enter)")
         lines.append("  cached     CachedSqHead \(d["CachedSqHead"] ?? "-")  CachedCqTail \(d["CachedCqTail"] ?? "-")")
         lines.append("  registered files \(d["UserFiles"] ?? "-")  buffers \(d["UserBufs"] ?? "-")  NAPI \(d["NAPI"] ?? "-")")
-        let overflow = d[IOUringSnapshot.Detail.overflowCount] ?? "-"
-        lines.append("  overflow   \(overflow)" + (d[IOUringSnapshot.Detail.overflowUserData].map { " (user_data \($0))" } ?? ""))
+        let overflow = details.overflowCount.map(String.init) ?? "-"
+        let userData = details.overflowUserData.isEmpty ? "" : " (user_data \(details.overflowUserData.map(String.init).joined(separator: ",")))"
+        lines.append("  overflow   \(overflow)" + userData)
         for (label, queue) in [("sqe", snapshot.submission), ("cqe", snapshot.completion)] where !queue.pending.isEmpty {
             for entry in queue.pending {
                 let fields = (entry.details ?? [:]).sorted { $0.key < $1.key }

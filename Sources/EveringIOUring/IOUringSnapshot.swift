@@ -17,24 +17,6 @@ public enum IOUringSnapshot {
         }
     }
 
-    /// Keys in `Snapshot.details` for io_uring (besides every top-level fdinfo field, copied
-    /// under its own name: SqThread, SqThreadCpu, CachedSqHead, UserFiles, NAPI, ...).
-    public enum Detail {
-        /// `"true"` when the kernel printed no ring state in this read (it only try-locks
-        /// the ring); queues then repeat the last known state.
-        public static let stateUnavailable = "ring_state_unavailable"
-        /// Number of completions on the kernel's CQ overflow list.
-        public static let overflowCount = "cq_overflow"
-        /// user_data of the first overflowed completions, comma-separated.
-        public static let overflowUserData = "cq_overflow_user_data"
-        /// `"true"` when the ring uses an SQPOLL kernel thread.
-        public static let sqPoll = "sqpoll"
-        /// The fd number of the ring in its process.
-        public static let fd = "fd"
-        /// Why the snapshot has no fresh state: `process-gone` or `ring-closed`.
-        public static let gone = "gone"
-    }
-
     /// Builds a snapshot of a live read. Returns nil when `info` has no usable ring state
     /// (trylock case or garbage), so the caller can retry or reuse the previous queues.
     public static func make(instance: IOUringInstance, info: IOUringFDInfo, liveness: Liveness,
@@ -52,7 +34,7 @@ public enum IOUringSnapshot {
         return Snapshot(source: .ioUring, name: instance.target.description, takenAtMonotonicNanoseconds: monotonic,
                         takenAtRealtimeNanoseconds: realtime, readDurationNanoseconds: readDuration,
                         process: ProcessStatus(pid: instance.pid, command: instance.command, liveness: liveness),
-                        submission: submission, completion: completion, details: details(info, instance: instance))
+                        submission: submission, completion: completion, ioUring: details(info, instance: instance))
     }
 
     /// Entry lines as queue entries: positions count from the (widened) head; the fdinfo
@@ -70,18 +52,14 @@ public enum IOUringSnapshot {
         }
     }
 
-    static func details(_ info: IOUringFDInfo, instance: IOUringInstance) -> [String: String] {
-        var details: [String: String] = [:]
-        for field in info.fields where !field.value.isEmpty { details[field.key] = field.value }
-        details[Detail.fd] = String(instance.fd)
-        details[Detail.sqPoll] = info.usesSQPoll ? "true" : "false"
-        if info.overflowListPresent || !info.overflow.isEmpty {
-            details[Detail.overflowCount] = String(info.overflow.count)
-        }
-        if !info.overflow.isEmpty {
-            details[Detail.overflowUserData] = info.overflow.prefix(8).map { $0.userData.map(String.init) ?? "?" }.joined(separator: ",")
-        }
-        return details
+    static func details(_ info: IOUringFDInfo, instance: IOUringInstance) -> IOUringDetails {
+        var fields: [String: String] = [:]
+        for field in info.fields where !field.value.isEmpty { fields[field.key] = field.value }
+        return IOUringDetails(
+            fd: instance.fd, sqPoll: info.sqThreadPID == nil ? nil : info.usesSQPoll, sqThread: info.sqThreadPID,
+            sqThreadCPU: info.sqThreadCPU,
+            overflowCount: info.overflowListPresent || !info.overflow.isEmpty ? info.overflow.count : nil,
+            overflowUserData: info.overflow.prefix(8).compactMap(\.userData), fields: fields)
     }
 }
 

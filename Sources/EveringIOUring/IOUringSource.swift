@@ -16,7 +16,7 @@ import EveringInspect
 /// ```
 ///
 /// A process that exits (or closes the ring) does not make `snapshot()` throw: the snapshot
-/// repeats the last known queues with the process marked dead (or `details["gone"]`), so a
+/// repeats the last known queues with the process marked dead (and `ioUring.gone` set), so a
 /// running `watch` or dashboard reports "process gone" instead of dying itself.
 public final class IOUringSource: RingSource {
     public let instance: IOUringInstance
@@ -57,7 +57,7 @@ public final class IOUringSource: RingSource {
         let started = Clock.monotonicNanoseconds
         let realtime = Clock.realtimeNanoseconds
         let liveness = Self.liveness(process.liveness)
-        guard liveness == .alive else { return goneSnapshot(started, realtime, liveness: liveness, why: "process-gone") }
+        guard !liveness.isGone else { return goneSnapshot(started, realtime, liveness: liveness, why: .processGone) }
         let link = try? ProcFS.readLink("\(procRoot)/\(instance.pid)/fd/\(instance.fd)").get()
         guard link == IOUringDiscovery.linkTarget else { return closedOrGone(started, realtime) }
 
@@ -77,19 +77,19 @@ public final class IOUringSource: RingSource {
         }
         // The kernel kept the ring state to itself: repeat what we knew, and say so.
         var snapshot = repeatLast(started, realtime, liveness: .alive)
-        snapshot.details?[IOUringSnapshot.Detail.stateUnavailable] = "true"
+        snapshot.ioUring?.stateUnavailable = true
         return snapshot
     }
 
     private func closedOrGone(_ started: UInt64, _ realtime: UInt64) -> Snapshot {
         // The fd vanished: either the process closed it or the whole process exited meanwhile.
         let liveness = Self.liveness(process.liveness)
-        return goneSnapshot(started, realtime, liveness: liveness, why: liveness == .alive ? "ring-closed" : "process-gone")
+        return goneSnapshot(started, realtime, liveness: liveness, why: liveness.isGone ? .processGone : .ringClosed)
     }
 
-    private func goneSnapshot(_ started: UInt64, _ realtime: UInt64, liveness: Liveness, why: String) -> Snapshot {
+    private func goneSnapshot(_ started: UInt64, _ realtime: UInt64, liveness: Liveness, why: IOUringDetails.Gone) -> Snapshot {
         var snapshot = repeatLast(started, realtime, liveness: liveness)
-        snapshot.details?[IOUringSnapshot.Detail.gone] = why
+        snapshot.ioUring?.gone = why
         return snapshot
     }
 
@@ -99,19 +99,15 @@ public final class IOUringSource: RingSource {
             source: .ioUring, name: displayName, takenAtMonotonicNanoseconds: started,
             submission: QueueStatus(kind: .submission, head: 0, tail: 0, capacity: 0),
             completion: QueueStatus(kind: .completion, head: 0, tail: 0, capacity: 0),
-            details: [IOUringSnapshot.Detail.fd: String(instance.fd)])
+            ioUring: IOUringDetails(fd: instance.fd))
         snapshot.takenAtMonotonicNanoseconds = started
         snapshot.takenAtRealtimeNanoseconds = realtime
         snapshot.process = ProcessStatus(pid: instance.pid, command: instance.command, liveness: liveness)
-        if snapshot.details == nil { snapshot.details = [:] }
+        if snapshot.ioUring == nil { snapshot.ioUring = IOUringDetails(fd: instance.fd) }
+        snapshot.ioUring?.stateUnavailable = false
         return snapshot
     }
 
-    static func liveness(_ value: ProcessIdentity.Liveness) -> Liveness {
-        switch value {
-        case .alive: .alive
-        case .dead: .dead
-        case .pidReused: .pidReused
-        }
-    }
+    /// The library's liveness is the inspector's (one vocabulary).
+    static func liveness(_ value: ProcessIdentity.Liveness) -> Liveness { value }
 }

@@ -14,9 +14,18 @@ enum BusySlotScan {
         // Written in place rather than appended: at 65,536 records the per-append checks show.
         return [SlotTable.Record](unsafeUninitializedCapacity: capacity) { out, written in
             written = 0
-            observer.forEachBusySlot(states: states) { index, s in
+            observer.forEachBusySlot(states: states) { index, record in
                 guard written < capacity else { return }  // more became busy since the count
-                let state = SlotStateName(raw: s.rawState)
+                guard let s = record else {
+                    // Rewritten through every seqlock copy: say so rather than mix two ops.
+                    let raw = states[Int(index)]
+                    (out.baseAddress! + written).initialize(to: SlotTable.Record(
+                        index: index, state: ObservedSlotState(raw: raw), rawState: raw, generation: 0, opcode: 0,
+                        length: 0, ageNanoseconds: 0, isChanging: true))
+                    written += 1
+                    return
+                }
+                let state = ObservedSlotState(raw: s.rawState)
                 let completed = state == .completed && s.completedNanoseconds != 0
                 (out.baseAddress! + written).initialize(to: SlotTable.Record(
                     index: index, state: state, rawState: s.rawState, generation: s.generation, opcode: s.opcode,

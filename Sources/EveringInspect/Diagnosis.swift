@@ -24,17 +24,14 @@ public enum Diagnosis {
         findings += ringGone(context)
         findings += corruption(context)
         findings += peerDead(context)
-        findings += heartbeatStale(context)
-        let blocked = QueueKind.allCases.compactMap { producerBlocked($0, context) }
-        findings += blocked
-        for kind in QueueKind.allCases where !blocked.contains(where: { $0.subject == kind.rawValue }) {
-            if let finding = consumerStalled(kind, context) { findings.append(finding) }
-        }
+        findings += sideNotRunning(context)
+        // One finding per queue: blocked (full for the timeout) or stalled (head unmoved).
+        findings += QueueKind.allCases.compactMap { queueStall($0, context) }
         findings += leakedCancellations(context)
         // An old op is already explained when its queue's consumer is stuck or its peer is dead.
         let explained = findings.contains {
-            ($0.rule == .consumerStalled || $0.rule == .producerBlocked) && $0.subject == QueueKind.submission.rawValue
-                || $0.rule == .peerDead
+            ($0.rule == .consumerStalled || $0.rule == .producerBlocked) || $0.rule == .peerDead
+                || $0.rule == .heartbeatStale || $0.rule == .sideStopped
         }
         if !explained { findings += oldInFlightOp(context) }
         findings += slotTableExhausted(context)
@@ -123,13 +120,9 @@ public enum Diagnosis {
         return value >= 1.8e19 ? .max : UInt64(value)
     }
 
-    static func format(seconds: Double) -> String {
-        if seconds >= 1 { return String(format1: seconds) + " s" }
-        if seconds >= 1e-3 { return String(format1: seconds * 1e3) + " ms" }
-        return String(format1: seconds * 1e6) + " µs"
-    }
+    static func format(seconds: Double) -> String { Formatting.duration(seconds: seconds) }
 
-    static func sideLabel(_ side: SideStatus) -> String { "\(side.role.rawValue) (pid \(side.pid))" }
+    static func sideLabel(_ side: SideStatus) -> String { "\(side.role) (pid \(side.pid))" }
 
     // MARK: rules
 
@@ -165,8 +158,8 @@ public enum Diagnosis {
         }
         for side in [s.requester, s.responder].compactMap({ $0 }) where side.state == .unknown {
             findings.append(Finding(
-                rule: .corruption, severity: .critical, subject: side.role.rawValue,
-                message: "the \(side.role.rawValue) block's state holds \(side.rawState), which is not never/attached/detached",
+                rule: .corruption, severity: .critical, subject: side.role.description,
+                message: "the \(side.role) block's state holds \(side.rawState), which is not never/attached/detached",
                 evidence: ["rawState": Double(side.rawState)]))
         }
         if let slots = s.slots {
@@ -197,93 +190,190 @@ public enum Diagnosis {
         return nil
     }
 
+    /// `text` as a suggested action, or nothing when the ring no longer exists (no action
+    /// on it can help then).
+    static func action(_ text: String, _ c: Context) -> String {
+        c.snapshot.isStillLinked && c.snapshot.isIntact ? text : ""
+    }
+
+    /// How a gone process went: "died", "exited (a zombie: its parent has not reaped it)".
+    static func goneHow(_ side: SideStatus) -> String {
+        switch side.liveness {
+        case .zombie: "has exited (a zombie, state Z: its parent has not reaped it)"
+        case .pidReused: "is gone (pid \(side.pid) now belongs to another process)"
+        default: "is gone"
+        }
+    }
+
     static func peerDead(_ c: Context) -> [Finding] {
         let s = c.snapshot
         var findings: [Finding] = []
         // Ops someone still waits an answer for. Cancelled slots are left out: nobody waits
         // for them, and leaked-cancellations reports them (counting them here made a
         // leak-cancel run that ended cleanly read as two dead peers with "ops in flight").
-        let inFlight = s.slots.map { $0.counts.submitted + $0.counts.waiting } ?? 0
+        let inFlight = s.slots?.counts.awaitingResponder ?? 0
+        let requesterDied = s.requester.map { $0.state == .attached && $0.liveness.isGone } ?? false
         for side in [s.requester, s.responder].compactMap({ $0 }) where side.state != .never && side.liveness.isGone {
-            let how = side.liveness == .pidReused ? "is gone (pid \(side.pid) now belongs to another process)" : "is gone"
             let evidence: [String: Double] = ["pid": Double(side.pid), "inFlight": Double(inFlight)]
-            if side.state == .attached {
+            if side.role == .responder && requesterDied {
+                // The requester died first (or with it): the responder going is a consequence,
+                // not a second cause.
                 findings.append(Finding(
-                    rule: .peerDead, severity: .critical, subject: side.role.rawValue,
-                    message: "the \(sideLabel(side)) \(how) but is still attached; \(inFlight) op(s) in flight will not complete: restart it or unlink the ring",
-                    evidence: evidence))
-            } else if inFlight > 0 {
+                    rule: .peerDead, severity: .warning, subject: side.role.description,
+                    message: "the \(sideLabel(side)) \(goneHow(side)) after the requester died: a consequence, not a second fault",
+                    evidence: evidence, culprit: .requester))
+            } else if side.state == .attached {
+                let orphaned = side.role == .responder ? "; its \(inFlight) in-flight op(s) are orphaned" : "; nobody will reap the completions"
                 findings.append(Finding(
-                    rule: .peerDead, severity: .critical, subject: side.role.rawValue,
-                    message: "the \(sideLabel(side)) detached and \(how) with \(inFlight) op(s) still in flight",
-                    evidence: evidence))
+                    rule: .peerDead, severity: .critical, subject: side.role.description,
+                    message: "the \(sideLabel(side)) \(goneHow(side)) without detaching\(orphaned)\(action(": restart it or unlink the ring", c))",
+                    evidence: evidence, culprit: Finding.Party(side.role)))
+            } else if side.role == .responder, inFlight > 0, s.requester?.liveness.isPresent == true {
+                findings.append(Finding(
+                    rule: .peerDead, severity: .critical, subject: side.role.description,
+                    message: "the \(sideLabel(side)) detached and \(goneHow(side)) leaving \(inFlight) op(s) in flight that the requester still waits for",
+                    evidence: evidence, culprit: .responder))
             }
         }
         if let process = s.process, process.liveness.isGone {
             findings.append(Finding(rule: .peerDead, severity: .critical, subject: "process",
                                     message: "process \(process.pid) owning \(s.name) is gone",
-                                    evidence: ["pid": Double(process.pid)]))
+                                    evidence: ["pid": Double(process.pid)], culprit: .process))
         }
         return findings
     }
 
-    static func heartbeatStale(_ c: Context) -> [Finding] {
+    /// A side that is attached and present but not running normally: stopped (state T, at
+    /// once: the kernel says so), or with a stale heartbeat (hung, or blocked in the kernel).
+    static func sideNotRunning(_ c: Context) -> [Finding] {
         let s = c.snapshot
         return [s.requester, s.responder].compactMap { side -> Finding? in
-            guard let side, side.state == .attached, side.liveness == .alive,
-                  let age = side.heartbeatAgeNanoseconds, seconds(age) > c.thresholds.heartbeatTimeout else { return nil }
+            guard let side, side.state == .attached, side.liveness.isPresent else { return nil }
+            let age = side.heartbeatAgeNanoseconds.map(seconds)
+            let beat = age.map { "heartbeat \(format(seconds: $0)) old" } ?? "no heartbeat"
+            var evidence: [String: Double] = ["pid": Double(side.pid)]
+            if let age { evidence["heartbeatAgeSeconds"] = age }
+            let blocked = side.role == .responder ? "it takes nothing from the submission queue" : "it reaps nothing from the completion queue"
+            if side.liveness == .stopped {
+                return Finding(
+                    rule: .sideStopped, severity: .critical, subject: side.role.description,
+                    message: "the \(sideLabel(side)) is stopped (SIGSTOP?): state T in /proc, \(beat); \(blocked)\(action(" until it gets SIGCONT (kill -CONT \(side.pid))", c))",
+                    evidence: evidence, culprit: Finding.Party(side.role))
+            }
+            guard let age, age > c.thresholds.heartbeatTimeout else { return nil }
+            let what = side.liveness == .blockedInKernel
+                ? "is blocked in the kernel (state D, in a system call)" : "is hung: its process is alive but"
             return Finding(
-                rule: .heartbeatStale, severity: .warning, subject: side.role.rawValue,
-                message: "the \(sideLabel(side)) is alive but its heartbeat is \(format(seconds: seconds(age))) old: it is hung or stopped (check it with gdb -p \(side.pid) or SIGCONT)",
-                evidence: ["pid": Double(side.pid), "heartbeatAgeSeconds": seconds(age)])
+                rule: .heartbeatStale, severity: .critical, subject: side.role.description,
+                message: "the \(sideLabel(side)) \(what) its \(beat); \(blocked)\(action(" (look with gdb -p \(side.pid) or cat /proc/\(side.pid)/stack)", c))",
+                evidence: evidence, culprit: Finding.Party(side.role))
         }
     }
 
-    static func producerBlocked(_ kind: QueueKind, _ c: Context) -> Finding? {
-        let queue = c.snapshot.queue(kind)
-        guard queue.isConsistent, queue.isFull else { return nil }
-        guard let start = c.runStart({ $0.queue(kind).isFull && $0.queue(kind).isConsistent }) else { return nil }
-        let duration = seconds(c.now - start.time)
-        // Full all along but draining quickly is back-pressure, not a block: require that
-        // the consumer did not take even one queue's worth during the whole run.
-        let drained = queue.head &- start.queue(kind).head
-        guard duration >= c.thresholds.stallTimeout, drained < UInt64(queue.capacity) else { return nil }
-        // A dead consumer is peer-dead's finding (as in consumerStalled): blaming it for
-        // "not draining" would repeat that finding under a misleading name.
-        let consumerSide = c.snapshot.side(kind.consumer)
-        if let consumerSide, consumerSide.liveness.isGone, consumerSide.state != .never { return nil }
-        let producer = c.snapshot.side(kind.producer).map(sideLabel) ?? "producer"
-        let consumer = consumerSide.map(sideLabel) ?? "consumer"
-        // The responder must put a completion on the CQ before it takes more submissions,
-        // so when the CQ is full too it is waiting there, and the root cause is the
-        // requester not reaping (stall-requester: the CQ fills, then the SQ backs up). Not
-        // the other way round: reaping never waits on the SQ, so a full CQ is never the SQ's fault.
-        let other = c.snapshot.completion
-        let cascade = kind == .submission && other.isConsistent && other.isFull
-        let why = cascade
-            ? "the \(consumer) is not draining it because it is itself blocked on the full \(other.kind.label) queue"
-            : "the \(consumer) is not draining it"
-        var evidence = ["fullSeconds": duration, "capacity": Double(queue.capacity), "dequeuedMeanwhile": Double(drained),
-                        "fullStalls": Double(queue.fullStalls ?? 0)]
-        if cascade { evidence["otherQueueFull"] = 1 }
-        return Finding(
-            rule: .producerBlocked, severity: .critical, subject: kind.rawValue,
-            message: "the \(kind.label) queue has been full for \(format(seconds: duration)) (\(queue.capacity) entries, \(drained) taken meanwhile): the \(producer) cannot enqueue because \(why)",
-            evidence: evidence)
-    }
-
-    static func consumerStalled(_ kind: QueueKind, _ c: Context) -> Finding? {
+    /// One queue's stall: `producer-blocked` when the queue was full in every sample of the
+    /// stall (or full for the timeout while its consumer took less than one queue's worth),
+    /// else `consumer-stalled` when its head has not moved for the timeout.
+    ///
+    /// Both names judge the same duration, so a queue full for the whole window is always
+    /// called blocked: the choice compares samples (full in all of them), never a time
+    /// margin, which is what made `check` flip between the two names.
+    static func queueStall(_ kind: QueueKind, _ c: Context) -> Finding? {
         let queue = c.snapshot.queue(kind)
         guard queue.isConsistent, !queue.isOverfull, queue.used > 0 else { return nil }
+        let consumerSide = c.snapshot.side(kind.consumer)
+        if let consumerSide, consumerSide.liveness.isGone, consumerSide.state != .never { return nil }  // peer-dead says it
+        let head = queue.head
+        let stuck = { (sample: Sample) in sample.queue(kind).head == head && sample.queue(kind).used > 0 }
+        let (stuckFor, headEntryAge) = stuckSeconds(kind, c)
+        var duration = stuckFor
+        // A full CQ is what stops the responder taking from the SQ (it must post a completion
+        // first), so it has been full at least as long as the SQ has been stuck behind it: the
+        // cause is dated by its symptom and never reported after it.
+        if kind == .completion, queue.isFull {
+            duration = max(duration, stuckSeconds(.submission, c).seconds)
+        }
+        let isFull = { (sample: Sample) in sample.queue(kind).isFull && sample.queue(kind).isConsistent }
+        // Full in every sample of the stall (the current one included).
+        let fullThroughout = queue.isFull && c.runStart(isFull).map { fullStart in
+            c.runStart(stuck).map { $0.time >= fullStart.time } ?? true
+        } == true
+        // Full for the timeout while draining slowly (head moving, less than a queue's worth).
+        var drained: UInt64 = 0
+        var fullSeconds = 0.0
+        if let start = c.runStart(isFull) {
+            drained = queue.head &- start.queue(kind).head
+            fullSeconds = seconds(c.now - start.time)
+        }
+        let slowDrain = fullSeconds >= c.thresholds.stallTimeout && drained < UInt64(queue.capacity)
+        let blocked = (fullThroughout && duration >= c.thresholds.stallTimeout) || slowDrain
+        guard blocked || duration >= c.thresholds.stallTimeout else { return nil }
+        let stallSeconds = max(duration, blocked ? fullSeconds : 0)
+
+        let producer = c.snapshot.side(kind.producer).map(sideLabel) ?? "producer"
+        let consumer = consumerSide.map(sideLabel) ?? "consumer"
+        var evidence: [String: Double] = ["stalledSeconds": stallSeconds, "used": Double(queue.used), "head": Double(head),
+                                          "capacity": Double(queue.capacity)]
+        if let headEntryAge { evidence["headEntryAgeSeconds"] = headEntryAge }
+        if blocked {
+            evidence["fullSeconds"] = stallSeconds
+            evidence["dequeuedMeanwhile"] = Double(drained)
+            evidence["fullStalls"] = Double(queue.fullStalls ?? 0)
+        }
+        let rule: Finding.Rule = blocked ? .producerBlocked : .consumerStalled
+        let next = queue.pending.first.map { ", next op \($0.opLabel) opcode \($0.opcode)" } ?? ""
+        let waited = format(seconds: stallSeconds)
+
+        if let consumerSide, consumerSide.state != .attached {
+            return Finding(
+                rule: rule, severity: .warning, subject: kind.rawValue,
+                message: "no \(consumerSide.role) is attached and \(queue.used) \(kind.label) entr\(queue.used == 1 ? "y has" : "ies have") waited \(waited)\(action(": start one", c))",
+                evidence: evidence, culprit: Finding.Party(kind.consumer))
+        }
+        // The responder must put a completion on the CQ before it takes more submissions,
+        // so when the CQ is full it is waiting there, and the cause is the requester not
+        // reaping (stall-requester: the CQ fills, then the SQ backs up). Never the other way
+        // round: reaping never waits on the SQ.
+        let completion = c.snapshot.completion
+        if kind == .submission, completion.isConsistent, completion.isFull {
+            evidence["otherQueueFull"] = 1
+            let requester = c.snapshot.requester.map(sideLabel) ?? "requester"
+            let head = blocked ? "the submission queue has been full for \(waited) (\(queue.capacity) entries): the \(producer) cannot submit"
+                : "\(queue.used) submission(s) have waited \(waited)"
+            return Finding(
+                rule: rule, severity: .warning, subject: kind.rawValue,
+                message: "\(head) because the \(consumer) is blocked on the full completion queue, which the \(requester) is not reaping",
+                evidence: evidence, culprit: .requester)
+        }
+        let consumerState = consumerSide.map { consumerNote($0, c) } ?? "is alive but"
+        let message: String
+        // "has not taken ... for 2.0s", or, full but trickling, "has taken only 3 ... in 2.0s".
+        let (take, took) = kind == .submission ? ("taken from the submission queue", "taken") : ("reaped the completion queue", "reaped")
+        let verb = blocked && drained > 0 ? "has \(took) only \(drained) from the \(kind.label) queue in \(waited)"
+            : "has not \(take) for \(waited)"
+        switch (kind, blocked) {
+        case (.submission, false):
+            message = "the \(consumer) \(consumerState) \(verb); \(queue.used) waiting\(next)"
+        case (.submission, true):
+            message = "the \(consumer) \(consumerState) \(verb): it is full (\(queue.capacity) entries) and the \(producer) is blocked"
+        case (.completion, false):
+            message = "the \(consumer) \(consumerState) \(verb); \(queue.used) completion(s) waiting\(next)"
+        case (.completion, true):
+            message = "the \(consumer) \(consumerState) \(verb): it is full (\(queue.capacity) entries) and the \(producer) is blocked waiting for space"
+        }
+        return Finding(rule: rule, severity: .critical, subject: kind.rawValue, message: message, evidence: evidence,
+                       culprit: Finding.Party(kind.consumer))
+    }
+
+    /// How long a non-empty queue's head has not moved: the run of samples with this head, or
+    /// (submission queue) the age of the op at its head, capped by the last sample in which
+    /// the head moved. Under a backlog the head op also waited behind the entries taken before
+    /// it, so its age alone overstates the stall; a sample with another head bounds it.
+    static func stuckSeconds(_ kind: QueueKind, _ c: Context) -> (seconds: Double, headEntryAge: Double?) {
+        let queue = c.snapshot.queue(kind)
+        guard queue.isConsistent, !queue.isOverfull, queue.used > 0 else { return (0, nil) }
         let head = queue.head
         let stuck = { (sample: Sample) in sample.queue(kind).head == head && sample.queue(kind).used > 0 }
         var duration = c.secondsHolding(stuck)
-        // One-read evidence: the op at the submission head was submitted this long ago and
-        // is still waiting there, so the responder has not reached it in that time. Under a
-        // backlog it also waited behind the entries taken before it, so its age overstates
-        // the stall: a sample with another head (the newest one) caps it, since the head
-        // moved after that sample. Without that cap a slow but moving responder with a deep
-        // queue read as stalled even though the history showed its head moving.
         var headEntryAge: Double?
         if kind == .submission, let first = queue.pending.first, first.isStable, first.generationMatches == true,
            first.slotState?.isInFlight == true, let age = first.ageNanoseconds {
@@ -292,23 +382,19 @@ public enum Diagnosis {
             if let moved = c.earlier.last(where: { !stuck($0) }) { bound = min(bound, seconds(c.now - moved.time)) }
             duration = max(duration, bound)
         }
-        guard duration >= c.thresholds.stallTimeout else { return nil }
-        let consumerSide = c.snapshot.side(kind.consumer)
-        if let consumerSide, consumerSide.liveness.isGone, consumerSide.state != .never { return nil }  // peer-dead says it
-        var evidence: [String: Double] = ["stalledSeconds": duration, "used": Double(queue.used), "head": Double(head)]
-        if let headEntryAge { evidence["headEntryAgeSeconds"] = headEntryAge }
-        let next = queue.pending.first.map { ", next op \($0.opLabel) opcode \($0.opcode)" } ?? ""
-        if let consumerSide, consumerSide.state != .attached {
-            return Finding(
-                rule: .consumerStalled, severity: .warning, subject: kind.rawValue,
-                message: "no \(consumerSide.role.rawValue) is attached and \(queue.used) \(kind.label) entr\(queue.used == 1 ? "y has" : "ies have") waited \(format(seconds: duration)): start one",
-                evidence: evidence)
+        return (duration, headEntryAge)
+    }
+
+    /// "is alive, its heartbeat fresh (12.0 ms), but", or why it is not running.
+    static func consumerNote(_ side: SideStatus, _ c: Context) -> String {
+        switch side.liveness {
+        case .stopped: return "is stopped (SIGSTOP?) and"
+        case .blockedInKernel: return "is blocked in the kernel (state D) and"
+        default:
+            guard let age = side.heartbeatAgeNanoseconds.map(seconds) else { return "is alive but" }
+            return age > c.thresholds.heartbeatTimeout ? "is hung (heartbeat \(format(seconds: age)) old) and"
+                : "is alive, its heartbeat fresh (\(format(seconds: age))), but"
         }
-        let who = consumerSide.map { "the \(sideLabel($0)) is alive but" } ?? "the consumer"
-        return Finding(
-            rule: .consumerStalled, severity: .critical, subject: kind.rawValue,
-            message: "\(who) has not taken from the \(kind.label) queue for \(format(seconds: duration)); \(queue.used) waiting\(next)",
-            evidence: evidence)
     }
 
     /// What the slot rules need from the busy records, gathered in one pass (a 65,536-slot
@@ -361,8 +447,8 @@ public enum Diagnosis {
         let age = seconds(oldest.ageNanoseconds)
         return [Finding(
             rule: .leakedCancellations, severity: .warning, subject: "slots",
-            message: "\(count) cancelled op(s) still pin their slots after \(format(seconds: c.thresholds.cancellationTimeout)) (oldest \(oldest.opLabel), submitted \(format(seconds: age)) ago): the responder never completed them",
-            evidence: ["count": Double(count), "oldestAgeSeconds": age, "oldestSlot": Double(oldest.index)])]
+            message: "\(count) cancelled op(s) still pin their slots after \(format(seconds: c.thresholds.cancellationTimeout)) (oldest \(oldest.opLabel), submitted \(format(seconds: age)) ago): the responder never completed them (leaked cancellations)",
+            evidence: ["count": Double(count), "oldestAgeSeconds": age, "oldestSlot": Double(oldest.index)], culprit: .responder)]
     }
 
     static func oldInFlightOp(_ c: Context) -> [Finding] {
@@ -375,14 +461,10 @@ public enum Diagnosis {
                                           "limitSeconds": limit]
         if let typical { evidence["typicalLatencySeconds"] = typical }
         let typicalText = typical.map { ", typical latency \(format(seconds: $0))" } ?? ""
-        let opID = UInt64(oldest.index) | UInt64(oldest.generation) << 32
-        let where_ = c.snapshot.completion.pending.contains { $0.opID == opID }
-            ? "its completion is waiting in the completion queue: the requester is not reaping"
-            : "the responder took it and has not completed it"
         return [Finding(
             rule: .oldInFlightOp, severity: .warning, subject: "slot \(oldest.index)",
-            message: "op \(oldest.opLabel) (opcode \(oldest.opcode)) has been in flight for \(format(seconds: age))\(typicalText); \(count) op(s) over \(format(seconds: limit)): \(where_)",
-            evidence: evidence)]
+            message: "op \(oldest.opLabel) (opcode \(oldest.opcode)) has been in flight for \(format(seconds: age))\(typicalText); \(count) op(s) over \(format(seconds: limit)): the responder took it and has not completed it",
+            evidence: evidence, culprit: .responder)]
     }
 
     static func slotTableExhausted(_ c: Context) -> [Finding] {
@@ -397,8 +479,13 @@ public enum Diagnosis {
         guard duration >= c.thresholds.stallTimeout else { return [] }
         let counts = slots.counts
         let cause: String
+        var culprit: Finding.Party? = nil
         if counts.completed == Int(slots.slotCount) {
+            culprit = .requester
             cause = "all are completed but never released: the requester is not calling release"
+        } else if counts.completed + counts.completedInCQ == Int(slots.slotCount) {
+            culprit = .requester
+            cause = "all are completed (some still in the completion queue) but the requester is not reaping and releasing them"
         } else if counts.cancelled == Int(slots.slotCount) {
             cause = "all are cancelled and their completions never came"
         } else {
@@ -408,18 +495,6 @@ public enum Diagnosis {
             rule: .slotTableExhausted, severity: .critical, subject: "slots",
             message: "all \(slots.slotCount) slots have been in use for \(format(seconds: duration)) with none freed; \(cause)",
             evidence: ["slotCount": Double(slots.slotCount), "exhaustedSeconds": duration, "inFlight": Double(counts.inFlight),
-                       "completed": Double(counts.completed), "cancelled": Double(counts.cancelled)])]
-    }
-}
-
-extension String {
-    // Public so the commands format numbers the same way.
-    /// One decimal place, without Foundation.
-    public init(format1 value: Double) {
-        let tenths = (value * 10).rounded()
-        guard tenths.isFinite, abs(tenths) < 1e15 else { self = "\(value)"; return }
-        // Sign apart: -0.5 has a whole part of 0, which would print as "0.5".
-        let magnitude = abs(Int64(tenths))
-        self = (tenths < 0 ? "-" : "") + "\(magnitude / 10).\(magnitude % 10)"
+                       "completed": Double(counts.completed), "cancelled": Double(counts.cancelled)], culprit: culprit)]
     }
 }

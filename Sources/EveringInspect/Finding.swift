@@ -9,8 +9,11 @@ public struct Finding: Codable, Equatable, Sendable {
         case producerBlocked = "producer-blocked"
         /// A side's process is gone while attached or while ops are in flight.
         case peerDead = "peer-dead"
-        /// A live, attached side has not written its heartbeat for the timeout.
+        /// A live, attached side has not written its heartbeat for the timeout: it is hung
+        /// (or blocked in the kernel, state D).
         case heartbeatStale = "heartbeat-stale"
+        /// An attached side is stopped by a signal or a debugger (state T in /proc/PID/stat).
+        case sideStopped = "side-stopped"
         /// Slots have been cancelled for longer than the timeout (their completions never came).
         case leakedCancellations = "leaked-cancellations"
         /// An op in flight far longer than the ring's recent typical latency.
@@ -39,8 +42,20 @@ public struct Finding: Codable, Equatable, Sendable {
         public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
     }
 
+    /// Who is at fault: the side (or process) that must act for the condition to clear.
+    /// Nil for conditions of the object itself (corruption, ring gone).
+    public enum Party: String, Codable, Sendable, CaseIterable {
+        case requester, responder
+        /// The single process owning an io_uring.
+        case process
+
+        public init(_ side: SideRole) { self = side == .requester ? .requester : .responder }
+    }
+
     public var rule: Rule
     public var severity: Severity
+    /// The party at fault (see `Party`); incidents group findings by it.
+    public var culprit: Party?
     /// What it is about: "sq", "cq", "requester", "responder", "slot 12", "header"...
     public var subject: String
     /// One line, says what is wrong and what to look at.
@@ -48,13 +63,20 @@ public struct Finding: Codable, Equatable, Sendable {
     /// The numbers behind the message (seconds, counts, pids), by name.
     public var evidence: [String: Double]
 
-    public init(rule: Rule, severity: Severity, subject: String, message: String, evidence: [String: Double] = [:]) {
+    public init(rule: Rule, severity: Severity, subject: String, message: String, evidence: [String: Double] = [:],
+                culprit: Party? = nil) {
         self.rule = rule
         self.severity = severity
+        self.culprit = culprit
         self.subject = subject
         self.message = message
         self.evidence = evidence
     }
+}
+
+extension Finding {
+    /// "rule subject": how alerts and incidents name a finding across samples.
+    public var key: String { "\(rule.rawValue) \(subject)" }
 }
 
 /// The limits the rules judge against.

@@ -11,22 +11,33 @@ public struct InspectReport: Codable, Equatable, Sendable {
     public var schemaVersion: Int
     public var snapshot: Snapshot
     public var rates: Rates?
+    /// Every finding, worst first (the same ones `incidents` group).
     public var findings: [Finding]
+    /// The findings grouped by root cause, worst first.
+    public var incidents: [Incident]
+    /// The status word (`RingStatus.of`).
+    public var status: RingStatus
+    /// `watch` only: every alert since the watch started (kept 30 s after it ends), with its
+    /// lifecycle (active, resolved, superseded). Absent from one-shot commands.
+    public var alerts: [AlertLog.Entry]?
     public var thresholds: Thresholds
 
-    public static let currentSchemaVersion = 1
+    /// 2: `incidents` and `status` (a word) added; `status` was not encoded before.
+    public static let currentSchemaVersion = 2
 
+    /// How long one-shot commands (`list`, `dump`) wait between their two reads: a stall
+    /// needs history, and one read cannot tell a stopped head from a busy one.
+    public static let oneShotSecondSampleSeconds = 0.2
+
+    /// Groups `findings` into incidents and computes the status word.
     public init(snapshot: Snapshot, rates: Rates? = nil, findings: [Finding], thresholds: Thresholds) {
         self.schemaVersion = Self.currentSchemaVersion
         self.snapshot = snapshot
         self.rates = rates
         self.findings = findings
         self.thresholds = thresholds
-    }
-
-    /// `healthy` when there are no findings, else the worst severity.
-    public var status: String {
-        findings.map(\.severity).max()?.rawValue ?? "healthy"
+        incidents = Incident.group(findings)
+        status = RingStatus.of(snapshot, incidents: incidents)
     }
 }
 

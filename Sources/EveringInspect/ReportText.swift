@@ -3,7 +3,7 @@
 public enum ReportText {
     /// A multi-line dump in the spirit of `rte_ring_dump`. `allSlots` lists every busy slot
     /// instead of the oldest few.
-    public static func dump(_ report: InspectReport, allSlots: Bool = false, slotLimit: Int = 10) -> String {
+    public static func dump(_ report: InspectReport, allSlots: Bool = false, slotLimit: Int = 10, color: Bool = false) -> String {
         let s = report.snapshot
         var lines: [String] = []
         var title = "ring \(s.name) (\(s.source.rawValue)"
@@ -14,7 +14,7 @@ public enum ReportText {
         if !s.isStillLinked { title += "  [UNLINKED]" }
         lines.append(title)
         for side in [s.requester, s.responder].compactMap({ $0 }) {
-            lines.append(pad(side.role.rawValue, 10) + sideText(side))
+            lines.append(pad(side.role.description, 10) + sideText(side))
         }
         if let process = s.process {
             lines.append(pad("process", 10) + "pid \(process.pid) \(process.command ?? "") \(process.liveness.rawValue)")
@@ -42,40 +42,75 @@ public enum ReportText {
             }
         }
         if let rates = report.rates { lines.append(pad("rates", 10) + ratesText(rates)) }
-        lines.append(contentsOf: findingsText(report.findings))
+        lines.append(pad("status", 10) + statusWord(report.status, color: color))
+        lines.append(contentsOf: incidentsText(report.incidents))
         return lines.joined(separator: "\n")
     }
 
-    /// The findings block: "healthy" or one line per finding.
-    public static func findingsText(_ findings: [Finding]) -> [String] {
-        if findings.isEmpty { return [pad("findings", 10) + "none (healthy)"] }
-        return [pad("findings", 10) + "\(findings.count)"] + findings.map(findingLine)
+    /// The incidents block: "none" or each root cause with its symptoms indented under it.
+    public static func incidentsText(_ incidents: [Incident]) -> [String] {
+        if incidents.isEmpty { return [pad("incidents", 10) + "none"] }
+        var lines = [pad("incidents", 10) + "\(incidents.count)"]
+        for incident in incidents {
+            lines.append(findingLine(incident.rootCause))
+            lines += incident.symptoms.map { "    symptom " + findingLine($0).dropFirst(2) }
+        }
+        return lines
     }
 
+    /// "  CRIT     producer-blocked      the responder ...": one finding.
     public static func findingLine(_ f: Finding) -> String {
-        "  " + pad(f.severity.rawValue.uppercased(), 9) + pad(f.rule.rawValue, 22) + f.message
+        "  " + pad(severityTag(f.severity), 9) + pad(f.rule.rawValue, 22) + f.message
+    }
+
+    /// "  ENDED    heartbeat-stale       superseded by peer-dead responder": how an alert ended.
+    public static func endedLine(_ entry: AlertLog.Entry) -> String {
+        let how = entry.lifecycle == .superseded ? "superseded by \(entry.supersededBy ?? "a later cause")" : "resolved"
+        return "  " + pad("ENDED", 9) + pad(entry.finding.rule.rawValue, 22) + how + " (\(entry.finding.subject))"
+    }
+
+    /// The status word, in its colour when `color` (green OK; yellow DEGRADED, STALE, GONE,
+    /// NOT READY; red STUCK, DEAD: the dashboard header's colours), as ANSI SGR sequences.
+    public static func statusWord(_ status: RingStatus, color: Bool) -> String {
+        guard color else { return status.rawValue }
+        let code = switch status.level {
+        case 0: "32"
+        case 1: "33"
+        default: "31"
+        }
+        return "\u{1b}[1;\(code)m\(status.rawValue)\u{1b}[0m"
+    }
+
+    /// CRIT, WARN, INFO: the tags the dashboard uses too.
+    public static func severityTag(_ severity: Finding.Severity) -> String {
+        switch severity {
+        case .info: "INFO"
+        case .warning: "WARN"
+        case .critical: "CRIT"
+        }
     }
 
     /// The column heads of `watch --batch` lines.
     public static let watchHeader =
-        "time(s)   sq used/cap      sq in/s    sq out/s  cq used/cap      cq in/s    cq out/s  inflight  free  findings"
+        "time(s)   sq used/cap      sq in/s    sq out/s  cq used/cap      cq in/s    cq out/s  inflight  free  status     findings"
 
     /// One `watch --batch` line. `elapsed` is seconds since the watch started.
-    public static func watchLine(_ report: InspectReport, elapsed: Double) -> String {
+    public static func watchLine(_ report: InspectReport, elapsed: Double, color: Bool = false) -> String {
         let s = report.snapshot
         let r = report.rates
         func q(_ queue: QueueStatus) -> String { pad("\(queue.used)/\(queue.capacity)", 13) }
         func rate(_ value: Double?) -> String { lpad(value.map(compact) ?? "-", 10) + "  " }
-        var line = pad(String(format1: elapsed), 10)
+        var line = pad(Formatting.decimal(elapsed), 10)
         line += q(s.submission) + rate(r?.submissionEnqueuesPerSecond) + rate(r?.submissionDequeuesPerSecond)
         line += q(s.completion) + rate(r?.completionEnqueuesPerSecond) + rate(r?.completionDequeuesPerSecond)
         line += pad(s.slots.map { String($0.counts.inFlight) } ?? "-", 10) + pad(s.slots.map { String($0.counts.free) } ?? "-", 6)
-        line += report.findings.isEmpty ? "healthy" : report.findings.map { "\($0.severity.rawValue):\($0.rule.rawValue)" }.joined(separator: ",")
+        line += statusWord(report.status, color: color) + String(repeating: " ", count: max(1, 11 - report.status.rawValue.count))
+        line += report.findings.isEmpty ? "-" : report.findings.map { "\($0.severity.rawValue):\($0.rule.rawValue)" }.joined(separator: ",")
         return line
     }
 
     /// `list` output: a header and one line per object.
-    public static func list(_ listings: [RingListing]) -> String {
+    public static func list(_ listings: [RingListing], color: Bool = false) -> String {
         let nameWidth = max(20, (listings.map(\.name.count).max() ?? 0) + 2)
         var lines = [pad("NAME", nameWidth) + pad("SIZE", 10) + pad("OWNER", 10) + pad("REQUESTER", 16) + pad("RESPONDER", 16)
                      + pad("SQ FILL", 12) + "STATUS"]
@@ -84,8 +119,9 @@ public enum ReportText {
             if l.kind == .evering {
                 line += pad(pidText(l.requesterPID, l.requesterLiveness), 16) + pad(pidText(l.responderPID, l.responderLiveness), 16)
                 line += pad("\(l.submissionUsed ?? 0)/\(l.submissionCapacity ?? 0)", 12)
-                line += l.status.rawValue
-                if let first = l.findings?.first { line += "  " + first.rule.rawValue }
+                let word = RingStatus(rawValue: l.status.rawValue).map { statusWord($0, color: color) } ?? l.status.rawValue
+                line += word + String(repeating: " ", count: max(1, 10 - l.status.rawValue.count))
+                if let root = l.incidents?.first?.rootCause { line += root.key }
             } else {
                 line += pad("-", 16) + pad("-", 16) + pad("-", 12) + l.status.rawValue
                 if let reason = l.reason, l.kind != .notEvering { line += "  (" + reason + ")" }
@@ -99,11 +135,11 @@ public enum ReportText {
 
     static func pidText(_ pid: Int32?, _ liveness: Liveness?) -> String {
         guard let pid, pid > 0 else { return "-" }
-        return "\(pid) \(liveness == .alive ? "alive" : liveness?.rawValue ?? "?")"
+        return "\(pid) \(liveness?.rawValue ?? "?")"
     }
 
     static func sideText(_ side: SideStatus) -> String {
-        var text = side.state == .never ? "never attached" : "pid \(side.pid) \(side.liveness.rawValue), \(side.state.rawValue)"
+        var text = side.state == .never ? "never attached" : "pid \(side.pid) \(side.liveness.rawValue), \(side.state)"
         if side.state == .unknown { text += " (raw \(side.rawState))" }
         if side.state == .attached, let age = side.heartbeatAgeNanoseconds { text += ", heartbeat \(duration(age)) ago" }
         return text
@@ -111,7 +147,7 @@ public enum ReportText {
 
     static func queueText(_ q: QueueStatus) -> String {
         var text = "head \(q.head) tail \(q.tail) used \(q.used)/\(q.capacity)"
-        text += q.isOverfull ? " OVERFULL" : " (\(String(format1: q.fill * 100))%) free \(q.free)"
+        text += q.isOverfull ? " OVERFULL" : " (\(Formatting.decimal(q.fill * 100))%) free \(q.free)"
         if let stalls = q.fullStalls { text += " full-stalls \(stalls)" }
         if let waits = q.emptyWaits { text += " empty-waits \(waits)" }
         if !q.isConsistent { text += " (indices moved while read)" }
@@ -134,28 +170,17 @@ public enum ReportText {
         var text = "sq in \(compact(r.submissionEnqueuesPerSecond))/s out \(compact(r.submissionDequeuesPerSecond))/s, "
         text += "cq in \(compact(r.completionEnqueuesPerSecond))/s out \(compact(r.completionDequeuesPerSecond))/s"
         if let c = r.cancellationsPerSecond { text += ", cancellations \(compact(c))/s" }
-        return text + " (over \(String(format1: r.intervalSeconds)) s)"
+        return text + " (over \(Formatting.duration(seconds: r.intervalSeconds)))"
     }
 
-    /// 1234567 -> "1.2M".
-    public static func compact(_ value: Double) -> String {
-        let a = abs(value)
-        if a >= 1e9 { return String(format1: value / 1e9) + "G" }
-        if a >= 1e6 { return String(format1: value / 1e6) + "M" }
-        if a >= 1e4 { return String(format1: value / 1e3) + "k" }
-        return String(Int64(value.rounded()))
-    }
+    /// Counts and rates: `Formatting.count` (999, 1.2k, 34.5M).
+    public static func compact(_ value: Double) -> String { Formatting.count(value) }
 
-    public static func bytes(_ value: UInt64) -> String {
-        if value >= 1 << 30 { return String(format1: Double(value) / Double(1 << 30)) + "G" }
-        if value >= 1 << 20 { return String(format1: Double(value) / Double(1 << 20)) + "M" }
-        if value >= 1 << 10 { return String(format1: Double(value) / Double(1 << 10)) + "K" }
-        return "\(value)B"
-    }
+    /// Sizes: `Formatting.bytes` (512 B, 4.0 KiB).
+    public static func bytes(_ value: UInt64) -> String { Formatting.bytes(value) }
 
-    public static func duration(_ nanoseconds: UInt64) -> String {
-        Diagnosis.format(seconds: Double(nanoseconds) / 1e9)
-    }
+    /// Durations: `Formatting.duration` (850ns, 12us, 3.4ms, 1.2s).
+    public static func duration(_ nanoseconds: UInt64) -> String { Formatting.duration(nanoseconds: nanoseconds) }
 
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)

@@ -22,19 +22,31 @@ public struct RingListing: Codable, Equatable, Sendable {
         case permissionDenied = "permission-denied"
     }
 
-    /// What `list` prints in its status column.
+    /// What `list` prints in its status column: the ring's `RingStatus` word for a readable
+    /// ring (the same word every command shows), or why the object is not one.
     public enum Status: String, Codable, Sendable {
         case ok = "OK"
-        /// Findings other than a dead peer.
+        case degraded = "DEGRADED"
         case stuck = "STUCK"
-        /// A side died while attached or with ops in flight.
         case dead = "DEAD"
-        /// Both sides are gone: nobody uses this ring; its name can be unlinked.
         case stale = "STALE"
+        case gone = "GONE"
         case notReady = "NOT READY"
         case notEvering = "not evering"
         case unreadable = "UNREADABLE"
         case permissionDenied = "NO ACCESS"
+
+        public init(_ status: RingStatus) {
+            switch status {
+            case .ok: self = .ok
+            case .degraded: self = .degraded
+            case .stuck: self = .stuck
+            case .dead: self = .dead
+            case .stale: self = .stale
+            case .gone: self = .gone
+            case .notReady: self = .notReady
+            }
+        }
     }
 
     public var name: String
@@ -54,6 +66,7 @@ public struct RingListing: Codable, Equatable, Sendable {
     public var completionUsed: UInt64?
     public var completionCapacity: UInt32?
     public var findings: [Finding]?
+    public var incidents: [Incident]?
 
     public init(name: String, kind: Kind, status: Status) {
         self.name = name
@@ -64,10 +77,17 @@ public struct RingListing: Codable, Equatable, Sendable {
 
 /// Scans /dev/shm for rings.
 public enum RingDirectory {
-    /// Every object in /dev/shm, identified. Evering rings get one snapshot and a
-    /// single-snapshot diagnosis (rules that need history stay silent).
-    public static func scan(names: [String] = sharedMemoryObjectNames(), thresholds: Thresholds = .default) -> [RingListing] {
-        names.map { listing(for: $0, thresholds: thresholds) }
+    /// Every object in /dev/shm, identified. Evering rings are read twice,
+    /// `InspectReport.oneShotSecondSampleSeconds` apart (one wait for all of them), and
+    /// diagnosed with that history, so a stall is judged on evidence, not guessed.
+    public static func scan(names: [String] = sharedMemoryObjectNames(), thresholds: Thresholds = .default,
+                            secondSampleAfter interval: Double = InspectReport.oneShotSecondSampleSeconds) -> [RingListing] {
+        var entries = names.map { begin($0) }
+        if interval > 0, entries.contains(where: { $0.reader != nil }) {
+            usleep(useconds_t(min(interval, 10) * 1e6))
+        }
+        for i in entries.indices { finish(&entries[i], thresholds: thresholds) }
+        return entries.map(\.listing)
     }
 
     /// Names of readable evering rings (and ones not ready yet), for "did you mean" messages.
@@ -85,7 +105,20 @@ public enum RingDirectory {
         }
     }
 
-    public static func listing(for raw: String, thresholds: Thresholds = .default) -> RingListing {
+    /// One object's listing, from two reads `secondSampleAfter` seconds apart.
+    public static func listing(for raw: String, thresholds: Thresholds = .default,
+                               secondSampleAfter interval: Double = InspectReport.oneShotSecondSampleSeconds) -> RingListing {
+        scan(names: [raw], thresholds: thresholds, secondSampleAfter: interval)[0]
+    }
+
+    /// A listing being built: the attached reader and the first sample, if any.
+    struct Pending {
+        var listing: RingListing
+        var reader: SnapshotReader?
+        var sampler = Sampler(historyCapacity: 4)
+    }
+
+    static func begin(_ raw: String) -> Pending {
         let display = raw.hasPrefix("/") ? raw : "/" + raw
         var listing = RingListing(name: display, kind: .notEvering, status: .notEvering)
         let info = objectInfo(raw)
@@ -94,7 +127,7 @@ public enum RingDirectory {
         let name: RingName
         do throws(RingError) { name = try RingName(raw) } catch {
             listing.reason = error.description
-            return listing
+            return Pending(listing: listing)
         }
         let reader: SnapshotReader
         do throws(RingError) {
@@ -107,16 +140,28 @@ public enum RingDirectory {
             case .permissionDenied: (listing.kind, listing.status) = (.permissionDenied, .permissionDenied)
             default: (listing.kind, listing.status) = (.unreadable, .unreadable)
             }
-            return listing
+            return Pending(listing: listing)
         }
         listing.kind = .evering
+        var pending = Pending(listing: listing, reader: reader)
+        if let first = try? reader.snapshot() { pending.sampler.record(first) }
+        return pending
+    }
+
+    static func finish(_ pending: inout Pending, thresholds: Thresholds) {
+        guard let reader = pending.reader else { return }
         guard let snapshot = try? reader.snapshot() else {
-            listing.status = .unreadable
-            listing.reason = InspectError.objectShrank(display).description
-            return listing
+            pending.listing.status = .unreadable
+            pending.listing.reason = InspectError.objectShrank(pending.listing.name).description
+            return
         }
-        let findings = Diagnosis.diagnose(snapshot, thresholds: thresholds)
-        listing.findings = findings
+        pending.sampler.record(snapshot)
+        let report = InspectReport(snapshot: snapshot,
+                                   findings: Diagnosis.diagnose(snapshot, history: pending.sampler.history, thresholds: thresholds),
+                                   thresholds: thresholds)
+        var listing = pending.listing
+        listing.findings = report.findings
+        listing.incidents = report.incidents
         listing.requesterPID = snapshot.requester?.pid
         listing.requesterLiveness = snapshot.requester?.liveness
         listing.responderPID = snapshot.responder?.pid
@@ -125,17 +170,8 @@ public enum RingDirectory {
         listing.submissionCapacity = snapshot.submission.capacity
         listing.completionUsed = snapshot.completion.used
         listing.completionCapacity = snapshot.completion.capacity
-        listing.status = status(snapshot, findings)
-        return listing
-    }
-
-    static func status(_ snapshot: Snapshot, _ findings: [Finding]) -> RingListing.Status {
-        let sides = [snapshot.requester, snapshot.responder].compactMap { $0 }
-        let everAttached = sides.contains { $0.state != .never }
-        if everAttached && sides.allSatisfy({ $0.liveness != .alive }) { return .stale }
-        if findings.contains(where: { $0.rule == .peerDead }) { return .dead }
-        if !findings.isEmpty { return .stuck }
-        return .ok
+        listing.status = RingListing.Status(report.status)
+        pending.listing = listing
     }
 
     /// Size and owner of /dev/shm/NAME, from stat(2) (nil if it vanished meanwhile).

@@ -1,3 +1,5 @@
+import Evering
+
 /// One "consistent enough" reading of a ring: plain data, no pointers, no ring access.
 ///
 /// A snapshot is source-neutral. An evering shm ring fills every part; an io_uring read
@@ -47,15 +49,16 @@ public struct Snapshot: Codable, Equatable, Sendable {
     /// False when the name no longer refers to the object we read (unlinked or replaced).
     public var isStillLinked: Bool
 
-    /// Source-specific extra fields (io_uring: SqThread, CqOverflowList, ...), as text.
-    public var details: [String: String]?
+    /// What only an io_uring read has (SQPOLL, overflow, whether the ring is gone), typed;
+    /// nil for evering rings.
+    public var ioUring: IOUringDetails?
 
     public init(source: SourceKind, name: String, takenAtMonotonicNanoseconds: UInt64,
                 takenAtRealtimeNanoseconds: UInt64 = 0, readDurationNanoseconds: UInt64 = 0,
                 header: HeaderStatus? = nil, requester: SideStatus? = nil, responder: SideStatus? = nil,
                 process: ProcessStatus? = nil, submission: QueueStatus, completion: QueueStatus,
                 slots: SlotTable? = nil, isIntact: Bool = true, isStillLinked: Bool = true,
-                details: [String: String]? = nil) {
+                ioUring: IOUringDetails? = nil) {
         self.source = source
         self.name = name
         self.takenAtMonotonicNanoseconds = takenAtMonotonicNanoseconds
@@ -70,7 +73,7 @@ public struct Snapshot: Codable, Equatable, Sendable {
         self.slots = slots
         self.isIntact = isIntact
         self.isStillLinked = isStillLinked
-        self.details = details
+        self.ioUring = ioUring
     }
 
     /// The side status for `role`, if this source has sides.
@@ -84,11 +87,11 @@ public struct Snapshot: Codable, Equatable, Sendable {
     }
 }
 
-/// The two queues of a ring pair (evering) or of an io_uring (SQ and CQ).
-public enum QueueKind: String, Codable, Sendable, CaseIterable {
-    case submission = "sq"
-    case completion = "cq"
+/// The two queues of a ring pair (evering) or of an io_uring (SQ and CQ): the library's
+/// `RingObserver.QueueKind` ("sq", "cq").
+public typealias QueueKind = RingObserver.QueueKind
 
+extension RingObserver.QueueKind {
     /// The side that consumes this queue (responder for SQ, requester for CQ).
     public var consumer: SideRole { self == .submission ? .responder : .requester }
     /// The side that produces into this queue.
@@ -96,11 +99,8 @@ public enum QueueKind: String, Codable, Sendable, CaseIterable {
     public var label: String { self == .submission ? "submission" : "completion" }
 }
 
-/// The two sides of an evering ring.
-public enum SideRole: String, Codable, Sendable, CaseIterable {
-    case requester
-    case responder
-}
+/// The two sides of an evering ring: the library's `RingSide` (encoded by name).
+public typealias SideRole = RingSide
 
 /// Header fields of an evering object.
 public struct HeaderStatus: Codable, Equatable, Sendable {
@@ -130,26 +130,14 @@ public struct HeaderStatus: Codable, Equatable, Sendable {
     }
 }
 
-/// Is the process behind a pid the one the ring recorded?
-public enum Liveness: String, Codable, Sendable {
-    case alive
-    case dead
-    /// The pid now belongs to a process started later: the recorded one is dead.
-    case pidReused = "pid-reused"
-    /// Nothing recorded to check (the side never attached).
-    case unknown
-
-    /// Dead or pid reused: the recorded process is gone.
-    public var isGone: Bool { self == .dead || self == .pidReused }
-}
+/// Is the process behind a pid the one the ring recorded? The library's vocabulary, read
+/// from the kernel (`ProcessIdentity.liveness`: kill(2) and the /proc/PID/stat state letter).
+public typealias Liveness = ProcessIdentity.Liveness
 
 /// One side of an evering ring.
 public struct SideStatus: Codable, Equatable, Sendable {
-    public enum AttachState: String, Codable, Sendable {
-        case never, attached, detached
-        /// The stored value is none of the ABI's (corruption); see `rawState`.
-        case unknown
-    }
+    /// The library's side state (`RingObserver.SideInfo.State`, encoded by name).
+    public typealias AttachState = RingObserver.SideInfo.State
 
     public var role: SideRole
     public var state: AttachState
@@ -254,7 +242,7 @@ public struct QueueEntry: Codable, Equatable, Sendable {
     public var slot: UInt32?
     public var generation: UInt32?
     /// The state of the slot it names, read just after the entry.
-    public var slotState: SlotStateName?
+    public var slotState: ObservedSlotState?
     /// The slot's generation equals the entry's (the entry names the slot's current op).
     public var generationMatches: Bool?
     /// Now minus the slot's submission time, when known.
@@ -262,11 +250,12 @@ public struct QueueEntry: Codable, Equatable, Sendable {
     /// The queue's head had not moved after the entry and its slot were read, so the entry
     /// was still unconsumed while we looked: safe to judge (a moved head means a race).
     public var isStable: Bool
-    /// Source-specific fields (io_uring SQE/CQE fields), as text.
+    /// io_uring only: the SQE/CQE line's fields as the kernel printed them (opcode name, fd,
+    /// flags...), for display; no rule reads them.
     public var details: [String: String]?
 
     public init(position: UInt64, opID: UInt64, opcode: UInt16, length: UInt32, userData: UInt64 = 0,
-                result: Int32 = 0, slot: UInt32? = nil, generation: UInt32? = nil, slotState: SlotStateName? = nil,
+                result: Int32 = 0, slot: UInt32? = nil, generation: UInt32? = nil, slotState: ObservedSlotState? = nil,
                 generationMatches: Bool? = nil, ageNanoseconds: UInt64? = nil, isStable: Bool = true,
                 details: [String: String]? = nil) {
         self.position = position
@@ -291,24 +280,39 @@ public struct QueueEntry: Codable, Equatable, Sendable {
     }
 }
 
-/// A slot state as the inspector names it: the ABI's five, plus `unknown` for a stored
-/// value the ABI does not define (corruption).
-public enum SlotStateName: String, Codable, Sendable, CaseIterable {
-    case free, submitted, waiting, completed, cancelled, unknown
+/// A slot's state as the inspector shows it: the ABI's `SlotState`, plus two states the
+/// inspector derives and the ABI does not store:
+/// - `completedInCQ`: the slot is still submitted/waiting/cancelled in the table, but its
+///   completion entry (same op id: slot and generation) sits in the completion queue, so the
+///   responder has done its part and the op waits for the requester to reap it;
+/// - `unknown`: the stored value is none of the ABI's (corruption).
+public enum ObservedSlotState: String, Codable, Sendable, CaseIterable {
+    case free, submitted, waiting, completed, cancelled
+    case completedInCQ = "completed-in-cq"
+    case unknown
 
-    public init(raw: UInt32) {
-        switch raw {
-        case 0: self = .free
-        case 1: self = .submitted
-        case 2: self = .waiting
-        case 3: self = .completed
-        case 4: self = .cancelled
-        default: self = .unknown
+    /// The inspector's name for an ABI state (nil: a value the ABI does not define).
+    public init(_ state: SlotState?) {
+        switch state {
+        case .free: self = .free
+        case .submitted: self = .submitted
+        case .waiting: self = .waiting
+        case .completed: self = .completed
+        case .cancelled: self = .cancelled
+        case nil: self = .unknown
         }
     }
 
-    /// Submitted, waiting or cancelled: the responder may still hold the op.
-    public var isInFlight: Bool { self == .submitted || self == .waiting || self == .cancelled }
+    public init(raw: UInt32) { self.init(SlotState(rawValue: raw)) }
+
+    /// Submitted, waiting or cancelled (or completed in the CQ, not yet reaped): the slot is
+    /// not back with the requester.
+    public var isInFlight: Bool {
+        self == .submitted || self == .waiting || self == .cancelled || self == .completedInCQ
+    }
+
+    /// In flight with the responder: submitted or waiting, and no completion queued yet.
+    public var isAwaitingResponder: Bool { self == .submitted || self == .waiting }
 }
 
 /// The driver slot table: counts per state, and a record per slot that is not free.
@@ -319,20 +323,24 @@ public struct SlotTable: Codable, Equatable, Sendable {
         public var waiting = 0
         public var completed = 0
         public var cancelled = 0
+        /// In flight in the table, with their completion already in the completion queue
+        /// (derived by the inspector; counted here instead of under their table state).
+        public var completedInCQ = 0
         /// Slots holding a state value the ABI does not define.
         public var unknown = 0
 
         public init(free: Int = 0, submitted: Int = 0, waiting: Int = 0, completed: Int = 0, cancelled: Int = 0,
-                    unknown: Int = 0) {
+                    completedInCQ: Int = 0, unknown: Int = 0) {
             self.free = free
             self.submitted = submitted
             self.waiting = waiting
             self.completed = completed
             self.cancelled = cancelled
+            self.completedInCQ = completedInCQ
             self.unknown = unknown
         }
 
-        public subscript(state: SlotStateName) -> Int {
+        public subscript(state: ObservedSlotState) -> Int {
             get {
                 switch state {
                 case .free: free
@@ -340,6 +348,7 @@ public struct SlotTable: Codable, Equatable, Sendable {
                 case .waiting: waiting
                 case .completed: completed
                 case .cancelled: cancelled
+                case .completedInCQ: completedInCQ
                 case .unknown: unknown
                 }
             }
@@ -350,20 +359,23 @@ public struct SlotTable: Codable, Equatable, Sendable {
                 case .waiting: waiting = newValue
                 case .completed: completed = newValue
                 case .cancelled: cancelled = newValue
+                case .completedInCQ: completedInCQ = newValue
                 case .unknown: unknown = newValue
                 }
             }
         }
 
-        /// Submitted + waiting + cancelled.
-        public var inFlight: Int { submitted + waiting + cancelled }
-        public var total: Int { free + submitted + waiting + completed + cancelled + unknown }
+        /// Submitted + waiting + cancelled + completed in the CQ.
+        public var inFlight: Int { submitted + waiting + cancelled + completedInCQ }
+        /// Submitted + waiting: ops the responder still owes a completion.
+        public var awaitingResponder: Int { submitted + waiting }
+        public var total: Int { free + submitted + waiting + completed + cancelled + completedInCQ + unknown }
     }
 
     /// One slot that is not free.
     public struct Record: Codable, Equatable, Sendable {
         public var index: UInt32
-        public var state: SlotStateName
+        public var state: ObservedSlotState
         public var rawState: UInt32
         public var generation: UInt32
         public var opcode: UInt16
@@ -375,10 +387,15 @@ public struct SlotTable: Codable, Equatable, Sendable {
         public var latencyNanoseconds: UInt64?
         /// Now minus the completion time for completed slots (how long unreleased), else nil.
         public var completedAgeNanoseconds: UInt64?
+        /// True when the requester kept rewriting the record through every seqlock copy: only
+        /// `index` and the state from the state pass are known; the other fields are zero.
+        /// Nil (absent in JSON) for a consistent record.
+        public var isChanging: Bool?
 
-        public init(index: UInt32, state: SlotStateName, rawState: UInt32, generation: UInt32, opcode: UInt16,
+        public init(index: UInt32, state: ObservedSlotState, rawState: UInt32, generation: UInt32, opcode: UInt16,
                     length: UInt32, userData: UInt64 = 0, ageNanoseconds: UInt64, latencyNanoseconds: UInt64? = nil,
-                    completedAgeNanoseconds: UInt64? = nil) {
+                    completedAgeNanoseconds: UInt64? = nil, isChanging: Bool? = nil) {
+            self.isChanging = isChanging
             self.index = index
             self.state = state
             self.rawState = rawState

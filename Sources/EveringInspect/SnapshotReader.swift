@@ -66,16 +66,16 @@ public final class SnapshotReader: RingSource {
         observer.slotStates(into: &states)
         var counts = SlotTable.Counts()
         let busy = states.withUnsafeBufferPointer { raw in
-            // Tally by raw value into a small table (0...4 defined, 5 = anything else):
+            // Tally by raw value into a small table (the ABI's five, then anything else):
             // cheaper per slot than the enum subscript, which matters at 65,536 slots.
             var tally = (0, 0, 0, 0, 0, 0)
             for state in raw {
                 switch state {
-                case 0: tally.0 += 1
-                case 1: tally.1 += 1
-                case 2: tally.2 += 1
-                case 3: tally.3 += 1
-                case 4: tally.4 += 1
+                case SlotState.free.rawValue: tally.0 += 1
+                case SlotState.submitted.rawValue: tally.1 += 1
+                case SlotState.waiting.rawValue: tally.2 += 1
+                case SlotState.completed.rawValue: tally.3 += 1
+                case SlotState.cancelled.rawValue: tally.4 += 1
                 default: tally.5 += 1
                 }
             }
@@ -83,10 +83,17 @@ public final class SnapshotReader: RingSource {
                                       cancelled: tally.4, unknown: tally.5)
             return BusySlotScan.records(observer: observer, states: raw, busyCount: raw.count - counts.free, now: started)
         }
-        let slots = SlotTable(slotCount: layout.slotCount, counts: counts, busy: busy)
+        var slots = SlotTable(slotCount: layout.slotCount, counts: counts, busy: busy)
 
-        let submission = queue(.submission, now: started)
+        // Completion queue first (docs/ABI.md "Ordering of a snapshot"): a completion exists
+        // only for a consumed submission, so the CQ read first can never show more completed
+        // than the SQ read after it shows consumed.
         let completion = queue(.completion, now: started)
+        let submission = queue(.submission, now: started)
+        // Shrunk while we read (reads past the new end returned zeros, through the SIGBUS
+        // guard): this snapshot is not the ring.
+        guard observer.isIntact else { throw InspectError.objectShrank(observer.name.path) }
+        markCompletedInCQ(&slots, completion)
         let linked = observer.isStillLinked
         return Snapshot(source: .evering, name: observer.name.path, takenAtMonotonicNanoseconds: started,
                         takenAtRealtimeNanoseconds: realtime,
@@ -96,27 +103,43 @@ public final class SnapshotReader: RingSource {
                         isIntact: true, isStillLinked: linked)
     }
 
+    /// Marks the in-flight slots whose completion entry (same slot and generation) waits in
+    /// the completion queue as `completedInCQ`: the responder is done with them and the
+    /// requester has not reaped them. Derived from what we read; the ABI stores no such state.
+    private func markCompletedInCQ(_ slots: inout SlotTable, _ completion: QueueStatus) {
+        guard completion.isConsistent, completion.used > 0, completion.used <= UInt64(completion.capacity),
+              slots.busy.contains(where: { $0.state.isInFlight }) else { return }
+        var queued = Set<UInt64>(minimumCapacity: Int(completion.used))
+        for offset in 0..<completion.used {
+            queued.insert(observer.entry(.completion, at: completion.head &+ offset).op_id)
+        }
+        for i in slots.busy.indices {
+            let record = slots.busy[i]
+            guard record.state == .submitted || record.state == .waiting || record.state == .cancelled,
+                  queued.contains(OpID(slot: record.index, generation: record.generation).rawValue) else { continue }
+            slots.counts[record.state] -= 1
+            slots.counts.completedInCQ += 1
+            slots.busy[i].state = .completedInCQ
+        }
+    }
+
     /// `now - then`, saturating at 0 (a timestamp written after our clock read).
     static func age(_ now: UInt64, _ then: UInt64) -> UInt64 { now > then ? now - then : 0 }
 
     private func side(_ role: SideRole, now: UInt64) -> SideStatus {
-        let info = observer.side(role == .requester ? .requester : .responder)
-        let state: SideStatus.AttachState
-        switch info.state {
-        case .never: state = .never
-        case .attached: state = .attached
-        case .detached: state = .detached
-        case .unknown: state = .unknown
-        }
+        let info = observer.side(role)
+        let state = info.state
         let liveness: Liveness
         if info.identity.pid <= 0 {
+            // pid 0: the side never attached (nothing to check) or its block was cleared.
             liveness = state == .never ? .unknown : .dead
+        } else if info.isInOtherPidNamespace {
+            // A side in another pid namespace (a container): its pid names nothing here, so
+            // its heartbeat decides.
+            let beat = info.heartbeatNanoseconds
+            liveness = beat != 0 && Self.age(now, beat) <= SideOwner.heartbeatTimeoutNanoseconds ? .alive : .dead
         } else {
-            switch info.identity.liveness {
-            case .alive: liveness = .alive
-            case .dead: liveness = .dead
-            case .pidReused: liveness = .pidReused
-            }
+            liveness = info.identity.liveness
         }
         return SideStatus(role: role, state: state, rawState: info.rawState, pid: info.identity.pid,
                           startTime: info.identity.startTime, liveness: liveness,
@@ -125,17 +148,16 @@ public final class SnapshotReader: RingSource {
     }
 
     private func queue(_ kind: QueueKind, now: UInt64) -> QueueStatus {
-        let observed: RingObserver.QueueKind = kind == .submission ? .submission : .completion
         // The observer reads head before tail, so tail - head is never negative; but the
         // consumer may advance head (and the producer refill) between those two reads,
         // making tail - head exceed the capacity for an instant. Re-reading head after the
         // tail tells us whether the pair is one instant's view; retry a few times if not.
-        var indices = observer.queue(observed)
-        var consistent = observer.queue(observed).head == indices.head
+        var indices = observer.queue(kind)
+        var consistent = observer.queue(kind).head == indices.head
         var attempts = 1
         while !consistent && attempts < 8 {
-            indices = observer.queue(observed)
-            consistent = observer.queue(observed).head == indices.head
+            indices = observer.queue(kind)
+            consistent = observer.queue(kind).head == indices.head
             attempts += 1
         }
         var pending: [QueueEntry] = []
@@ -143,12 +165,12 @@ public final class SnapshotReader: RingSource {
         if consistent && used <= UInt64(indices.capacity) {
             let count = Int(min(used, UInt64(max(pendingLimit, 0))))
             for offset in 0..<count {
-                pending.append(entry(observed, at: indices.head &+ UInt64(offset), now: now))
+                pending.append(entry(kind, at: indices.head &+ UInt64(offset), now: now))
             }
             if !pending.isEmpty {
                 // Had the consumer taken the entries while we read them (or their slots),
                 // what we saw may already be stale: mark them so no rule judges them.
-                let stable = observer.queue(observed).head == indices.head
+                let stable = observer.queue(kind).head == indices.head
                 if !stable { for i in pending.indices { pending[i].isStable = false } }
             }
         }
@@ -157,14 +179,14 @@ public final class SnapshotReader: RingSource {
                            isConsistent: consistent, pending: pending)
     }
 
-    private func entry(_ kind: RingObserver.QueueKind, at position: UInt64, now: UInt64) -> QueueEntry {
+    private func entry(_ kind: QueueKind, at position: UInt64, now: UInt64) -> QueueEntry {
         let e = observer.entry(kind, at: position)
         let op = OpID(rawValue: e.op_id)
         var result = QueueEntry(position: position, opID: e.op_id, opcode: e.opcode, length: e.length,
                                 userData: e.user_data, result: e.result, slot: op.slot, generation: op.generation)
         if op.slot < observer.layout.slotCount {
             let slot = observer.slot(op.slot)
-            result.slotState = SlotStateName(raw: slot.rawState)
+            result.slotState = ObservedSlotState(raw: slot.rawState)
             result.generationMatches = slot.generation == op.generation
             if slot.generation == op.generation { result.ageNanoseconds = Self.age(now, slot.submittedNanoseconds) }
         }

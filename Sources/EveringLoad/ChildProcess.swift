@@ -11,6 +11,8 @@ public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     /// The wait status once reaped.
     public private(set) var status: Int32? = nil
+    /// True once `waitOrKill` had to SIGKILL it.
+    public private(set) var wasKilled = false
 
     /// The running executable, for re-executing ourselves as the responder.
     public static var currentExecutable: String {
@@ -81,6 +83,7 @@ public final class ChildProcess: @unchecked Sendable {
         while poll() == nil && ev_monotonic_ns() < deadline { FileDescriptorIO.sleep(milliseconds: 5) }
         if let status { return status }
         kill(pid, SIGKILL)
+        wasKilled = true
         var raw: Int32 = 0
         while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
         status = raw

@@ -26,7 +26,7 @@ public enum ExistingObject: Equatable, Sendable {
             let observer = try RingObserver(attaching: name)
             let alive = [(RingSide.requester, "requester"), (RingSide.responder, "responder")].compactMap { side, role in
                 let info = observer.side(side)
-                return info.state == .attached && info.identity.liveness == .alive ? (role: role, pid: info.identity.pid) : nil
+                return info.state == .attached && info.identity.liveness.isPresent ? (role: role, pid: info.identity.pid) : nil
             }
             return .ring(alive: alive)
         } catch .notFound {

@@ -44,6 +44,13 @@ public enum Fault: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `@AFTER` of the timed faults: from the start up to a day in.
+    public static let startRange: ClosedRange<Duration> = .zero ... .seconds(86_400)
+    /// `slow-responder=T`: a pause per op, up to a minute.
+    public static let slowDelayRange: ClosedRange<Duration> = .nanoseconds(1) ... .seconds(60)
+    /// `leak-cancel=N`: at most what a ring's slot table can hold (EV_MAX_SLOTS).
+    public static let leakCountRange: ClosedRange<UInt64> = 1 ... (1 << 20)
+
     public static let kinds = ["stall-responder@T", "hang-responder@T", "crash-responder@T",
                                "slow-responder=T", "leak-cancel=N", "stall-requester@T"]
 
@@ -65,7 +72,16 @@ public enum Fault: Equatable, Sendable, CustomStringConvertible {
         func delay() throws(LoadError) -> Duration {
             guard value == nil else { throw .invalidFault(text, reason: "\(kind) takes @AFTER (e.g. \(kind)@5s), not =VALUE") }
             guard let after else { return .zero }
-            return try DurationText.parse(String(after), what: "fault '\(text)'")
+            return try duration(after, in: Self.startRange, what: "the time after which it starts")
+        }
+        func duration(_ part: Substring, in range: ClosedRange<Duration>, what: String) throws(LoadError) -> Duration {
+            switch DurationText.parse(String(part)) {
+            case .success(let value) where range.contains(value): return value
+            case .failure(.malformed):
+                throw .invalidFault(text, reason: "'\(part)' is not \(DurationText.expected)")
+            default:
+                throw .invalidFault(text, reason: "\(what) must be from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))")
+            }
         }
         switch kind {
         case "stall-responder": return .stallResponder(after: try delay())
@@ -76,46 +92,18 @@ public enum Fault: Equatable, Sendable, CustomStringConvertible {
             guard after == nil, let value else {
                 throw .invalidFault(text, reason: "slow-responder needs a per-op delay, e.g. slow-responder=200us")
             }
-            return .slowResponder(delay: try DurationText.parse(String(value), what: "fault '\(text)'"))
+            return .slowResponder(delay: try duration(value, in: Self.slowDelayRange, what: "the per-op delay"))
         case "leak-cancel":
             guard after == nil, let value else {
                 throw .invalidFault(text, reason: "leak-cancel needs a count, e.g. leak-cancel=4")
             }
-            guard let count = Int(value), count > 0, count <= 1 << 20 else {
-                throw .invalidFault(text, reason: "leak-cancel count '\(value)' must be a whole number from 1 to \(1 << 20)")
+            guard case let .success(count) = NumberText.integer(String(value)), Self.leakCountRange.contains(count) else {
+                throw .invalidFault(text, reason: "leak-cancel count '\(value)' must be a whole number from \(Self.leakCountRange.lowerBound) to \(Self.leakCountRange.upperBound)")
             }
-            return .leakCancel(count: count)
+            return .leakCancel(count: Int(count))
         default:
             throw .invalidFault(text, reason: "unknown kind '\(kind)'; known: \(kinds.joined(separator: ", "))")
         }
-    }
-}
-
-/// Durations as users type them: `5s`, `1.5s`, `300ms`, `200us` (or `µs`), `50ns`, `2m`.
-public enum DurationText {
-    public static func parse(_ text: String, what: String = "duration") throws(LoadError) -> Duration {
-        let units: [(suffix: String, nanoseconds: Double)] = [
-            ("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9),
-        ]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            let number = text.dropLast(suffix.count)
-            // "ms" also ends in "s": accept the longest suffix whose prefix is a number.
-            guard let value = Double(number), value.isFinite, value >= 0 else { continue }
-            let nanoseconds = value * scale
-            guard nanoseconds < 1e15 else { break }
-            return .nanoseconds(Int64(nanoseconds.rounded()))
-        }
-        throw .invalidDuration(text, what: what)
-    }
-
-    /// The shortest exact spelling `parse` reads back.
-    public static func format(_ duration: Duration) -> String {
-        let ns = duration.nanoseconds
-        if ns == 0 { return "0s" }
-        if ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }
-        if ns % 1_000_000 == 0 { return "\(ns / 1_000_000)ms" }
-        if ns % 1_000 == 0 { return "\(ns / 1_000)us" }
-        return "\(ns)ns"
     }
 }
 

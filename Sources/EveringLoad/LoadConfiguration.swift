@@ -52,6 +52,24 @@ public struct LoadConfiguration: Sendable, Equatable {
     public static let minimumPayload = 4
     public static let maximumPayload = 1 << 20
 
+    // The documented ranges (docs/CLI.md, "Ranges"); `validate()` checks every one, and
+    // the CLI parses flags against the same values.
+    public static let payloadRange: ClosedRange<UInt64> = UInt64(minimumPayload) ... UInt64(maximumPayload)
+    public static let concurrencyRange: ClosedRange<UInt64> = 1 ... (1 << 20)
+    /// Queue entries: a power of two within the ABI's EV_MAX_CAPACITY.
+    public static let capacityRange: ClosedRange<UInt64> = 2 ... (1 << 24)
+    /// Driver slots: the ABI's EV_MAX_SLOTS.
+    public static let slotsRange: ClosedRange<UInt64> = 1 ... (1 << 20)
+    /// Ops per second: one per 1000 s up to a billion.
+    public static let rateRange: ClosedRange<Double> = 0.001 ... 1e9
+    public static let countRange: ClosedRange<UInt64> = 1 ... UInt64(Int64.max)
+    public static let durationRange: ClosedRange<Duration> = .milliseconds(1) ... .seconds(365 * 86_400)
+    /// 0: give up on in-flight ops at once.
+    public static let drainTimeoutRange: ClosedRange<Duration> = .zero ... .seconds(3600)
+    /// At least five heartbeats (50 ms each), so a busy machine does not look hung.
+    public static let hangTimeoutRange: ClosedRange<Duration> = .milliseconds(250) ... .seconds(3600)
+    public static let connectTimeoutRange: ClosedRange<Duration> = .milliseconds(1) ... .seconds(3600)
+
     public var leakCount: Int {
         faults.reduce(0) { if case .leakCancel(let n) = $1 { $0 + n } else { $0 } }
     }
@@ -76,21 +94,37 @@ public struct LoadConfiguration: Sendable, Equatable {
         guard (Self.minimumPayload...Self.maximumPayload).contains(payloadBytes) else {
             throw .invalidConfiguration("--payload \(payloadBytes) must be from \(Self.minimumPayload) bytes to 1 MiB (\(Self.maximumPayload))")
         }
+        try Self.check(connectTimeout, in: Self.connectTimeoutRange, "--connect-timeout")
+        // One fault of each kind: a second would silently override the first.
+        var seen: Set<String> = []
+        for fault in faults {
+            let kind = String(fault.description.prefix { $0 != "@" && $0 != "=" })
+            guard seen.insert(kind).inserted else { throw .invalidConfiguration("--fault \(kind) given twice; give each kind once") }
+        }
     }
 
     public func validate() throws(LoadError) {
-        guard (Self.minimumPayload...Self.maximumPayload).contains(payloadBytes) else {
-            throw .invalidConfiguration("--payload \(payloadBytes) must be from \(Self.minimumPayload) bytes to 1 MiB (\(Self.maximumPayload))")
+        try validateResponder()
+        guard Self.concurrencyRange.contains(UInt64(max(concurrency, 0))), concurrency >= 1 else {
+            throw .invalidConfiguration("--concurrency \(concurrency) must be from 1 to \(Self.concurrencyRange.upperBound)")
         }
-        guard concurrency >= 1, concurrency <= 1 << 20 else {
-            throw .invalidConfiguration("--concurrency \(concurrency) must be from 1 to \(1 << 20)")
+        // Each leak-cancel is within range; their sum must be too (and fit the slot table).
+        guard UInt64(leakCount) <= Fault.leakCountRange.upperBound else {
+            throw .invalidConfiguration("--fault leak-cancel: \(leakCount) leaked ops in all; at most \(Fault.leakCountRange.upperBound)")
         }
         if transport == .ring {
-            guard capacity >= 2, capacity <= 1 << 24, capacity & (capacity - 1) == 0 else {
-                throw .invalidConfiguration("--capacity \(capacity) must be a power of two from 2 to \(1 << 24)")
+            guard Self.capacityRange.contains(UInt64(capacity)), capacity & (capacity - 1) == 0 else {
+                throw .invalidConfiguration("--capacity \(capacity) must be a power of two from \(Self.capacityRange.lowerBound) to \(Self.capacityRange.upperBound)")
             }
-            if let slots, Int(slots) < concurrency + leakCount {
-                throw .invalidConfiguration("--slots \(slots) is fewer than --concurrency \(concurrency)\(leakCount > 0 ? " plus \(leakCount) leaked ops" : ""): the window could never fill")
+            if let slots {
+                guard Self.slotsRange.contains(UInt64(slots)) else {
+                    throw .invalidConfiguration("--slots \(slots) must be from \(Self.slotsRange.lowerBound) to \(Self.slotsRange.upperBound)")
+                }
+                if Int(slots) < concurrency + leakCount {
+                    throw .invalidConfiguration("--slots \(slots) is fewer than --concurrency \(concurrency)\(leakCount > 0 ? " plus \(leakCount) leaked ops" : ""): the window could never fill")
+                }
+            } else if UInt64(concurrency + leakCount + 8) > Self.slotsRange.upperBound {
+                throw .invalidConfiguration("--concurrency \(concurrency)\(leakCount > 0 ? " plus \(leakCount) leaked ops" : "") plus 8 spare slots is more than the \(Self.slotsRange.upperBound) slots a ring can have")
             }
             let bytes = UInt64(effectiveSlots) * UInt64(bufferSize)
             guard bytes <= 8 << 30 else {
@@ -99,10 +133,23 @@ public struct LoadConfiguration: Sendable, Equatable {
         } else if leakCount > 0 {
             throw .invalidConfiguration("--fault leak-cancel needs --transport ring (sockets and pipes cannot cancel an op)")
         }
-        if let rate { guard rate > 0, rate.isFinite else { throw .invalidConfiguration("--rate must be a positive number of ops/s or 'max'") } }
+        if let rate {
+            guard Self.rateRange.contains(rate) else {
+                throw .invalidConfiguration("--rate must be from \(Self.rateRange.lowerBound) to \(Int(Self.rateRange.upperBound)) ops/s, or 'max'")
+            }
+        }
         switch limit {
-        case .duration(let d): guard d > .zero else { throw .invalidConfiguration("--duration must be positive") }
-        case .count(let n): guard n > 0 else { throw .invalidConfiguration("--count must be positive") }
+        case .duration(let d): try Self.check(d, in: Self.durationRange, "--duration")
+        case .count(let n):
+            guard Self.countRange.contains(n) else { throw .invalidConfiguration("--count must be from 1 to \(Self.countRange.upperBound)") }
+        }
+        try Self.check(drainTimeout, in: Self.drainTimeoutRange, "--drain-timeout")
+        try Self.check(hangTimeout, in: Self.hangTimeoutRange, "--hang-timeout")
+    }
+
+    static func check(_ value: Duration, in range: ClosedRange<Duration>, _ flag: String) throws(LoadError) {
+        guard range.contains(value) else {
+            throw .invalidConfiguration("\(flag) \(DurationText.format(value)) must be from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))")
         }
     }
 

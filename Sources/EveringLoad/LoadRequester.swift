@@ -57,7 +57,7 @@ public final class LoadRequester {
         defer { book.deallocate() }
 
         var cancelled: UInt64 = 0
-        var failure: String? = nil
+        var failure: LoadError? = nil
         var stopReason = "failure"
 
         var stallRequesterAfter: UInt64? = nil
@@ -75,7 +75,7 @@ public final class LoadRequester {
                 }
                 cancelled = leaks
             } catch {
-                failure = error.description
+                failure = error
             }
             book.oldest = leaks
             book.next = leaks
@@ -168,18 +168,21 @@ public final class LoadRequester {
                     // The drain gives up only after drainTimeout without any completion, so a
                     // slow but working responder is waited for.
                     if ev_monotonic_ns() > max(drainDeadline, lastCompletion &+ UInt64(config.drainTimeout.nanoseconds)) {
-                        failure = "\(book.next - book.oldest) ops still in flight \(DurationText.format(config.drainTimeout)) after the last completion; the responder is not answering"
+                        failure = .drainTimedOut(inFlight: book.next - book.oldest, after: config.drainTimeout)
                         break mainLoop
                     }
                 }
                 now = ev_monotonic_ns()
                 if now >= nextSupervise {
                     nextSupervise = now &+ 100_000_000
-                    try transport.checkPeer()
+                    // The supervisor first: a responder child that died is a zombie until
+                    // reaped, and reaping it says how it died (the signal), which the ring's
+                    // peer check (zombie = dead) cannot.
                     try supervise()
+                    try transport.checkPeer()
                 }
             } catch {
-                failure = error.description
+                failure = error
                 break mainLoop
             }
             if let progress, now >= nextProgress {
@@ -209,7 +212,7 @@ public final class LoadRequester {
                 // waking for supervision at least every 100 ms.
                 let now = ev_monotonic_ns()
                 do { try transport.waitForCompletions(timeoutNanoseconds: nextSupervise > now ? min(nextSupervise &- now, 100_000_000) : 1_000) } catch {
-                    failure = error.description
+                    failure = error
                     break mainLoop
                 }
             } else {

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -16,6 +17,13 @@ public struct ResponderReport: Codable, Sendable, Equatable {
     public var endReason: String = ""
     /// True when it ended by an error rather than the requester leaving or a signal.
     public var failed = false
+
+    /// One JSON object (sorted keys, one line): `load --role responder --json`.
+    public func jsonLine() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
 }
 
 /// The responder loop: verifies each request (sequence in order, check bytes), answers

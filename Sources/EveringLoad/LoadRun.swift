@@ -41,10 +41,19 @@ public enum LoadRun {
         public var shouldStop: () -> Bool
         /// Called about once a second.
         public var progress: ((LoadProgress) -> Void)?
+        /// Keep the evidence of a failure (the demo): after a run that failed, leave
+        /// everything as it is (ring mapped and linked, requester attached, a hung
+        /// responder hung) until `shouldStop`, and only then clean up. `announceHold` is
+        /// called once when the hold begins.
+        public var holdOnFailure: Bool
+        public var announceHold: ((LoadError) -> Void)?
 
         public init(spawnResponder: Bool = true, executable: String = ChildProcess.currentExecutable, keep: Bool = false,
                     replace: Bool = false, shouldStop: @escaping () -> Bool = { StopSignal.isRequested },
-                    progress: ((LoadProgress) -> Void)? = nil) {
+                    progress: ((LoadProgress) -> Void)? = nil, holdOnFailure: Bool = false,
+                    announceHold: ((LoadError) -> Void)? = nil) {
+            self.holdOnFailure = holdOnFailure
+            self.announceHold = announceHold
             self.spawnResponder = spawnResponder
             self.executable = executable
             self.keep = keep
@@ -72,7 +81,7 @@ public enum LoadRun {
         }
         func childExited() throws(LoadError) {
             if let child, let status = child.poll() {
-                throw .responderGone("the responder process (pid \(child.pid)) \(ChildProcess.describe(status))")
+                throw .responderProcessEnded(pid: child.pid, status: status)
             }
         }
         /// Run while waiting for the responder to show up. Ctrl-C ends the wait as such,
@@ -133,16 +142,23 @@ public enum LoadRun {
 
         var summary = LoadRequester(configuration: config, transport: transport)
             .run(shouldStop: options.shouldStop, supervise: childExited, progress: options.progress)
+        if options.holdOnFailure, let failure = summary.failure {
+            // Evidence kept: nothing is detached, killed or unlinked until asked to stop.
+            options.announceHold?(failure)
+            while !options.shouldStop() { FileDescriptorIO.sleep(milliseconds: 20) }
+        }
         transport.close()
         if let child {
+            let alreadyExited = child.poll() != nil
             // The responder leaves by itself once we detach/close; a stopped (hung) one
             // never will, and SIGKILL is the only signal a stopped process acts on.
-            let hung = summary.failure?.contains("heartbeat stopped") ?? false
-            let alreadyExited = child.poll() != nil
+            let hung = if case .responderHung = summary.failure { true } else { false }
             let status = child.waitOrKill(timeout: hung ? .zero : .seconds(2))
-            // A socket EOF says little; say how the responder process ended, if it did so by itself.
-            if alreadyExited, let failure = summary.failure, !failure.contains("pid \(child.pid)") {
-                summary.failure = failure + " (the responder process, pid \(child.pid), \(ChildProcess.describe(status)))"
+            if child.wasKilled { summary.responderKilled = hung ? .hung : .didNotExit }
+            // A socket EOF or a dead ring peer says little: say how the responder process
+            // ended, if it did so by itself (its own exit is already the failure's subject).
+            if alreadyExited, case let .responderGone(detail)? = summary.failure {
+                summary.failure = .responderGone(detail + " (the responder process, pid \(child.pid), \(ChildProcess.describe(status)))")
             }
         }
         if ringCreated && !options.keep { try? unlinkRing(name) }
@@ -197,7 +213,8 @@ public enum LoadRun {
     /// `evering-top` arguments that run `config` as a whole (for starting it in the
     /// background): `load NAME --role ROLE --mode ... [--json]`.
     public static func commandLine(_ config: LoadConfiguration, role: LoadConfiguration.Role = .both,
-                                   json: Bool = false, keep: Bool = false, replace: Bool = false) -> [String] {
+                                   json: Bool = false, keep: Bool = false, replace: Bool = false,
+                                   holdOnFailure: Bool = false) -> [String] {
         var args = ["load", config.name, "--role", role.rawValue, "--mode", config.mode.rawValue,
                     "--transport", config.transport.rawValue, "--payload", String(config.payloadBytes),
                     "--concurrency", String(config.concurrency), "--capacity", String(config.capacity)]
@@ -208,10 +225,13 @@ public enum LoadRun {
         case .count(let n): args += ["--count", String(n)]
         }
         for fault in config.faults { args += ["--fault", fault.description] }
+        args += ["--drain-timeout", DurationText.format(config.drainTimeout), "--hang-timeout", DurationText.format(config.hangTimeout),
+                 "--connect-timeout", DurationText.format(config.connectTimeout)]
         if !config.verify { args.append("--no-verify") }
         if json { args.append("--json") }
         if keep { args.append("--keep") }
         if replace { args.append("--replace") }
+        if holdOnFailure { args.append("--hold-on-failure") }
         return args
     }
 }

@@ -56,11 +56,102 @@ public struct LoadSummary: Codable, Sendable, Equatable {
     public var cancelled: UInt64
     /// Why the run ended: count, duration, signal, or failure.
     public var stopReason: String
-    /// What went wrong, if the run failed (responder dead, hung, ...).
-    public var failure: String?
+    /// What went wrong, if the run failed (responder dead, hung, ...). Typed: process
+    /// control switches on its case. In JSON: `failure` (the message) and `failureKind`
+    /// (`LoadError.kind`).
+    public var failure: LoadError?
+    /// Set when the run SIGKILLed the responder process it had spawned, and why.
+    public var responderKilled: ResponderKill?
+
+    /// Why the load SIGKILLed its responder (`responderKilled` in `load --json`).
+    public enum ResponderKill: String, Codable, Sendable, Equatable {
+        /// Its heartbeat stopped for --hang-timeout (hung or SIGSTOPped): killed at once,
+        /// since a stopped process acts on no other signal.
+        case hung
+        /// It did not exit within 2 s of the requester leaving.
+        case didNotExit = "did-not-exit"
+    }
 
     /// True when nothing went wrong: exit status 0.
     public var succeeded: Bool { failure == nil && errors.total == 0 }
+
+    public init(name: String, transport: String, mode: String, payloadBytes: Int, concurrency: Int, faults: [String],
+                elapsedSeconds: Double, operations: UInt64, opsPerSecond: Double, megabytesPerSecond: Double,
+                latencyNanoseconds: Latency, queueFullStalls: UInt64, verified: UInt64, errors: Errors, cancelled: UInt64,
+                stopReason: String, failure: LoadError?, responderKilled: ResponderKill? = nil) {
+        self.name = name
+        self.transport = transport
+        self.mode = mode
+        self.payloadBytes = payloadBytes
+        self.concurrency = concurrency
+        self.faults = faults
+        self.elapsedSeconds = elapsedSeconds
+        self.operations = operations
+        self.opsPerSecond = opsPerSecond
+        self.megabytesPerSecond = megabytesPerSecond
+        self.latencyNanoseconds = latencyNanoseconds
+        self.queueFullStalls = queueFullStalls
+        self.verified = verified
+        self.errors = errors
+        self.cancelled = cancelled
+        self.stopReason = stopReason
+        self.failure = failure
+        self.responderKilled = responderKilled
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, transport, mode, payloadBytes, concurrency, faults, elapsedSeconds, operations, opsPerSecond
+        case megabytesPerSecond, latencyNanoseconds, queueFullStalls, verified, errors, cancelled, stopReason
+        case failure, failureKind, responderKilled
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(transport, forKey: .transport)
+        try c.encode(mode, forKey: .mode)
+        try c.encode(payloadBytes, forKey: .payloadBytes)
+        try c.encode(concurrency, forKey: .concurrency)
+        try c.encode(faults, forKey: .faults)
+        try c.encode(elapsedSeconds, forKey: .elapsedSeconds)
+        try c.encode(operations, forKey: .operations)
+        try c.encode(opsPerSecond, forKey: .opsPerSecond)
+        try c.encode(megabytesPerSecond, forKey: .megabytesPerSecond)
+        try c.encode(latencyNanoseconds, forKey: .latencyNanoseconds)
+        try c.encode(queueFullStalls, forKey: .queueFullStalls)
+        try c.encode(verified, forKey: .verified)
+        try c.encode(errors, forKey: .errors)
+        try c.encode(cancelled, forKey: .cancelled)
+        try c.encode(stopReason, forKey: .stopReason)
+        // Always present (null when the run succeeded), so scripts can rely on the keys.
+        try c.encode(failure?.description, forKey: .failure)
+        try c.encode(failure?.kind, forKey: .failureKind)
+        try c.encode(responderKilled, forKey: .responderKilled)
+    }
+
+    /// Reads back what `encode` wrote. The failure comes back as its message only
+    /// as `LoadError.reported` (another process's summary, not re-typed).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        transport = try c.decode(String.self, forKey: .transport)
+        mode = try c.decode(String.self, forKey: .mode)
+        payloadBytes = try c.decode(Int.self, forKey: .payloadBytes)
+        concurrency = try c.decode(Int.self, forKey: .concurrency)
+        faults = try c.decode([String].self, forKey: .faults)
+        elapsedSeconds = try c.decode(Double.self, forKey: .elapsedSeconds)
+        operations = try c.decode(UInt64.self, forKey: .operations)
+        opsPerSecond = try c.decode(Double.self, forKey: .opsPerSecond)
+        megabytesPerSecond = try c.decode(Double.self, forKey: .megabytesPerSecond)
+        latencyNanoseconds = try c.decode(Latency.self, forKey: .latencyNanoseconds)
+        queueFullStalls = try c.decode(UInt64.self, forKey: .queueFullStalls)
+        verified = try c.decode(UInt64.self, forKey: .verified)
+        errors = try c.decode(Errors.self, forKey: .errors)
+        cancelled = try c.decode(UInt64.self, forKey: .cancelled)
+        stopReason = try c.decode(String.self, forKey: .stopReason)
+        failure = try c.decodeIfPresent(String.self, forKey: .failure).map { .reported(kind: (try? c.decodeIfPresent(String.self, forKey: .failureKind)) ?? "unknown", message: $0) }
+        responderKilled = try c.decodeIfPresent(ResponderKill.self, forKey: .responderKilled)
+    }
 
     public func jsonLine() -> String {
         let encoder = JSONEncoder()
@@ -82,6 +173,11 @@ public struct LoadSummary: Codable, Sendable, Equatable {
                 + (cancelled > 0 ? ", cancelled \(cancelled) (slots pinned)" : ""),
             "  stopped by \(stopReason)" + (failure.map { ": \($0)" } ?? ""),
         ]
+        switch responderKilled {
+        case .hung?: lines.append("  responder killed (SIGKILL): its heartbeat stopped for the hang timeout")
+        case .didNotExit?: lines.append("  responder killed (SIGKILL): it did not exit after the requester left")
+        case nil: break
+        }
         if !succeeded { lines.append("  FAILED") }
         return lines.joined(separator: "\n")
     }

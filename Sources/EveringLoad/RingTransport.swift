@@ -29,7 +29,7 @@ public final class RingRequesterTransport: RequesterTransport {
     public init(requester: Requester, hangTimeout: Duration = .seconds(3), batch: Int = 1) {
         precondition(batch >= 1)
         self.requester = requester
-        monitor = PeerMonitor(region: requester.region, side: .responder)
+        monitor = requester.peer  // shared with the queues: it also carries corruptPeer
         self.hangTimeout = hangTimeout
         staged = .allocate(capacity: batch)
         reaped = .allocate(capacity: batch)
@@ -117,7 +117,10 @@ public final class RingRequesterTransport: RequesterTransport {
     }
 
     public func checkPeer() throws(LoadError) {
-        do { try monitor.check() } catch { throw .responderGone(error.description) }
+        do { try monitor.check() } catch {
+            if case .corruptPeer = error { throw .ring(error) }
+            throw .responderGone(error.description)
+        }
         // The responder's heartbeat comes from its own ticker thread, so it stops only
         // when the whole process is frozen (SIGSTOP) or wedged: that is a hang.
         let side = requester.region.sideInfo(.responder)
@@ -173,7 +176,7 @@ public final class RingResponderTransport: ResponderTransport {
     public init(responder: Responder, batch: Int = 1) {
         precondition(batch >= 1)
         self.responder = responder
-        monitor = PeerMonitor(region: responder.region, side: .requester)
+        monitor = responder.peer  // shared with the queues: it also carries corruptPeer
         incoming = .allocate(capacity: batch)
         outgoing = .allocate(capacity: batch)
     }

@@ -26,6 +26,7 @@ struct ColorPalette {
         case .slotWaiting: Int16(COLOR_CYAN)
         case .slotCompleted: Int16(COLOR_GREEN)
         case .slotCancelled: Int16(COLOR_MAGENTA)
+        case .slotCompletedInCQ: Int16(COLOR_WHITE)
         case .slotCorrupt: Int16(COLOR_RED)
         }
     }

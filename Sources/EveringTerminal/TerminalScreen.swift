@@ -12,26 +12,11 @@ final class TerminalScreen {
     private var lastFrame: ScreenGrid?
     private var active = false
 
-    enum StartError: Error, CustomStringConvertible {
-        case cannotInitialise(term: String)
-        case notATerminal
-        var description: String {
-            switch self {
-            case let .cannotInitialise(term):
-                "cannot start the terminal UI (TERM=\(term)); is this an interactive terminal with a known TERM?"
-            case .notATerminal:
-                "the dashboard needs a terminal on stdin and stdout; from a script or a pipe use "
-                    + "`evering-top watch NAME --batch` or `evering-top dump NAME`"
-            }
-        }
-    }
-
-    func start(useColor: Bool) throws {
-        // Without a tty on stdin, getch() returns at once (EOF) and the loop would spin with
-        // no way to press q; without one on stdout the escape codes would land in a file.
-        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw StartError.notATerminal }
+    func start(useColor: Bool) throws(TerminalUnavailable) {
+        try TerminalUnavailable.check()
         guard cn_start() == 0 else {
-            throw StartError.cannotInitialise(term: getenv("TERM").map { String(cString: $0) } ?? "")
+            // The check passed, so this is rare (a terminfo entry newterm rejects).
+            throw .unknownTerm(getenv("TERM").map { String(cString: $0) } ?? "")
         }
         active = true
         palette = ColorPalette(useColor: useColor)

@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark the ring (against a C reference ring and other IPC).",
-        subcommands: [BenchIPCCommand.self, BenchRingCommand.self, BenchPeerCommand.self],
+        subcommands: [BenchIPCCommand.self, BenchRingCommand.self, BenchFleetCommand.self, BenchPeerCommand.self],
         defaultSubcommand: BenchIPCCommand.self
     )
 }
@@ -23,7 +23,11 @@ struct BenchPeerCommand: ParsableCommand {
     @Option var role: String
     @Option var shm: String
     @Option var ring: String?
-    @Option var count: UInt64
+    @Option(transform: FlagValue.integer(BenchRingCommand.countRange)) var count: UInt64
+
+    func validate() throws {
+        guard RingPeerRole(rawValue: role) != nil else { throw ValidationError("unknown peer role \(role)") }
+    }
 
     func run() throws {
         guard let role = RingPeerRole(rawValue: role) else { throw ValidationError("unknown peer role \(role)") }
@@ -33,15 +37,12 @@ struct BenchPeerCommand: ParsableCommand {
 }
 
 /// Progress goes to stderr (fd 2) so stdout carries only the report.
-func printErr(_ line: String) {
-    let text = line + "\n"
-    _ = text.withCString { write(2, $0, strlen($0)) }
-}
+func printErr(_ line: String) { writeError(line) }
 
 /// Writes a report file; a short write (disk full, EIO) is an error, not a truncated report.
 func writeFile(_ path: String, _ text: String) throws {
-    func failure() -> BenchOutputError {
-        BenchOutputError(message: "cannot write \(path): \(String(cString: strerror(errno)))")
+    func failure() -> CommandFailure {
+        .failed("cannot write \(path): \(String(cString: strerror(errno)))")
     }
     guard let file = fopen(path, "w") else { throw failure() }
     let written = fputs(text.hasSuffix("\n") ? text : text + "\n", file)
@@ -50,8 +51,3 @@ func writeFile(_ path: String, _ text: String) throws {
     guard fclose(file) == 0 else { throw failure() }
 }
 
-/// A report that could not be written (not a usage error: no usage text after it).
-struct BenchOutputError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}

@@ -16,11 +16,19 @@ struct BenchIPCCommand: ParsableCommand {
     )
 
     @Flag(help: "One repetition of short runs (about half a minute).") var quick = false
-    @Option(help: "Repetitions of each figure (default 3; --quick 1).") var repetitions: Int?
-    @Option(help: "Seconds per ping-pong run (default 0.25).") var duration: Double?
-    @Option(parsing: .upToNextOption, help: "Payload sizes in bytes (default 4 64 512 4096 65536 262144 1048576).")
+    static let concurrencyRange: ClosedRange<UInt64> = 1 ... 4096
+    static let durationRange: ClosedRange<Duration> = .milliseconds(1) ... .seconds(3600)
+
+    @Option(help: "Repetitions of each figure (default 3; --quick 1; 1 to 1000).",
+            transform: FlagValue.integer(BenchRingCommand.repetitionsRange))
+    var repetitions: Int?
+    @Option(help: "Time per ping-pong run (default 250ms; 1ms to 1h; a bare number is seconds).", transform: FlagValue.duration(durationRange))
+    var duration: Duration?
+    @Option(parsing: .upToNextOption, help: "Payload sizes (default 4 64 512 4096 65536 262144 1048576; each 4 to 1MiB; K, KiB, M, MiB).",
+            transform: FlagValue.size(LoadConfiguration.payloadRange))
     var payload: [Int] = []
-    @Option(parsing: .upToNextOption, help: "Concurrency levels (default 1 200).") var concurrency: [Int] = []
+    @Option(parsing: .upToNextOption, help: "Concurrency levels (default 1 200; each 1 to 4096).", transform: FlagValue.integer(concurrencyRange))
+    var concurrency: [Int] = []
     @Option(parsing: .upToNextOption, help: "Transports (default ring uds pipe).") var transport: [String] = []
     @Option(parsing: .upToNextOption, help: "Run only these parts (pingpong, stream, inspector, rates; default all).")
     var part: [String] = []
@@ -28,19 +36,11 @@ struct BenchIPCCommand: ParsableCommand {
     @Option(help: "Also write the markdown report to this file.") var output: String?
 
     func validate() throws {
-        if let repetitions { guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") } }
-        if let duration { guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive") } }
-        for size in payload where !(LoadConfiguration.minimumPayload...LoadConfiguration.maximumPayload).contains(size) {
-            throw ValidationError("--payload \(size) must be from \(LoadConfiguration.minimumPayload) to \(LoadConfiguration.maximumPayload) bytes")
-        }
         for name in part where IPCBenchConfiguration.Part(rawValue: name) == nil {
             throw ValidationError("unknown part '\(name)'; choose from \(IPCBenchConfiguration.Part.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         for name in transport where LoadConfiguration.Transport(rawValue: name) == nil {
             throw ValidationError("unknown transport '\(name)'; choose from ring, uds, pipe")
-        }
-        for level in concurrency where level < 1 || level > 4096 {
-            throw ValidationError("--concurrency \(level) must be from 1 to 4096")
         }
     }
 
@@ -48,7 +48,7 @@ struct BenchIPCCommand: ParsableCommand {
         let executable = try PeerProcess.currentExecutable()
         var config = quick ? IPCBenchConfiguration.quick(executable: executable) : IPCBenchConfiguration(executable: executable)
         if let repetitions { config.repetitions = repetitions }
-        if let duration { config.pingPongDuration = .nanoseconds(Int64(duration * 1e9)) }
+        if let duration { config.pingPongDuration = duration }
         if !payload.isEmpty { config.payloads = payload }
         if !concurrency.isEmpty { config.concurrencies = concurrency }
         if !part.isEmpty { config.parts = part.compactMap(IPCBenchConfiguration.Part.init(rawValue:)) }

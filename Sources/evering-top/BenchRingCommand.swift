@@ -13,19 +13,26 @@ struct BenchRingCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Runs of each measurement per implementation (many short runs: the machine is noisy).") var repetitions = 15
-    @Option(help: "Entries per streaming run.") var streamCount: UInt64 = 4_000_000
-    @Option(help: "Counted round trips per ping-pong run.") var pingPongCount: UInt64 = 200_000
-    @Option(help: "Queue capacity in entries (power of two).") var capacity: UInt32 = 4096
+    static let repetitionsRange: ClosedRange<UInt64> = 1 ... 1000
+    static let countRange: ClosedRange<UInt64> = 1 ... 1_000_000_000_000
+    static let capacityRange: ClosedRange<UInt64> = 2 ... (1 << 24)
+
+    @Option(help: "Runs of each measurement per implementation (default 15; 1 to 1000; many short runs: the machine is noisy).",
+            transform: FlagValue.integer(repetitionsRange))
+    var repetitions = 15
+    @Option(help: "Entries per streaming run (default 4000000; 1 to 10^12).", transform: FlagValue.integer(countRange))
+    var streamCount: UInt64 = 4_000_000
+    @Option(help: "Counted round trips per ping-pong run (default 200000; 1 to 10^12).", transform: FlagValue.integer(countRange))
+    var pingPongCount: UInt64 = 200_000
+    @Option(help: "Queue capacity in entries (default 4096; a power of two from 2 to 16777216).",
+            transform: FlagValue.integer(capacityRange, powerOfTwo: true))
+    var capacity: UInt32 = 4096
     @Option(help: "Only these measurements (\(RingScenario.allCases.map(\.rawValue).joined(separator: ", "))).")
     var scenario: [String] = []
     @Flag(help: "A short run (2 repetitions, fewer entries) to check the machinery.") var quick = false
     @Option(help: "Also write the report (markdown) to this file.") var output: String?
 
     func validate() throws {
-        guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
-        guard streamCount >= 1, pingPongCount >= 1 else { throw ValidationError("counts must be at least 1") }
-        guard capacity >= 2, capacity & (capacity - 1) == 0 else { throw ValidationError("--capacity must be a power of two >= 2") }
         for name in scenario where RingScenario(rawValue: name) == nil {
             throw ValidationError("unknown scenario '\(name)'; choose from \(RingScenario.allCases.map(\.rawValue).joined(separator: ", "))")
         }

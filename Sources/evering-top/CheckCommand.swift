@@ -7,8 +7,8 @@ import EveringIOUring
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Watch a ring for the stall timeout and report findings. Exit 0 healthy, 1 findings, 2 cannot attach.",
-        discussion: "Samples the ring every 100 ms (or stall-timeout/10 if shorter) for the stall timeout, then diagnoses with that history, so a stall of that length is seen even when no op carries a timestamp."
+        abstract: "Watch a ring for the stall timeout and report its status. Exit 0 OK, 1 any other status, 2 cannot attach.",
+        discussion: "Samples the ring every 100 ms (or stall-timeout/10 if shorter) for the stall timeout, measured from the first read, then diagnoses with that history, so a stall of that length is seen even when no op carries a timestamp. Prints the status word (docs/CLI.md) and the incidents."
     )
 
     @Argument(help: "Ring name (leading '/' optional), or io_uring:PID[:FD] for a kernel io_uring.") var name: String
@@ -17,18 +17,21 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var diagnosis: DiagnosisOptions
 
     func run() throws {
-        let reader = InspectAttach.source(name)
+        let reader = try InspectAttach.source(name)
         let thresholds = diagnosis.thresholds
         var sampler = Sampler(historyCapacity: 1000)
-        let period = min(UInt64(100_000_000), UInt64(diagnosis.stallTimeout * 1e8))
-        let window = UInt64(diagnosis.stallTimeout * 1e9)
-        let start = Clock.monotonicNanoseconds
+        let window = UInt64(diagnosis.stallTimeout.nanoseconds)  // within DiagnosisOptions.stallTimeoutRange
+        let period = min(100_000_000, window / 10)
         var snapshot: Snapshot
         var sample: Sample
         var tick: UInt64 = 0
+        var start: UInt64 = 0
         repeat {
-            do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
+            snapshot = try InspectAttach.snapshot(reader)
             sample = sampler.record(snapshot)
+            // The window runs from the first read (not from before it), so the history spans
+            // the whole stall timeout and a condition that held throughout is judged on it.
+            if tick == 0 { start = snapshot.takenAtMonotonicNanoseconds }
             tick += 1
             if snapshot.takenAtMonotonicNanoseconds - start >= window { break }
             sleepUntil(start + tick * max(period, 1_000_000))
@@ -39,12 +42,13 @@ struct CheckCommand: ParsableCommand {
             var output = report
             output.snapshot.slots?.busy = []
             InspectAttach.emit(try InspectJSON.encode(output, pretty: true))
-        } else if !findings.isEmpty {
-            InspectAttach.emit("\(snapshot.name): \(findings.count) finding(s)")
-            for finding in findings { InspectAttach.emit(ReportText.findingLine(finding)) }
-        } else if !quiet {
-            InspectAttach.emit("\(snapshot.name): healthy")
+        } else if report.status.checkExitCode != 0 || !quiet {
+            InspectAttach.emit("\(snapshot.name): \(ReportText.statusWord(report.status, color: InspectAttach.colorOutput))")
+            for line in ReportText.incidentsText(report.incidents) where !report.incidents.isEmpty {
+                InspectAttach.emit(line)
+            }
         }
-        if !findings.isEmpty { throw ExitCode(InspectExit.findings) }
+        let code = report.status.checkExitCode
+        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -1,13 +1,19 @@
 import ArgumentParser
 import EveringDashboard
+import EveringTerminal
 
 /// Flags shared by `attach` and `demo`.
 struct DashboardOptions: ParsableArguments {
-    @Option(name: [.customShort("d"), .customLong("delay")], help: "Seconds between samples (0.05 to 60).")
-    var delay: Double = 1
+    /// The same range `+`/`-` step through in the dashboard.
+    static let delayRange: ClosedRange<Duration> =
+        .milliseconds(Int64((DashboardState.minimumInterval * 1000).rounded())) ... .seconds(Int64(DashboardState.maximumInterval))
 
-    @Option(help: "Seconds a queue may sit stuck before it is reported as stalled.")
-    var stallTimeout: Double = 1
+    @Option(name: [.customShort("d"), .customLong("delay")],
+            help: "Time between samples (default 1s; 50ms to 60s, the range of the +/- keys; a bare number is seconds).",
+            transform: FlagValue.duration(delayRange))
+    var delay: Duration = .seconds(1)
+
+    @OptionGroup var diagnosis: DiagnosisOptions
 
     @Flag(help: "No colours (also when the NO_COLOR environment variable is set).")
     var noColor = false
@@ -15,14 +21,7 @@ struct DashboardOptions: ParsableArguments {
     @Flag(help: "ASCII only: no block or box-drawing characters.")
     var ascii = false
 
-    func validate() throws {
-        guard delay.isFinite, delay >= DashboardState.minimumInterval, delay <= DashboardState.maximumInterval else {
-            throw ValidationError("--delay must be between \(DashboardState.minimumInterval) and \(DashboardState.maximumInterval) seconds, got \(delay)")
-        }
-        guard stallTimeout.isFinite, stallTimeout > 0 else {
-            throw ValidationError("--stall-timeout must be a positive number of seconds, got \(stallTimeout)")
-        }
-    }
+    var stallTimeout: Double { diagnosis.stallTimeout.seconds }
 
     /// NO_COLOR (https://no-color.org): any non-empty value turns colour off.
     var useColor: Bool {
@@ -31,8 +30,17 @@ struct DashboardOptions: ParsableArguments {
         return true
     }
 
+    /// Fails (`evering-top: ...` on stderr, exit 2) unless the dashboard can run on this
+    /// terminal. Called first, so nothing is attached or started for a screen that cannot
+    /// be drawn.
+    func requireTerminal() throws {
+        do { try TerminalUnavailable.check() } catch {
+            throw CommandFailure.cannotAttach("\(error)")  // exit 2: the environment, not the command line
+        }
+    }
+
     var initialState: DashboardState {
-        DashboardState(interval: delay, ascii: ascii, color: useColor, stallTimeout: stallTimeout)
+        DashboardState(interval: delay.seconds, ascii: ascii, color: useColor, stallTimeout: stallTimeout)
     }
 }
 

@@ -8,7 +8,7 @@ struct DumpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump",
         abstract: "Print one snapshot of a ring and its diagnosis.",
-        discussion: "From one read, rules that need time use the ring's own timestamps (e.g. the age of the op at the submission head). Exit 0 on success, 2 if the ring cannot be attached."
+        discussion: "Reads the ring twice, 200 ms apart, and diagnoses the second read with both as history (a stall needs history); rules that need longer use the ring's own timestamps (e.g. the age of the op at the submission head). Prints the status word (docs/CLI.md) and the incidents. Exit 0 on success, 2 if the ring cannot be attached."
     )
 
     @Argument(help: "Ring name (leading '/' optional), or io_uring:PID[:FD] for a kernel io_uring.") var name: String
@@ -17,10 +17,15 @@ struct DumpCommand: ParsableCommand {
     @OptionGroup var diagnosis: DiagnosisOptions
 
     func run() throws {
-        let reader = InspectAttach.source(name)
+        let reader = try InspectAttach.source(name)
         let snapshot: Snapshot
-        do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
-        let report = InspectReport(snapshot: snapshot, findings: RingSources.diagnose(snapshot, thresholds: diagnosis.thresholds),
+        var sampler = Sampler(historyCapacity: 4)
+        sampler.record(try InspectAttach.snapshot(reader))
+        sleepUntil(Clock.monotonicNanoseconds + UInt64(InspectReport.oneShotSecondSampleSeconds * 1e9))
+        snapshot = try InspectAttach.snapshot(reader)
+        let sample = sampler.record(snapshot)
+        let report = InspectReport(snapshot: snapshot, rates: sample.rates,
+                                   findings: RingSources.diagnose(snapshot, history: sampler.history, thresholds: diagnosis.thresholds),
                                    thresholds: diagnosis.thresholds)
         if json {
             var output = report
@@ -32,7 +37,7 @@ struct DumpCommand: ParsableCommand {
             }
             InspectAttach.emit(try InspectJSON.encode(output, pretty: true))
         } else {
-            InspectAttach.emit(ReportText.dump(report, allSlots: slots))
+            InspectAttach.emit(ReportText.dump(report, allSlots: slots, color: InspectAttach.colorOutput))
             if snapshot.source == .ioUring { InspectAttach.emit(IOUringReportText.section(snapshot)) }
         }
     }

@@ -11,8 +11,11 @@ struct EchoResponderCommand: ParsableCommand {
     )
 
     @Argument(help: "Ring name.") var name: String
-    @Option(help: "Stop after this many requests (0: until the requester detaches).") var count: UInt64 = 0
-    @Option(help: "Seconds to wait for each request before giving up.") var timeout: Double = 120
+    @Option(help: "Stop after this many requests (0: until the requester detaches).", transform: FlagValue.integer(0 ... UInt64(Int64.max)))
+    var count: UInt64 = 0
+    @Option(help: "How long to wait for each request before giving up (default 120s; 1ms to 24h).",
+            transform: FlagValue.duration(.milliseconds(1) ... .seconds(86_400)))
+    var timeout: Duration = .seconds(120)
 
     func run() throws {
         let responder = try Responder.open(try RingName(name))
@@ -21,7 +24,7 @@ struct EchoResponderCommand: ParsableCommand {
         var errors: UInt64 = 0
         while count == 0 || expected < count {
             let received = Result { () throws(RingError) in
-                try responder.receive(timeout: .milliseconds(Int(timeout * 1000)))
+                try responder.receive(timeout: timeout)
             }
             if count == 0, case .failure(.peerDetached) = received { break }
             let request = try received.get()
@@ -40,6 +43,6 @@ struct EchoResponderCommand: ParsableCommand {
             expected += 1
         }
         print("echo-responder: \(expected) requests, \(errors) errors")
-        if errors > 0 { throw ExitCode(3) }
+        if errors > 0 { throw CommandFailure.failed("\(errors) requests out of sequence") }
     }
 }

@@ -6,6 +6,7 @@ import Musl
 import ArgumentParser
 import Evering
 import EveringInspect
+import EveringLoad
 
 /// `evering-top inspect-bench`: times snapshot + diagnosis of a large ring (issue 4's
 /// "65,536 slots in under 1 ms"). Builds its own ring in this process, puts the asked
@@ -17,17 +18,12 @@ struct InspectBenchCommand: ParsableCommand {
         shouldDisplay: false
     )
 
-    @Option(help: "Driver slots in the ring.") var slots: UInt32 = 65_536
-    @Option(help: "Fraction of the slots put in flight (0...1); busy slots need full records.") var busy: Double = 1.0
-    @Option(help: "Timed rounds.") var iterations: Int = 2000
-    @Option(help: "Untimed warm-up rounds.") var warmup: Int = 100
-
-    func validate() throws {
-        guard slots >= 1, slots <= 1 << 20 else { throw ValidationError("--slots must be from 1 to 1048576") }
-        guard (0...1).contains(busy) else { throw ValidationError("--busy must be between 0 and 1") }
-        guard iterations >= 10 else { throw ValidationError("--iterations must be at least 10") }
-        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
-    }
+    @Option(help: "Driver slots in the ring (default 65536; 1 to 1048576).", transform: FlagValue.integer(LoadConfiguration.slotsRange))
+    var slots: UInt32 = 65_536
+    @Option(help: "Fraction of the slots put in flight (default 1; 0 to 1); busy slots need full records.", transform: FlagValue.decimal(0 ... 1))
+    var busy: Double = 1.0
+    @Option(help: "Timed rounds (default 2000; 10 to 10000000).", transform: FlagValue.integer(10 ... 10_000_000)) var iterations: Int = 2000
+    @Option(help: "Untimed warm-up rounds (default 100; 0 to 10000000).", transform: FlagValue.integer(0 ... 10_000_000)) var warmup: Int = 100
 
     func run() throws {
         let name = try RingName("evering-inspect-bench-\(getpid())")
@@ -73,7 +69,7 @@ struct InspectBenchCommand: ParsableCommand {
         reads.sort()
         func percentile(_ values: [UInt64], _ p: Double) -> String {
             let index = min(values.count - 1, Int((Double(values.count) * p).rounded(.up)) - 1)
-            return String(format1: Double(values[max(index, 0)]) / 1000) + " µs"
+            return Formatting.decimal(Double(values[max(index, 0)]) / 1000) + " µs"
         }
         let inFlight = try reader.snapshot().slots?.counts.inFlight ?? 0
         print("inspect-bench: \(slots) slots, \(inFlight) in flight, \(iterations) rounds (after \(warmup) warm-up)")
@@ -81,6 +77,6 @@ struct InspectBenchCommand: ParsableCommand {
         print("  snapshot alone:                median \(percentile(reads, 0.5)), p99 \(percentile(reads, 0.99))")
         // After the stall timeout the parked ops legitimately trip the stall rules, so the
         // timed rounds include building findings, as a real stuck ring would.
-        print("  findings per round (mean): \(String(format1: Double(findingsSeen) / Double(iterations + warmup)))")
+        print("  findings per round (mean): \(Formatting.decimal(Double(findingsSeen) / Double(iterations + warmup)))")
     }
 }

@@ -28,7 +28,7 @@ struct ListCommand: ParsableCommand {
         } else if listings.isEmpty {
             InspectAttach.emit(all ? "/dev/shm is empty" : "no evering rings in /dev/shm (--all shows other objects)")
         } else {
-            InspectAttach.emit(ReportText.list(listings))
+            InspectAttach.emit(ReportText.list(listings, color: InspectAttach.colorOutput))
         }
     }
 }

@@ -13,44 +13,55 @@ struct WatchCommand: ParsableCommand {
 
     @Argument(help: "Ring name (leading '/' optional), or io_uring:PID[:FD] for a kernel io_uring.") var name: String
     @Flag(help: "Non-interactive output, one line per interval (required).") var batch = false
-    @Option(name: [.short, .customLong("delay")], help: "Seconds between samples.") var delay: Double = 1.0
-    @Option(name: [.customShort("n"), .customLong("iterations")], help: "Stop after this many lines (0: until interrupted).")
+    static let delayRange: ClosedRange<Duration> = .milliseconds(1) ... .seconds(86_400)
+    static let iterationsRange: ClosedRange<UInt64> = 0 ... 1_000_000_000
+
+    @Option(name: [.short, .customLong("delay")], help: "Time between samples (default 1s; 1ms to 24h; a bare number is seconds).",
+            transform: FlagValue.duration(delayRange))
+    var delay: Duration = .seconds(1)
+    @Option(name: [.customShort("n"), .customLong("iterations")], help: "Stop after this many lines (0, the default: until interrupted).",
+            transform: FlagValue.integer(iterationsRange))
     var iterations: Int = 0
     @Flag(help: "Print one JSON report per line (schema in docs/INSPECT-JSON.md).") var json = false
     @OptionGroup var diagnosis: DiagnosisOptions
 
     func validate() throws {
         guard batch else { throw ValidationError("watch needs --batch (the interactive dashboard is `evering-top attach NAME`)") }
-        guard delay >= 0.001, delay <= 86_400 else { throw ValidationError("--delay must be from 0.001 to 86400 seconds") }
-        guard iterations >= 0 else { throw ValidationError("--iterations must be 0 or more") }
     }
 
     func run() throws {
-        let reader = InspectAttach.source(name)
+        let reader = try InspectAttach.source(name)
         var sampler = Sampler()
         let thresholds = diagnosis.thresholds
-        let period = UInt64(delay * 1e9)
+        let period = UInt64(delay.nanoseconds)
         let start = Clock.monotonicNanoseconds
         if !json { InspectAttach.emit(ReportText.watchHeader) }
         var count = 0
         var reported: Set<String> = []
+        var alerts = AlertLog()
         while iterations == 0 || count < iterations {
             let snapshot: Snapshot
-            do { snapshot = try reader.snapshot() } catch { InspectAttach.fail("\(error)") }
+            snapshot = try InspectAttach.snapshot(reader)
             let sample = sampler.record(snapshot)
-            let report = InspectReport(snapshot: snapshot, rates: sample.rates,
+            var report = InspectReport(snapshot: snapshot, rates: sample.rates,
                                        findings: RingSources.diagnose(snapshot, history: sampler.history, thresholds: thresholds),
                                        thresholds: thresholds)
+            alerts.update(incidents: report.incidents, at: snapshot.takenAtMonotonicNanoseconds)
             if json {
+                report.alerts = alerts.ordered
                 var line = report
                 line.snapshot.slots?.busy = []  // per-slot records make lines huge; counts stay
                 InspectAttach.emit(try InspectJSON.encode(line))
             } else {
-                InspectAttach.emit(ReportText.watchLine(report, elapsed: Double(snapshot.takenAtMonotonicNanoseconds - start) / 1e9))
-                // Spell out a finding the first time it appears (the line only names its rule).
-                let current = Set(report.findings.map { "\($0.rule.rawValue) \($0.subject)" })
-                for finding in report.findings where !reported.contains("\(finding.rule.rawValue) \(finding.subject)") {
+                InspectAttach.emit(ReportText.watchLine(report, elapsed: Double(snapshot.takenAtMonotonicNanoseconds - start) / 1e9, color: InspectAttach.colorOutput))
+                // Spell out a finding the first time it appears (the line only names its rule),
+                // and say how an alert ended (resolved, or superseded by a later cause).
+                let current = Set(report.findings.map(\.key))
+                for finding in report.findings where !reported.contains(finding.key) {
                     InspectAttach.emit(ReportText.findingLine(finding))
+                }
+                for entry in alerts.entries where reported.contains(entry.finding.key) && !current.contains(entry.finding.key) {
+                    InspectAttach.emit(ReportText.endedLine(entry))
                 }
                 reported = current
             }

@@ -13,7 +13,7 @@ enum DashboardFixtures {
 
     /// A ring of `slotCount` slots; `inFlight` maps slot index -> (state, age).
     static func snapshot(slotCount: UInt32 = 1024, sq: (UInt64, UInt64) = (123_456, 123_468), sqCapacity: UInt32 = 256,
-                         cq: (UInt64, UInt64) = (123_450, 123_452), inFlight: [UInt32: (SlotStateName, UInt64)] = [:],
+                         cq: (UInt64, UInt64) = (123_450, 123_452), inFlight: [UInt32: (ObservedSlotState, UInt64)] = [:],
                          responder: SideStatus? = nil, time: UInt64 = now) -> Snapshot {
         let records = inFlight.keys.sorted().map { index in
             SlotTable.Record(index: index, state: inFlight[index]!.0, rawState: 1, generation: 9, opcode: 2, length: 16,

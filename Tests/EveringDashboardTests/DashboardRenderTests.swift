@@ -91,8 +91,8 @@ final class DashboardRenderTests: XCTestCase {
     }
 
     func testFirstRowsMatchesTheFullSortForEveryOrder() {
-        var inFlight: [UInt32: (SlotStateName, UInt64)] = [:]
-        let states: [SlotStateName] = [.submitted, .waiting, .cancelled]
+        var inFlight: [UInt32: (ObservedSlotState, UInt64)] = [:]
+        let states: [ObservedSlotState] = [.submitted, .waiting, .cancelled]
         for i in 0..<500 { inFlight[UInt32(i)] = (states[i % 3], UInt64((i * 7919) % 1000) * 1_000_000) }
         let table = F.snapshot(inFlight: inFlight).slots!
         for sort in InFlightSort.allCases {
@@ -107,7 +107,7 @@ final class DashboardRenderTests: XCTestCase {
     }
 
     func testInFlightTableScrollsWhenFocused() throws {
-        var inFlight: [UInt32: (SlotStateName, UInt64)] = [:]
+        var inFlight: [UInt32: (ObservedSlotState, UInt64)] = [:]
         for i in 0..<20 { inFlight[UInt32(i)] = (.submitted, UInt64(100 - i) * F.second) }
         let input = DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(inFlight: inFlight))
         let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))
@@ -169,29 +169,70 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertTrue(grid.text(row: layout.slots.y).contains("[Driver slots]"), "focused title is marked")
     }
 
-    func testAlertsAreNewestFirstAndColouredBySeverity() throws {
+    /// Incidents: the root cause on top with its symptoms indented under it; when the fault
+    /// turns into a later cause of the same party (hung -> dead) the old alerts read
+    /// superseded, never resolved; only when nothing blames that party any more is it resolved.
+    func testAlertsGroupIncidentsAndShowTheirLifecycle() throws {
         var log = AlertLog()
-        let stalled = F.finding(.consumerStalled, .critical, "sq", "responder stuck: sq head unchanged for 3.0s")
-        let stale = F.finding(.heartbeatStale, .warning, "responder", "heartbeat 2.0s old")
+        let stalled = Finding(rule: .consumerStalled, severity: .critical, subject: "sq",
+                              message: "responder stuck: sq head unchanged for 3.0s", culprit: .responder)
+        let hung = Finding(rule: .heartbeatStale, severity: .critical, subject: "responder",
+                           message: "the responder is hung: heartbeat 2.0s old", culprit: .responder)
         log.update([stalled], at: F.now - 5 * F.second)
-        log.update([stalled, stale], at: F.now - F.second)
+        log.update([stalled, hung], at: F.now - F.second)
         let input = DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(), alerts: log.ordered)
         let grid = render(input)
         let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))
         let first = grid.text(row: layout.alerts.y + 1)
         let second = grid.text(row: layout.alerts.y + 2)
-        XCTAssertTrue(first.contains("WARN heartbeat-stale heartbeat 2.0s old (1.0s)"), first)
+        XCTAssertTrue(first.contains("CRIT heartbeat-stale the responder is hung: heartbeat 2.0s old (1.0s)"), first)
         XCTAssertTrue(second.contains("CRIT consumer-stalled responder stuck"), second)
         XCTAssertTrue(second.contains("(5.0s)"), second)
-        XCTAssertEqual(grid[layout.alerts.x + 2, layout.alerts.y + 2].style.role, .critical)
-        XCTAssertEqual(grid[layout.alerts.x + 2, layout.alerts.y + 1].style.role, .warning)
-        XCTAssertTrue(grid.text(row: layout.alerts.y).contains("2 active"))
+        XCTAssertTrue(second.hasPrefix("│   ↳ ") || second.contains(" ↳ CRIT"), "a symptom is indented under its cause: \(second)")
+        XCTAssertEqual(grid[layout.alerts.x + 2, layout.alerts.y + 1].style.role, .critical)
+        XCTAssertTrue(grid.text(row: layout.alerts.y).contains("1 incident"), grid.text(row: layout.alerts.y))
         XCTAssertFalse(grid.text.contains("healthy"))
-        // Resolved: listed dimmed after the active ones, and "healthy" returns.
-        log.update([], at: F.now)
+
+        // The hung responder dies: the hang alerts are superseded by the death, not resolved.
+        let dead = Finding(rule: .peerDead, severity: .critical, subject: "responder",
+                           message: "the responder died without detaching", culprit: .responder)
+        log.update([dead], at: F.now)
+        let after = render(DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(), alerts: log.ordered))
+        XCTAssertTrue(after.text.contains("CRIT peer-dead the responder died"), after.text)
+        XCTAssertTrue(after.text.contains("superseded by peer-dead responder"), after.text)
+        XCTAssertEqual(log.entries.first { $0.finding.rule == .consumerStalled }?.supersededBy, "peer-dead responder")
+        XCTAssertFalse(after.text.contains("resolved"), after.text)
+        XCTAssertEqual(log.entries.first { $0.finding.rule == .heartbeatStale }?.supersededBy, "peer-dead responder")
+
+        // Nothing blames the responder any more: resolved, and "healthy" returns.
+        log.update([], at: F.now + F.second)
         let resolved = render(DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(), alerts: log.ordered))
         XCTAssertTrue(resolved.text.contains("healthy: no findings"))
-        XCTAssertTrue(resolved.text.contains("consumer-stalled resolved"), resolved.text)
+        XCTAssertTrue(resolved.text.contains("peer-dead resolved"), resolved.text)
+        XCTAssertEqual(log.entries.first { $0.finding.rule == .heartbeatStale }?.supersededBy, "peer-dead responder",
+                       "an ended alert keeps how it ended")
+    }
+
+    /// The status word sits in the header in its colour; a blocked queue's gauge is red.
+    func testHeaderStatusWordAndGaugeColourFollowTheIncidents() throws {
+        let blocked = Finding(rule: .producerBlocked, severity: .critical, subject: "sq", message: "blocked", culprit: .responder)
+        var snapshot = F.snapshot()
+        snapshot.submission = QueueStatus(kind: .submission, head: 0, tail: UInt64(snapshot.submission.capacity),
+                                          capacity: snapshot.submission.capacity)
+        let report = InspectReport(snapshot: snapshot, findings: [blocked], thresholds: .default)
+        let input = DashboardInput(name: "r", connection: .live, snapshot: snapshot, alerts: F.alerts([blocked]),
+                                   status: report.status)
+        let grid = render(input)
+        let header = grid.text(row: 0)
+        XCTAssertTrue(header.contains(" STUCK "), header)
+        let x = try XCTUnwrap(header.range(of: " STUCK ").map { header.distance(from: header.startIndex, to: $0.lowerBound) })
+        XCTAssertEqual(grid[x + 1, 0].style.role, .critical)
+        let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))
+        let bar = layout.submission.inset.y + 2  // used line, marks row, bar
+        XCTAssertEqual(grid[layout.submission.inset.x + 1, bar].style.role, .critical, grid.text(row: bar))
+        // Healthy: OK in green, the bar in the ordinary gauge colour.
+        let healthy = render(DashboardInput(name: "r", connection: .live, snapshot: F.snapshot(), status: .ok))
+        XCTAssertTrue(healthy.text(row: 0).contains(" OK "), healthy.text(row: 0))
     }
 
     func testLongAlertMessagesWrapOntoIndentedLines() throws {

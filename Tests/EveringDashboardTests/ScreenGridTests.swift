@@ -1,3 +1,4 @@
+import EveringInspect
 import XCTest
 @testable import EveringDashboard
 

@@ -68,21 +68,24 @@ final class FaultDiagnosisEndToEndTests: EndToEndTestCase {
         let name = try uniqueName("hang")
         let load = try startLoad(name, ["--fault", "hang-responder@300ms", "--hang-timeout", "60s",
                                         "--capacity", "16", "--concurrency", "4"])
-        try waitForState(name, load, "responder heartbeat 0.6 s old with its process alive") { s in
-            s.responder?.state == .attached && s.responder?.liveness == .alive
+        try waitForState(name, load, "responder heartbeat 0.6 s old with its process stopped") { s in
+            s.responder?.state == .attached && s.responder?.liveness == .stopped
                 && (s.responder?.heartbeatAgeNanoseconds ?? 0) >= 600_000_000
         }
         let (status, report) = try check(name)
         XCTAssertEqual(status, 1)
         let rules = ruleSubjects(report.findings)
-        XCTAssertTrue(rules.contains("heartbeat-stale responder"), "\(report.findings)")
+        XCTAssertTrue(rules.contains("side-stopped responder"), "\(report.findings)")
         XCTAssertFalse(report.findings.contains { $0.rule == .peerDead }, "a stopped process is not dead: \(report.findings)")
-        XCTAssertFalse(rules.contains("heartbeat-stale requester"), "the requester keeps beating")
-        let stale = try XCTUnwrap(report.findings.first { $0.rule == .heartbeatStale })
+        XCTAssertFalse(rules.contains { $0.hasSuffix(" requester") }, "the requester keeps beating")
+        XCTAssertEqual(report.incidents.first?.rootCause.key, "side-stopped responder", "the hang is the root cause")
+        XCTAssertEqual(report.incidents.first?.rootCause.severity, .critical)
+        XCTAssertEqual(report.incidents.count, 1, "\(report.incidents)")
+        let stale = try XCTUnwrap(report.findings.first { $0.rule == .sideStopped })
         XCTAssertEqual(stale.evidence["pid"].map { Int32($0) }, report.snapshot.responder?.pid)
         XCTAssertGreaterThanOrEqual(stale.evidence["heartbeatAgeSeconds"] ?? 0, 0.5)
         let dumped = try XCTUnwrap(try dump(name))
-        XCTAssertEqual(dumped.snapshot.responder?.liveness, .alive)
+        XCTAssertEqual(dumped.snapshot.responder?.liveness, .stopped)
         XCTAssertGreaterThan(dumped.snapshot.responder?.heartbeatAgeNanoseconds ?? 0,
                              report.snapshot.responder?.heartbeatAgeNanoseconds ?? .max, "the heartbeat stays frozen")
     }
@@ -95,7 +98,7 @@ final class FaultDiagnosisEndToEndTests: EndToEndTestCase {
         let name = try uniqueName("crash")
         let load = try startLoad(name, ["--fault", "crash-responder@300ms", "--capacity", "16", "--concurrency", "64"])
         try waitForState(name, load, "responder dead while attached") { s in
-            s.responder?.state == .attached && s.responder?.liveness == .dead
+            s.responder?.state == .attached && s.responder?.liveness.isGone == true
         }
         XCTAssertTrue(poll(within: 10) { !load.isRunning }, "the requester should give up on a dead responder")
         XCTAssertNotEqual(load.wait(), 0)
@@ -106,7 +109,9 @@ final class FaultDiagnosisEndToEndTests: EndToEndTestCase {
         XCTAssertTrue(report.findings.allSatisfy { $0.rule == .peerDead }, "a dead peer explains the stopped queue: \(report.findings)")
         let dead = try XCTUnwrap(report.findings.first { $0.subject == "responder" }, "\(report.findings)")
         XCTAssertEqual(dead.severity, .critical)
-        XCTAssertTrue(dead.message.contains("still attached"), dead.message)
+        XCTAssertTrue(dead.message.contains("without detaching"), dead.message)
+        XCTAssertTrue(dead.message.contains("orphaned"), dead.message)
+        XCTAssertEqual(report.status, .dead)
         XCTAssertEqual(report.snapshot.submission.used, 16, "the SQ was left full")
         let dumped = try XCTUnwrap(try dump(name))
         let counts = try XCTUnwrap(dumped.snapshot.slots?.counts)
@@ -185,9 +190,12 @@ final class FaultDiagnosisEndToEndTests: EndToEndTestCase {
         }
         let (status, report) = try check(name)
         XCTAssertEqual(status, 1)
-        XCTAssertEqual(ruleSubjects(report.findings), ["producer-blocked sq", "producer-blocked cq"], "\(report.findings)")
+        XCTAssertEqual(Set(ruleSubjects(report.findings)), ["producer-blocked sq", "producer-blocked cq"], "\(report.findings)")
         let sq = try XCTUnwrap(report.findings.first { $0.subject == "sq" })
-        XCTAssertTrue(sq.message.contains("itself blocked on the full completion queue"), sq.message)
+        XCTAssertTrue(sq.message.contains("is blocked on the full completion queue"), sq.message)
+        XCTAssertEqual(report.incidents.count, 1, "\(report.incidents)")
+        XCTAssertEqual(report.incidents.first?.rootCause.key, "producer-blocked cq")
+        XCTAssertEqual(report.incidents.first?.culprit, .requester)
         XCTAssertEqual(sq.evidence["otherQueueFull"], 1)
     }
 }

@@ -158,6 +158,16 @@ final class IOUringCommandTests: XCTestCase {
         XCTAssertTrue(screen.contains("io_uring:\(helper.pid):\(helper.fd)"), screen)
         XCTAssertTrue(screen.contains("used 16/16"), screen)
         XCTAssertTrue(screen.contains("app→kernel") && screen.contains("kernel→app"), screen)
+        // The header names the owner and the io_uring facts; the middle row lists the pending
+        // entries instead of saying twice that there is no slot table.
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertTrue(lines[0].contains("pid \(helper.pid) (UringFixture) alive"), screen)
+        XCTAssertTrue(lines[1].hasPrefix("setup -") && lines[1].contains("overflow ") && lines[1].contains("files 0 bufs 0"),
+                      screen)
+        XCTAssertFalse(lines[1].contains("overflow 0"), "the fixture overflowed its CQ:\n\(screen)")
+        XCTAssertTrue(screen.contains("Pending entries"), screen)
+        XCTAssertTrue(screen.contains("CQ #0  user_data"), screen)
+        XCTAssertFalse(screen.contains("no slot table"), screen)
         helper.stop()
         XCTAssertTrue(try waitUntil(timeout: 10) {
             screen = try tmux(["capture-pane", "-p", "-t", session])
@@ -177,10 +187,10 @@ final class IOUringCommandTests: XCTestCase {
     func testFioWithSQPollEndToEnd() throws {
         let (row, reports) = try watchFio(extraArguments: ["--sqthread_poll=1"])
         XCTAssertEqual(row.sqPoll, true)
-        let live = reports.filter { $0.snapshot.details?["ring_state_unavailable"] == nil }
+        let live = reports.filter { $0.snapshot.ioUring?.stateUnavailable != true }
         XCTAssertFalse(live.isEmpty)
-        XCTAssertTrue(live.allSatisfy { $0.snapshot.details?["sqpoll"] == "true" })
-        XCTAssertGreaterThan(live.compactMap { $0.snapshot.details?["SqThread"].flatMap(Int.init) }.max() ?? 0, 0)
+        XCTAssertTrue(live.allSatisfy { $0.snapshot.ioUring?.sqPoll == true })
+        XCTAssertGreaterThan(live.compactMap { $0.snapshot.ioUring?.sqThread.map(Int.init) }.max() ?? 0, 0)
     }
 
     /// Runs a small, bounded fio job in a private /tmp directory, finds its ring with

@@ -32,7 +32,7 @@ final class IOUringListingTests: XCTestCase {
         XCTAssertEqual(IOUringListing.row(instance, snapshot: try make("idle.txt")).status, "OK")
         XCTAssertEqual(IOUringListing.row(instance, snapshot: nil).status, "GONE")
         var unavailable = try make("idle.txt")
-        unavailable.details?["ring_state_unavailable"] = "true"
+        unavailable.ioUring?.stateUnavailable = true
         XCTAssertEqual(IOUringListing.row(instance, snapshot: unavailable).status, "NO STATE")
         let text = IOUringListing(rings: [], deniedPIDs: [1, 2]).renderText()
         XCTAssertTrue(text.contains("no io_uring instances"))

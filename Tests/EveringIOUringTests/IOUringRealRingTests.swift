@@ -33,7 +33,7 @@ final class IOUringRealRingTests: XCTestCase {
         XCTAssertEqual(snapshot.completion.capacity, UInt32(helper.cqEntries))
         XCTAssertEqual(snapshot.completion.used, 3)
         XCTAssertEqual(snapshot.completion.pending.map(\.userData), [1000, 1001, 1002])
-        XCTAssertEqual(snapshot.details?["sqpoll"], "false")
+        XCTAssertEqual(snapshot.ioUring?.sqPoll, false)
     }
 
     /// The rules fire only once the head has stayed put for the stall timeout, judged over
@@ -59,7 +59,7 @@ final class IOUringRealRingTests: XCTestCase {
         XCTAssertTrue(findings.allSatisfy { $0.rule == .consumerStalled })
         XCTAssertTrue(findings.first { $0.subject == "sq" }!.message.contains("io_uring_enter"))
         XCTAssertTrue(findings.first { $0.subject == "cq" }!.message.contains("not reaping"))
-        XCTAssertGreaterThanOrEqual(findings[0].evidence["stalled_seconds"] ?? 0, 0.3)
+        XCTAssertGreaterThanOrEqual(findings[0].evidence["stalledSeconds"] ?? 0, 0.3)
     }
 
     func testSQPollThreadLeftAsleepIsDiagnosed() throws {
@@ -76,7 +76,7 @@ final class IOUringRealRingTests: XCTestCase {
         })
         XCTAssertEqual(findings.map(\.subject), ["sq"])
         XCTAssertTrue(findings[0].message.contains("SQPOLL"), findings[0].message)
-        XCTAssertGreaterThan(findings[0].evidence["sq_thread"] ?? -1, 0)
+        XCTAssertGreaterThan(findings[0].evidence["sqThread"] ?? -1, 0)
         XCTAssertEqual(sampler.latest?.submission.used, 3)
     }
 
@@ -85,11 +85,11 @@ final class IOUringRealRingTests: XCTestCase {
         defer { helper.stop() }
         let snapshot = try IOUringSource(target: IOUringTarget(pid: helper.pid)).snapshot()
         XCTAssertTrue(snapshot.completion.isFull)
-        XCTAssertEqual(snapshot.details?["cq_overflow"], "4")
-        XCTAssertEqual(snapshot.details?["cq_overflow_user_data"], "4000,4001,4002,4003")
+        XCTAssertEqual(snapshot.ioUring?.overflowCount, 4)
+        XCTAssertEqual(snapshot.ioUring?.overflowUserData, [4000, 4001, 4002, 4003])
         let findings = IOUringDiagnosis.diagnose(snapshot, history: [])
         XCTAssertEqual(findings.map(\.rule), [.completionOverflow])
-        XCTAssertEqual(findings.first?.evidence["cq_overflow"], 4)
+        XCTAssertEqual(findings.first?.evidence["overflow"], 4)
     }
 
     /// A ring that keeps submitting and reaping, and an idle one: no findings, and the busy
@@ -123,10 +123,11 @@ final class IOUringRealRingTests: XCTestCase {
         helper.stop()
         let after = try source.snapshot()
         XCTAssertEqual(after.process?.liveness, .dead)
-        XCTAssertEqual(after.details?["gone"], "process-gone")
+        XCTAssertEqual(after.ioUring?.gone, .processGone)
         XCTAssertEqual(after.completion.used, before.completion.used, "the last known state is kept")
         let findings = IOUringDiagnosis.diagnose(after, history: [])
-        XCTAssertEqual(findings.map(\.rule), [.peerDead])
+        XCTAssertEqual(findings.map(\.rule), [.ringGone], "an exited process is gone, not a dead peer")
+        XCTAssertEqual(findings.first?.severity, .warning)
         XCTAssertTrue(findings[0].message.contains("UringFixture"))
     }
 

@@ -23,10 +23,10 @@ final class IOUringSnapshotTests: XCTestCase {
         XCTAssertEqual(s.submission.pending.map(\.position), [10, 11])
         XCTAssertEqual(s.submission.pending.map(\.opcode), [46, 4], "URING_CMD = 46, READ_FIXED = 4")
         XCTAssertEqual(s.completion.pending.map(\.result), [0, -125])
-        XCTAssertEqual(s.details?["SqThread"], "555")
-        XCTAssertEqual(s.details?["sqpoll"], "true")
-        XCTAssertEqual(s.details?["cq_overflow"], "1")
-        XCTAssertEqual(s.details?["NAPI"], "enabled")
+        XCTAssertEqual(s.ioUring?.sqThread, 555)
+        XCTAssertEqual(s.ioUring?.sqPoll, true)
+        XCTAssertEqual(s.ioUring?.overflowCount, 1)
+        XCTAssertEqual(s.ioUring?.fields["NAPI"], "enabled")
     }
 
     func testWrappedU32IndicesGiveTheRightUsedCount() throws {
@@ -82,15 +82,15 @@ final class IOUringSnapshotTests: XCTestCase {
 
     func testGoneAndUnavailableStates() throws {
         var s = try snapshot("pending.txt")
-        s.details?["gone"] = "ring-closed"
+        s.ioUring?.gone = .ringClosed
         XCTAssertEqual(IOUringDiagnosis.diagnose(s, history: []).map(\.rule), [.ringGone])
-        s.details?["gone"] = nil
+        s.ioUring?.gone = nil
         s.process?.liveness = .pidReused
         let gone = IOUringDiagnosis.diagnose(s, history: [])
-        XCTAssertEqual(gone.map(\.rule), [.peerDead])
+        XCTAssertEqual(gone.map(\.rule), [.ringGone])
         XCTAssertTrue(gone[0].message.contains("pid now belongs"))
         s.process?.liveness = .alive
-        s.details?["ring_state_unavailable"] = "true"
+        s.ioUring?.stateUnavailable = true
         let history = [Sample(try snapshot("pending.txt", at: 1))]
         XCTAssertEqual(IOUringDiagnosis.diagnose(s, history: history, thresholds: Thresholds(stallTimeout: 0)), [],
                        "no fresh state, no judgement")
@@ -116,7 +116,7 @@ final class IOUringReportTextTests: XCTestCase {
                                                       liveness: .alive, takenAt: 1))
         XCTAssertFalse(IOUringReportText.section(idle).contains("use `check`"))
         var unavailable = idle
-        unavailable.details = ["ring_state_unavailable": "true", "fd": "7"]
+        unavailable.ioUring = IOUringDetails(fd: 7, stateUnavailable: true)
         let unavailableText = IOUringReportText.section(unavailable)
         XCTAssertTrue(unavailableText.contains("printed no ring state"), unavailableText)
         XCTAssertTrue(unavailableText.contains("sqpoll     unknown"), unavailableText)

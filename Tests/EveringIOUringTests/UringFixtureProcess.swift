@@ -18,8 +18,40 @@ final class UringFixtureProcess {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
+    /// The helper is C linked with liburing, compiled here on first use rather than as a
+    /// package target: a user building only the tool then needs no liburing (issue 10).
+    /// Built once per test process, next to the test products; a missing compiler or
+    /// liburing-dev skips the io_uring tests with the compiler's message.
+    static let executable: Result<URL, XCTSkip> = {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/UringFixture.c")
+        let directory = product("evering-top").deletingLastPathComponent().appendingPathComponent("uring-fixture")
+        let output = directory.appendingPathComponent("UringFixture")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // A temporary name, renamed into place: a concurrent test process never runs a half-written binary.
+        let partial = directory.appendingPathComponent("UringFixture.\(getpid()).tmp")
+        let compiler = Process()
+        compiler.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        compiler.arguments = ["cc", "-O1", "-Wall", "-o", partial.path, source.path, "-luring"]
+        let errors = Pipe()
+        compiler.standardError = errors
+        compiler.standardOutput = errors
+        do { try compiler.run() } catch {
+            return .failure(XCTSkip("cannot run cc to build the io_uring fixture: \(error)"))
+        }
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        compiler.waitUntilExit()
+        guard compiler.terminationStatus == 0 else {
+            return .failure(XCTSkip("the io_uring fixture needs a C compiler and liburing-dev (scripts/install-deps.sh): \(message)"))
+        }
+        guard rename(partial.path, output.path) == 0 else {
+            return .failure(XCTSkip("cannot move the io_uring fixture into \(directory.path): errno \(errno)"))
+        }
+        return .success(output)
+    }()
+
     init(_ arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
-        process.executableURL = Self.product("UringFixture")
+        process.executableURL = try Self.executable.get()
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output

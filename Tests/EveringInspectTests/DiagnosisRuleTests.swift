@@ -38,7 +38,8 @@ final class DiagnosisRuleTests: XCTestCase {
         XCTAssertEqual(stall?.subject, "sq")
         XCTAssertEqual(stall?.severity, .critical)
         XCTAssertEqual(stall?.evidence["stalledSeconds"] ?? 0, 2, accuracy: 0.01)
-        XCTAssertTrue(stall?.message.contains("responder (pid 4343) is alive") ?? false, stall?.message ?? "")
+        XCTAssertTrue(stall?.message.contains("responder (pid 4343) is alive, its heartbeat fresh") ?? false, stall?.message ?? "")
+        XCTAssertEqual(stall?.culprit, .responder)
     }
 
     func testConsumerStalledNotBeforeTimeout() {
@@ -174,6 +175,7 @@ final class DiagnosisRuleTests: XCTestCase {
         let findings = Diagnosis.diagnose(now)
         let exhausted = findings.first { $0.rule == .slotTableExhausted }
         XCTAssertTrue(exhausted?.message.contains("never released") ?? false, "\(findings)")
+        XCTAssertEqual(exhausted?.culprit, .requester)
     }
 
     func testAllSlotsBusyButRecentlyReusedIsNotExhausted() {
@@ -230,7 +232,8 @@ final class DiagnosisRuleTests: XCTestCase {
         let report = InspectReport(snapshot: now, findings: Diagnosis.diagnose(now), thresholds: .default)
         let decoded = try InspectJSON.decode(InspectReport.self, from: try InspectJSON.encode(report))
         XCTAssertEqual(decoded, report)
-        XCTAssertEqual(decoded.status, "critical")
+        XCTAssertEqual(decoded.status, .stuck)
+        XCTAssertEqual(decoded.incidents.count, 1)
     }
 
     /// A tiny --stall-timeout must not make a side that beats every 50 ms look hung.

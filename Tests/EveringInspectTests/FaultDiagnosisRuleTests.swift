@@ -34,7 +34,17 @@ final class FaultDiagnosisRuleTests: XCTestCase {
         let sq = findings.first { $0.rule == .producerBlocked && $0.subject == "sq" }
         let cq = findings.first { $0.rule == .producerBlocked && $0.subject == "cq" }
         XCTAssertNotNil(cq, "\(findings)")
-        XCTAssertTrue(sq?.message.contains("itself blocked on the full completion queue") ?? false, sq?.message ?? "no sq finding")
+        XCTAssertTrue(sq?.message.contains("is blocked on the full completion queue, which the requester (pid 4242) is not reaping") ?? false,
+                      sq?.message ?? "no sq finding")
+        XCTAssertFalse(findings.contains { $0.message.contains("not taken from the submission queue") }, "never blames the responder")
+        XCTAssertEqual(sq?.culprit, .requester)
+        XCTAssertEqual(cq?.culprit, .requester)
+        // One incident: the requester not reaping, with the SQ block as its symptom.
+        let incidents = Incident.group(findings)
+        XCTAssertEqual(incidents.count, 1, "\(incidents)")
+        XCTAssertEqual(incidents.first?.rootCause.key, "producer-blocked cq")
+        XCTAssertEqual(incidents.first?.symptoms.map(\.key), ["producer-blocked sq"])
+        XCTAssertTrue(incidents.first?.rootCause.message.contains("requester (pid 4242) is alive, its heartbeat fresh") ?? false)
         XCTAssertEqual(sq?.evidence["otherQueueFull"], 1)
         XCTAssertNil(cq?.evidence["otherQueueFull"], "the completion queue's consumer is not blocked elsewhere")
     }
@@ -49,12 +59,18 @@ final class FaultDiagnosisRuleTests: XCTestCase {
         now.slots!.counts.submitted = 0
         now.slots!.counts.cancelled = 3
         XCTAssertEqual(Diagnosis.diagnose(now).map(\.rule), [.leakedCancellations])
-        // A submitted op left behind by a detached, exited side still counts.
+        // A submitted op left behind by a responder that detached and exited: nobody waits for
+        // it once the requester has left too (both left cleanly: not DEAD; the leak makes it
+        // DEGRADED rather than STALE)...
         now.slots!.busy[0].state = .submitted
         now.slots!.counts.submitted = 1
         now.slots!.counts.cancelled = 2
+        XCTAssertEqual(Diagnosis.diagnose(now).filter { $0.rule == .peerDead }, [])
+        XCTAssertEqual(InspectReport(snapshot: now, findings: Diagnosis.diagnose(now), thresholds: .default).status, .degraded)
+        // ...but while the requester is still there waiting for it, the responder is at fault.
+        now.requester = T.side(.requester)
         let dead = Diagnosis.diagnose(now).filter { $0.rule == .peerDead }
-        XCTAssertEqual(dead.count, 2, "\(dead)")
+        XCTAssertEqual(dead.map(\.subject), ["responder"], "\(dead)")
         XCTAssertEqual(dead.first?.evidence["inFlight"], 1)
     }
 }

@@ -71,7 +71,8 @@ final class InspectCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("sq        head 0 tail 1 used 1/16"), result.stdout)
         XCTAssertTrue(result.stdout.contains("op 0#1 opcode 5 length 16 -> slot submitted"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("none (healthy)"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("status    OK"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("incidents none"), result.stdout)
     }
 
     func testCheckExitCodes() throws {
@@ -80,13 +81,15 @@ final class InspectCommandTests: XCTestCase {
         defer { responder.detach(); requester.detach() }
         let healthy = try binary.run(["check", name.path, "--stall-timeout", "0.3"])
         XCTAssertEqual(healthy.status, 0, healthy.stdout + healthy.stderr)
-        XCTAssertTrue(healthy.stdout.contains("healthy"))
+        XCTAssertTrue(healthy.stdout.contains(": OK"), healthy.stdout)
 
         _ = try XCTUnwrap(requester.trySubmit(opcode: 1, length: 0))  // the responder never takes it
         let stalled = try binary.run(["check", name.path, "--stall-timeout", "0.3", "--json"])
         XCTAssertEqual(stalled.status, 1, stalled.stderr)
         let report = try InspectJSON.decode(InspectReport.self, from: stalled.stdout)
         XCTAssertEqual(report.findings.first?.rule, .consumerStalled)
+        XCTAssertEqual(report.status, .stuck)
+        XCTAssertEqual(report.incidents.first?.rootCause.culprit, .responder)
 
         let missing = try binary.run(["check", "inspect-test-no-such-ring-\(getpid())"])
         XCTAssertEqual(missing.status, 2)
@@ -111,7 +114,7 @@ final class InspectCommandTests: XCTestCase {
         let text = try binary.run(["watch", name.path, "--batch", "-d", "0.05", "-n", "2"])
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertEqual(text.stdout.split(separator: "\n").count, 3, "header plus two lines: \(text.stdout)")
-        XCTAssertTrue(text.stdout.contains("healthy"))
+        XCTAssertTrue(text.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.contains(" OK ") }, text.stdout)
 
         _ = try XCTUnwrap(requester.trySubmit(opcode: 1, length: 0))  // never taken: a stall appears
         let stalled = try binary.run(["watch", name.path, "--batch", "-d", "0.1", "-n", "6", "--stall-timeout", "0.3"])
@@ -150,16 +153,21 @@ final class InspectCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: "/dev/shm/" + foreign), "list never deletes")
     }
 
-    func testListMarksStaleRingWhoseSidesAreGone() throws {
+    /// Both sides died without detaching (forged: attached by a pid that cannot exist) is
+    /// DEAD, the requester as root cause; both sides detached (left cleanly) is STALE.
+    func testListMarksDeadAndStaleRings() throws {
         let (requester, responder, name) = try makeRing("stale")
-        // Forge both sides as attached by a pid that cannot exist.
         for side in [RingSide.requester, .responder] { requester.region.side(side).pointee.pid = Int32.max - 1 }
-        let listing = RingDirectory.listing(for: name.bare)
-        XCTAssertEqual(listing.status, .stale)
+        let dead = RingDirectory.listing(for: name.bare, secondSampleAfter: 0)
+        XCTAssertEqual(dead.status, .dead)
+        XCTAssertEqual(dead.incidents?.count, 1, "\(dead.incidents ?? [])")
+        XCTAssertEqual(dead.incidents?.first?.rootCause.key, "peer-dead requester")
+        XCTAssertEqual(dead.incidents?.first?.symptoms.first?.severity, .warning, "the responder is a consequence")
         requester.region.side(.responder).pointee.pid = getpid()
         requester.region.side(.requester).pointee.pid = getpid()
         responder.detach()
         requester.detach()
+        XCTAssertEqual(RingDirectory.listing(for: name.bare, secondSampleAfter: 0).status, .stale)
     }
 
     func testHostileObjectsGiveTheirSpecificError() throws {

@@ -141,7 +141,7 @@ final class LiveRingDiagnosisTests: XCTestCase {
         XCTAssertEqual(try reader.snapshot().responder?.liveness, .dead)
     }
 
-    func testHeartbeatStaleWhenResponderIsStopped() throws {
+    func testStoppedResponderIsReportedAsStopped() throws {
         let binary = try Binary(for: self)
         let (requester, name) = try makeRing("hung")
         defer { requester.detach() }
@@ -151,10 +151,13 @@ final class LiveRingDiagnosisTests: XCTestCase {
         XCTAssertTrue(try LiveRing.waitUntil { try reader.snapshot().responder?.state == .attached })
         kill(child.processIdentifier, SIGSTOP)
         defer { kill(child.processIdentifier, SIGCONT) }
-        let (found, _) = try LiveRing.pollFindings(reader, thresholds: quick) { $0.rule == .heartbeatStale }
+        // The kernel says it is stopped (state T): reported at once, as stopped, not hung.
+        let (found, _) = try LiveRing.pollFindings(reader, thresholds: quick) { $0.rule == .sideStopped }
         XCTAssertEqual(found.first?.subject, "responder")
-        XCTAssertGreaterThan(found.first?.evidence["heartbeatAgeSeconds"] ?? 0, 0.3)
-        XCTAssertEqual(try reader.snapshot().responder?.liveness, .alive, "a stopped process is alive, just hung")
+        XCTAssertEqual(found.first?.severity, .critical)
+        XCTAssertTrue(found.first?.message.contains("is stopped (SIGSTOP?)") ?? false, found.first?.message ?? "")
+        XCTAssertFalse(found.contains { $0.rule == .heartbeatStale || $0.message.contains("hung") }, "\(found)")
+        XCTAssertEqual(try reader.snapshot().responder?.liveness, .stopped)
     }
 
     func testLeakedCancellationWhenResponderHoldsACancelledOp() throws {

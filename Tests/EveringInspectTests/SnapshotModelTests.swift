@@ -30,7 +30,7 @@ final class SnapshotModelTests: XCTestCase {
                                 process: ProcessStatus(pid: 1, command: "init", liveness: .alive),
                                 submission: QueueStatus(kind: .submission, head: 0, tail: 2, capacity: 8),
                                 completion: QueueStatus(kind: .completion, head: 0, tail: 0, capacity: 16),
-                                details: ["SqThread": "-1"])
+                                ioUring: IOUringDetails(fd: 5, sqPoll: false, sqThread: -1))
         let decoded = try InspectJSON.decode(Snapshot.self, from: try InspectJSON.encode(snapshot))
         XCTAssertEqual(decoded, snapshot)
         XCTAssertNil(decoded.slots)

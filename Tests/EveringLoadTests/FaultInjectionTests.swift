@@ -22,7 +22,9 @@ final class FaultInjectionTests: LoadTestCase {
         let summary = try run.summary()
         XCTAssertEqual(summary.stopReason, "signal")
         XCTAssertGreaterThan(summary.errors.lost, 0)
-        XCTAssertTrue(summary.failure?.contains("still in flight") ?? false, summary.failure ?? "nil")
+        XCTAssertEqual(summary.failure?.kind, "drain-timed-out", "\(String(describing: summary.failure))")
+        XCTAssertTrue(summary.failure?.description.contains("still in flight") ?? false, "\(String(describing: summary.failure))")
+        XCTAssertNil(summary.responderKilled, "a stalled (not hung) responder leaves by itself")
     }
 
     func testHangResponderStopsHeartbeatWithPidAlive() throws {
@@ -35,14 +37,20 @@ final class FaultInjectionTests: LoadTestCase {
             return side.state == .attached && Clock.monotonicNanoseconds &- side.heartbeatNanoseconds > 600_000_000
         }, "responder heartbeat never went stale: \(run.stderr)")
         let side = observer.side(.responder)
-        XCTAssertEqual(side.identity.liveness, .alive, "a hung responder is still a live process")
+        XCTAssertEqual(side.identity.liveness, .stopped, "a hung (SIGSTOPped) responder is a live process, stopped")
         let head = observer.queue(.submission).head
         XCTAssertTrue(heartbeatAdvances(observer, side: .requester, times: 2))
         XCTAssertEqual(observer.queue(.submission).head, head, "a hung responder drained the SQ")
         XCTAssertNotEqual(run.waitForExit(within: 10), 0)
         XCTAssertTrue(run.stderr.contains("heartbeat stopped"), run.stderr)
-        // The requester SIGKILLs its hung child when it gives up.
+        // The requester SIGKILLs its hung child when it gives up, and its summary says so.
         XCTAssertTrue(poll(within: 5) { side.identity.liveness != .alive })
+        let summary = try run.summary()
+        XCTAssertEqual(summary.failure?.kind, "responder-hung")
+        XCTAssertEqual(summary.responderKilled, .hung)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["responderKilled"] as? String, "hung")
+        XCTAssertEqual(json["failureKind"] as? String, "responder-hung")
     }
 
     func testCrashResponderLeavesDeadPeerWithOpsInFlight() throws {

@@ -19,14 +19,15 @@ final class LoadProcess {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    init(_ arguments: [String]) throws {
+    /// Runs `evering-top ARGUMENTS`, or another program (`executable`) with them.
+    init(_ arguments: [String], executable: URL = LoadProcess.executable) throws {
         let directory = FileManager.default.temporaryDirectory
         let id = UUID().uuidString
         stdoutURL = directory.appendingPathComponent("load-\(id).out")
         stderrURL = directory.appendingPathComponent("load-\(id).err")
         FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = Self.executable
+        process.executableURL = executable
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
@@ -48,7 +49,7 @@ final class LoadProcess {
     func waitForExit(within seconds: Double, file: StaticString = #filePath, line: UInt = #line) -> Int32 {
         let exited = poll(within: seconds) { !self.process.isRunning }
         if !exited {
-            XCTFail("evering-top \(process.arguments ?? []) still running after \(seconds) s; stderr: \(stderr)", file: file, line: line)
+            XCTFail("\(process.executableURL?.lastPathComponent ?? "?") \(process.arguments ?? []) still running after \(seconds) s; stderr: \(stderr)", file: file, line: line)
             kill(pid, SIGKILL)
         }
         process.waitUntilExit()

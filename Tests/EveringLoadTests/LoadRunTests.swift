@@ -107,7 +107,7 @@ final class LoadAPITests: LoadTestCase {
         config.limit = .count(300)
         let summary = try LoadRun.runRequester(config, options: .init(executable: LoadProcess.executable.path, shouldStop: { false }))
         XCTAssertEqual(summary.verified, 300)
-        XCTAssertTrue(summary.succeeded, summary.failure ?? "")
+        XCTAssertTrue(summary.succeeded, "\(String(describing: summary.failure))")
         XCTAssertFalse(sharedMemoryObjectNames().contains(config.name))
     }
 

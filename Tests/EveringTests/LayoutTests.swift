@@ -82,7 +82,10 @@ final class LayoutTests: XCTestCase {
     func testNamesAreValidated() throws {
         XCTAssertEqual(try RingName("demo").path, "/demo")
         XCTAssertEqual(try RingName("/demo").path, "/demo")
-        for bad in ["", "/", "a/b", "//a", "..", String(repeating: "x", count: 201), "tab\there"] {
+        // A path in /dev/shm names the object there (what `ls /dev/shm` and tab completion give).
+        XCTAssertEqual(try RingName("/dev/shm/demo").path, "/demo")
+        XCTAssertEqual(try RingName("/dev/shm/demo").bare, "demo")
+        for bad in ["", "/", "a/b", "//a", "..", "/dev/shm/", "/dev/shm/a/b", "/dev/shm/..", String(repeating: "x", count: 201), "tab\there"] {
             XCTAssertThrowsError(try RingName(bad), bad) { error in
                 guard case .invalidName = error as? RingError else { return XCTFail("\(error)") }
             }

@@ -78,7 +78,9 @@ final class RegionTests: XCTestCase {
         let name = names.make("takeover")
         let holder = try Requester.create(name)
         // A different start time makes the recorded holder a pid-reused stranger, as if it died.
-        holder.region.side(.requester).pointee.start_time &+= 1
+        let block = holder.region.side(.requester)
+        block.pointee.start_time &+= 1
+        block.pointee.owner = SideOwner(ProcessIdentity(pid: getpid(), startTime: block.pointee.start_time)).rawValue
         let successor = try Requester.open(name)
         XCTAssertEqual(try RingObserver(attaching: name).header.refcount, 1)
         XCTAssertTrue(successor.detach(), "the successor held the last reference")

@@ -27,10 +27,13 @@ final class RingNames {
 /// The `evering-top` binary next to the test bundle.
 /// On Linux `Bundle(for:).bundleURL` is the products folder itself; elsewhere it is
 /// the .xctest bundle inside it. Accept either.
-func everingTopExecutable() -> URL {
+func everingTopExecutable() -> URL { builtExecutable("evering-top") }
+
+/// An executable of this package in the build products folder (see `everingTopExecutable`).
+func builtExecutable(_ name: String) -> URL {
     let bundle = Bundle(for: RingNames.self).bundleURL
-    let candidates = [bundle.appendingPathComponent("evering-top"),
-                      bundle.deletingLastPathComponent().appendingPathComponent("evering-top")]
+    let candidates = [bundle.appendingPathComponent(name),
+                      bundle.deletingLastPathComponent().appendingPathComponent(name)]
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
 }
 

@@ -29,7 +29,7 @@
 
 #define EV_MAGIC            0x00474E4952455645ULL /* "EVERING\0" read as a little-endian u64 */
 #define EV_ABI_MAJOR        1u
-#define EV_ABI_MINOR        0u      /* the minor this library writes; 1 once every 1.1 writer duty is implemented */
+#define EV_ABI_MINOR        1u      /* the minor this library writes */
 #define EV_ABI_MINOR_1_1    1u      /* the minor that defines the fields marked 1.1 */
 #define EV_HEADER_PAGE      4096u   /* size of the header page; first section starts here */
 #define EV_SECTION_ALIGN    4096u   /* every section offset is a multiple of this */
@@ -86,7 +86,7 @@ typedef struct ev_side {
     int32_t  pid;               /*  0: pid of the attached process */
     uint32_t state;             /*  4: enum ev_side_state; release store after the fields below */
     uint64_t start_time;        /*  8: field 22 of /proc/PID/stat (clock ticks since boot) */
-    uint64_t heartbeat_ns;      /* 16: CLOCK_MONOTONIC ns, relaxed store every <= 50 ms */
+    uint64_t heartbeat_ns;      /* 16: CLOCK_MONOTONIC ns, relaxed store every 50 ms (docs/ABI.md "Heartbeat and liveness") */
     uint64_t attached_at_ns;    /* 24: CLOCK_REALTIME ns of the attach */
     uint64_t detached_at_ns;    /* 32: CLOCK_REALTIME ns of the detach, 0 while attached */
     /* 1.1 (zero in 1.0 objects) */

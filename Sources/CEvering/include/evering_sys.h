@@ -22,13 +22,13 @@ static inline uint64_t ev_load_acquire_u64(const uint64_t *p) { return __atomic_
 static inline void ev_store_relaxed_u64(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 static inline void ev_store_release_u64(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 static inline uint64_t ev_fetch_add_relaxed_u64(uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+static inline uint64_t ev_fetch_add_acq_rel_u64(uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL); }
 
 static inline uint32_t ev_load_relaxed_u32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static inline uint32_t ev_load_acquire_u32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 static inline void ev_store_release_u32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 static inline uint32_t ev_fetch_add_acq_rel_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL); }
 static inline uint32_t ev_fetch_sub_acq_rel_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_sub(p, v, __ATOMIC_ACQ_REL); }
-static inline void ev_store_relaxed_u32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 /* The waker's take of a waiter's `sleeping` word (docs/ABI.md "Wake-ups"): acq_rel, although
  * the protocol's ordering comes from the fences, so the reasoning needs no more than "the
  * exchange is ordered after the fence and before FUTEX_WAKE"; it runs only when a sleeper
@@ -40,7 +40,116 @@ static inline uint32_t ev_exchange_acq_rel_u32(uint32_t *p, uint32_t v) { return
  * store-buffering pattern, which acquire/release cannot forbid. Compiles to `lock or` (about
  * 7 ns on the project's EPYC machines; measured in docs/benchmarks/wakeup-notes.md). */
 static inline void ev_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+static inline uint32_t ev_fetch_add_relaxed_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+static inline void ev_store_relaxed_u32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 
+/* Compare-and-swap, strong, acq_rel on success and acquire on failure: returns 1 if *p held
+ * *expected and now holds desired; otherwise 0 with *expected updated to what *p held.
+ * (The side claim of ABI 1.1: docs/ABI.md "Claiming a side".) */
+static inline int ev_compare_exchange_acq_rel_u64(uint64_t *p, uint64_t *expected, uint64_t desired) {
+    return __atomic_compare_exchange_n(p, expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+static inline int ev_compare_exchange_acq_rel_u32(uint32_t *p, uint32_t *expected, uint32_t desired) {
+    return __atomic_compare_exchange_n(p, expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Fences for the slot seqlock (docs/ABI.md "Slot records"). */
+static inline void ev_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
+static inline void ev_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
+
+
+/* ---- the slot seqlock (ABI 1.1, docs/ABI.md "Slot records (a seqlock)") ----
+ *
+ * The requester is the only writer of a slot. A rewrite of more than the state word is
+ * bracketed by ev_slot_write_begin/end: seq goes odd, the fields are stored (relaxed atomic
+ * stores: an inspector may be loading them), seq goes even again, and then the state is
+ * published with a release store as in 1.0. A change of the state word alone needs no
+ * sequence: one atomic store is never seen torn, and the other fields do not change. */
+
+static inline void ev_slot_write_begin(ev_slot *s) {
+    /* Relaxed load: we are the only writer of seq. */
+    uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELAXED);
+    /* Release fence: the odd seq is ordered before the field stores that follow, so a
+     * reader that sees any of them (then fences with acquire) re-reads seq as changed. */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void ev_slot_write_end(ev_slot *s) {
+    uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+    /* Release: pairs with the reader's acquire load of seq; the fields come first. */
+    __atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+/* The field stores of an allocation (generation bumped, request described, results zeroed). */
+static inline void ev_slot_store_allocated(ev_slot *s, uint32_t generation, uint16_t opcode, uint32_t length,
+                                           uint64_t submitted_ns, uint64_t user_data) {
+    /* Relaxed stores: ordered by the seq bracket around them; they compile to plain moves. */
+    __atomic_store_n(&s->generation, generation, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->opcode, opcode, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->flags, (uint16_t)0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->length, length, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->submitted_ns, submitted_ns, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->completed_ns, (uint64_t)0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->result_length, (uint32_t)0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->result, (int32_t)0, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->user_data, user_data, __ATOMIC_RELAXED);
+}
+
+/* The field stores of a completion: when it arrived and what it said. */
+static inline void ev_slot_store_completion(ev_slot *s, uint64_t completed_ns, int32_t result, uint32_t result_length) {
+    /* Relaxed stores: ordered by the seq bracket around them. */
+    __atomic_store_n(&s->completed_ns, completed_ns, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->result, result, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->result_length, result_length, __ATOMIC_RELAXED);
+}
+
+/* The record's fields, each loaded atomically (no data race with the writer) but not as one
+ * instant's record: ev_slot_read brackets this with the seq checks. Alone, it is the 1.0
+ * best-effort copy (seq, reserved0 and reserved1 of *out are left as they were). */
+static inline void ev_slot_load_fields(const ev_slot *s, ev_slot *out) {
+    /* Acquire on state, as in 1.0 (pairs with the release store of state after the fields). */
+    out->state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+    /* Relaxed: a racing rewrite is caught by the caller's seq re-read. */
+    out->generation = __atomic_load_n(&s->generation, __ATOMIC_RELAXED);
+    out->opcode = __atomic_load_n(&s->opcode, __ATOMIC_RELAXED);
+    out->flags = __atomic_load_n(&s->flags, __ATOMIC_RELAXED);
+    out->length = __atomic_load_n(&s->length, __ATOMIC_RELAXED);
+    out->submitted_ns = __atomic_load_n(&s->submitted_ns, __ATOMIC_RELAXED);
+    out->completed_ns = __atomic_load_n(&s->completed_ns, __ATOMIC_RELAXED);
+    out->result_length = __atomic_load_n(&s->result_length, __ATOMIC_RELAXED);
+    out->result = __atomic_load_n(&s->result, __ATOMIC_RELAXED);
+    out->user_data = __atomic_load_n(&s->user_data, __ATOMIC_RELAXED);
+}
+
+/* Copies slot *s into *out as one instant's record, as the Linux seqcount reader does:
+ * seq (acquire), the fields (relaxed loads), an acquire fence, seq again (relaxed); equal
+ * and even means no rewrite overlapped the copy. Returns 1 on success, 0 if the record was
+ * still changing after `attempts` tries (the caller reports the slot as "changing"). In a
+ * 1.0 ring seq stays 0, so the first copy is taken as it is (best effort, as 1.0 says). */
+static inline int ev_slot_read(const ev_slot *s, ev_slot *out, int attempts) {
+    for (int i = 0; i < attempts; i++) {
+        /* Acquire pairs with the writer's release store of the even seq (ev_slot_write_end). */
+        uint32_t before = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+        if (before & 1u) {  /* a rewrite is in progress: it takes nanoseconds */
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+            continue;
+        }
+        ev_slot_load_fields(s, out);
+        /* Acquire fence: the field loads above happen before the seq re-read below. */
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        uint32_t after = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+        if (before == after) {
+            out->seq = before;
+            out->reserved0 = 0;
+            out->reserved1 = 0;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* A CPU hint for spin loops (PAUSE on x86, YIELD on arm64). */
 static inline void ev_cpu_relax(void) {
@@ -134,5 +243,8 @@ static inline uint32_t *ev_waiter_cpu_ptr(ev_waiter *w) { return &w->cpu; }
 static inline uint64_t *ev_waiter_wakes_ptr(ev_waiter *w) { return &w->wakes; }
 static inline uint64_t *ev_waiter_late_wakes_ptr(ev_waiter *w) { return &w->late_wakes; }
 static inline uint32_t *ev_side_capabilities_ptr(ev_side *s) { return &s->capabilities; }
+static inline uint64_t *ev_side_owner_ptr(ev_side *s) { return &s->owner; }
+static inline uint32_t *ev_side_claims_ptr(ev_side *s) { return &s->claims; }
+static inline uint32_t *ev_slot_seq_ptr(ev_slot *s) { return &s->seq; }
 
 #endif

@@ -25,6 +25,11 @@ enum {
     CN_UNDERLINE = 8,
 };
 
+/* Whether the terminal on stdout can run a full-screen UI, without writing to it:
+ * 0 yes, -1 TERM unset or unknown to terminfo, -2 no cursor addressing (TERM=dumb, a
+ * hardcopy or glass tty: curses would draw garbage or nothing). */
+int cn_check_terminal(void);
+
 /* Starts curses mode: locale first (for UTF-8 output), then cbreak so Ctrl-C still
  * raises SIGINT (raw mode would swallow it), no echo, keypad keys decoded, cursor hidden.
  * Returns 0 on success, -1 if the terminal cannot be initialised. */
@@ -36,6 +41,10 @@ static inline int cn_start(void) {
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    /* After a lone Esc, getch waits ESCDELAY (1 s by default) for the rest of an escape
+     * sequence; 25 ms is ample for a terminal's own sequences (they arrive in one write)
+     * and makes Esc close the help at once. */
+    set_escdelay(25);
     curs_set(0);
     return 0;
 }

@@ -1,4 +1,5 @@
-/// Compact number and duration formats that fit narrow columns.
+/// The one formatter for numbers, durations and sizes: the dashboard, `dump`, `watch`,
+/// `check` and the diagnosis messages print a figure the same way.
 public enum Formatting {
     /// 999, 1.2k, 34.5M, 1.2G: at most 5 characters.
     public static func count(_ value: Double) -> String {
@@ -39,6 +40,20 @@ public enum Formatting {
         return "\(seconds / 86400)d\(twoDigits(seconds / 3600 % 24))h"
     }
 
+    /// An age ("how long ago"), never a made-up `0ns`. Ages are measured from the start of a
+    /// read and saturate at 0 for a timestamp written while the read ran, so anything below
+    /// a microsecond is below what the read can tell apart: `<1us`. Nil (no timestamp) is `-`.
+    public static func age(nanoseconds: UInt64?) -> String {
+        guard let nanoseconds else { return "-" }
+        return nanoseconds < 1_000 ? "<1us" : duration(nanoseconds: nanoseconds)
+    }
+
+    /// The age of an event at `then` seen at `now` (same clock); `-` when `then` is later
+    /// than `now` (clocks that disagree: the age is unknown, not zero).
+    public static func age(from then: UInt64, to now: UInt64) -> String {
+        now < then ? "-" : age(nanoseconds: now - then)
+    }
+
     public static func duration(seconds: Double) -> String {
         duration(nanoseconds: seconds <= 0 ? 0 : UInt64(min(seconds, 1e9) * 1e9))
     }
@@ -52,11 +67,16 @@ public enum Formatting {
         return "\(value)%"
     }
 
-    static func oneDecimal(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        let sign = tenths < 0 ? "-" : ""
-        return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
+    /// One decimal place, without Foundation: 12.3, -0.5, 0.0.
+    public static func decimal(_ value: Double) -> String {
+        let tenths = (value * 10).rounded()
+        guard tenths.isFinite, abs(tenths) < 1e15 else { return "\(value)" }
+        // Sign apart: -0.5 has a whole part of 0, which would print as "0.5".
+        let magnitude = abs(Int64(tenths))
+        return (tenths < 0 ? "-" : "") + "\(magnitude / 10).\(magnitude % 10)"
     }
+
+    static func oneDecimal(_ value: Double) -> String { decimal(value) }
 
     static func twoDigits<T: BinaryInteger>(_ value: T) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
