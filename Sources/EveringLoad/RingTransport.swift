@@ -105,15 +105,10 @@ public final class RingRequesterTransport: RequesterTransport {
     /// the responder's publish ends) when the responder advertises it, else the backoff.
     public func waitForCompletions(timeoutNanoseconds: UInt64) throws(LoadError) {
         publish()
-        do {
-            try requester.completions.waitUntilNotEmpty(timeout: .nanoseconds(Int64(clamping: timeoutNanoseconds)))
-        } catch .timedOut {
-            return
-        } catch .stopRequested {
-            return  // the loop sees the request through shouldStop and drains
-        } catch {
-            throw .responderGone(error.description)
-        }
+        // Whatever ends the wait early (a stop request, the responder's death or a corrupt
+        // index) is left to the loop: it sees stops through shouldStop, and its supervision
+        // (checkPeer, then the child process) reports the responder the one usual way.
+        try? requester.completions.waitUntilNotEmpty(timeout: .nanoseconds(Int64(clamping: timeoutNanoseconds)))
     }
 
     public func checkPeer() throws(LoadError) {
