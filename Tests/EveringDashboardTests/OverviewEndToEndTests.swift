@@ -68,7 +68,9 @@ final class OverviewEndToEndTests: XCTestCase {
     func testRingsCreatedAndRemovedDuringTheRunAppearAndDisappear() throws {
         let prefix = uniquePrefix("live")
         let session = try startOverview(filter: prefix)
-        XCTAssertNotNil(try session.waitForScreen { $0.contains("no ring matches") }, session.screen)
+        // Nothing matches yet; with no other ring on the machine the table says that instead.
+        XCTAssertNotNil(try session.waitForScreen { $0.contains("no ring matches") || $0.contains("no evering rings in /dev/shm") },
+                        session.screen)
         let first = try makeRing(prefix + "-one")
         XCTAssertNotNil(try session.waitForScreen { self.ringLines($0, prefix: prefix).count == 1 },
                         "a new ring did not appear:\n\(session.screen)")
