@@ -52,6 +52,7 @@ let package = Package(
                 "EveringLoad",
                 "EveringBench",
                 "EveringExport",
+                "EveringRecording",
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -78,6 +79,10 @@ let package = Package(
         // Its io_uring helper (Fixtures/UringFixture.c, a real io_uring left with unsubmitted
         // SQEs / unreaped CQEs / overflow) links liburing: the tests compile it with `cc`, so
         // building the tool itself needs ncurses only.
+        // The flight recorder (issue 16): the recording format (docs/RECORDING.md), its
+        // writer and reader, and a recording as one more ring source.
+        .target(name: "EveringRecording", dependencies: ["EveringInspect", "EveringIOUring", "Evering"]),
+        .testTarget(name: "EveringRecordingTests", dependencies: ["EveringRecording", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "EveringInspect", "Evering", "evering-top"],
                     exclude: ["Fixtures"]),
     ]
