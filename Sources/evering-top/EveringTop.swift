@@ -24,6 +24,7 @@ struct EveringTop: ParsableCommand {
             LoadCommand.self,
             CleanupCommand.self,
             ExportCommand.self,
+            RecordCommand.self,
         ]
     )
 
