@@ -32,6 +32,8 @@ public enum InFlightSort: Int, Sendable, CaseIterable, CustomStringConvertible {
 public enum DashboardKey: Equatable, Sendable {
     case character(Character)
     case tab, backTab, up, down, pageUp, pageDown, home, end, escape, resize
+    /// ←/→: unused by the live view; `replay` steps one sample with them.
+    case left, right
 }
 
 /// What the loop must do after a key, beyond redrawing.
