@@ -32,7 +32,7 @@ let package = Package(
         // The dashboard's screen model: pure render functions from snapshots to a cell grid.
         .target(name: "EveringDashboard", dependencies: ["EveringInspect"]),
         // The ncurses backend: draws grids, reads keys, runs the sample/draw loop.
-        .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "EveringInspect", "CNcurses", "Evering"]),
+        .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "EveringInspect", "EveringRecording", "CNcurses", "Evering"]),
         // The load generator and fault injector, callable from Swift (demo, benchmarks) and the CLI.
         .target(
             name: "EveringLoad",
@@ -81,8 +81,8 @@ let package = Package(
         // building the tool itself needs ncurses only.
         // The flight recorder (issue 16): the recording format (docs/RECORDING.md), its
         // writer and reader, and a recording as one more ring source.
-        .target(name: "EveringRecording", dependencies: ["EveringInspect", "EveringIOUring", "Evering"]),
-        .testTarget(name: "EveringRecordingTests", dependencies: ["EveringRecording", "EveringInspect", "Evering", "evering-top"]),
+        .target(name: "EveringRecording", dependencies: ["EveringInspect", "EveringIOUring", "EveringDashboard", "Evering"]),
+        .testTarget(name: "EveringRecordingTests", dependencies: ["EveringRecording", "EveringDashboard", "EveringInspect", "Evering", "evering-top"]),
         .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "EveringInspect", "Evering", "evering-top"],
                     exclude: ["Fixtures"]),
     ]

@@ -25,6 +25,7 @@ struct EveringTop: ParsableCommand {
             CleanupCommand.self,
             ExportCommand.self,
             RecordCommand.self,
+            ReplayCommand.self,
         ]
     )
 
