@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "EveringExportTests", dependencies: ["EveringExport", "EveringInspect", "Evering"]),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering", "evering-race-helper", "evering-top"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering", "CEvering", "evering-top"]),
-        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
+        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "EveringRecording", "Evering", "evering-top"]),
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
         // Faults from `load`, diagnosed by `check`/`dump`: all through the built binary.

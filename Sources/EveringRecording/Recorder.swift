@@ -13,7 +13,7 @@ import Foundation
 public final class Recorder {
     public struct Options: Sendable {
         public var intervalNanoseconds: UInt64
-        public var keyframeIntervalNanoseconds: UInt64 = 1_000_000_000
+        public var keyframeIntervalNanoseconds: UInt64 = 10_000_000_000
         /// Stop after this long (nil: until stopped).
         public var durationNanoseconds: UInt64?
         public var thresholds: Thresholds
@@ -65,8 +65,9 @@ public final class Recorder {
             return end
         }
         guard try sink.start(header: header, headerRecord: encoder.header(header)) else { return try finish(.maxSize) }
-        // Enough history for every time-based rule: twice the stall timeout, at least 600 samples.
-        let historyCapacity = max(600, Int(2 * options.thresholds.stallTimeout * 1e9 / Double(interval)) + 2)
+        // Enough history for every time-based rule: twice the stall timeout (at least 120
+        // samples; more would only cost the sampler's copying at 100 Hz).
+        let historyCapacity = max(120, Int(2 * options.thresholds.stallTimeout * 1e9 / Double(interval)) + 2)
         var sampler = Sampler(historyCapacity: historyCapacity)
         var tick: UInt64 = 0
         var gone = false
@@ -135,7 +136,8 @@ public final class FileSink: Recorder.Sink {
 
     public func start(header: RecordingHeader, headerRecord: [UInt8]) throws -> Bool { try file.append(headerRecord) }
     public func accept(_ record: [UInt8], kind: RecordKind, frame: RecordedFrame, incidents: [Incident]) throws -> Bool {
-        try file.append(record)
+        if kind == .keyframe { try file.flush() }  // what came before reaches the disk once a second
+        return try file.append(record)
     }
     public func accept(boundary record: [UInt8], _ boundary: RingBoundary) throws -> Bool { try file.append(record) }
     public func finish(_ end: RecordingEnd, record: [UInt8]) throws { try file.finish(record) }

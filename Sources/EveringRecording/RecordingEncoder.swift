@@ -17,9 +17,12 @@ public struct RecordingEncoder {
     private var believed: [UInt32: SlotTable.Record] = [:]
     private var lastKeyframe: UInt64?
     private var needsKeyframe = true
+    /// The header and the entries at each queue's head as a reader holds them.
+    private var lastHeader: HeaderStatus?
+    private var lastPending: [[QueueEntry]] = [[], []]
     private let json: JSONEncoder
 
-    public init(intervalNanoseconds: UInt64, keyframeIntervalNanoseconds: UInt64 = 1_000_000_000) {
+    public init(intervalNanoseconds: UInt64, keyframeIntervalNanoseconds: UInt64 = 10_000_000_000) {
         self.intervalNanoseconds = intervalNanoseconds
         self.keyframeIntervalNanoseconds = keyframeIntervalNanoseconds
         json = JSONEncoder()
@@ -48,6 +51,8 @@ public struct RecordingEncoder {
             needsKeyframe = false
             lastKeyframe = now
             believed = Dictionary(uniqueKeysWithValues: (snapshot.slots?.busy ?? []).map { ($0.index, $0) })
+            lastHeader = snapshot.header
+            lastPending = [snapshot.submission.pending, snapshot.completion.pending]
             return (.keyframe, record(.keyframe, RecordedFrame(snapshot: snapshot, status: status, findings: findings)))
         }
         var delta = snapshot
@@ -64,8 +69,38 @@ public struct RecordingEncoder {
         freed.sort()
         for index in freed { believed[index] = nil }
         delta.slots?.busy = changed
-        let frame = RecordedFrame(snapshot: delta, freed: freed.isEmpty ? nil : freed, status: status, findings: findings)
+        var carried: [RecordedFrame.CarriedPart] = []
+        if snapshot.header == lastHeader {
+            delta.header = nil
+            carried.append(.header)
+        }
+        lastHeader = snapshot.header
+        if Self.samePending(snapshot.submission.pending, lastPending[0]) {
+            delta.submission.pending = []
+            carried.append(.submissionPending)
+        }
+        if Self.samePending(snapshot.completion.pending, lastPending[1]) {
+            delta.completion.pending = []
+            carried.append(.completionPending)
+        }
+        lastPending = [snapshot.submission.pending, snapshot.completion.pending]
+        let frame = RecordedFrame(snapshot: delta, freed: freed.isEmpty ? nil : freed, status: status, findings: findings,
+                                  carried: carried.isEmpty ? nil : carried)
         return (.delta, record(.delta, frame))
+    }
+
+    /// The same entries but for their ages (which the reader advances); an empty list is
+    /// never "carried" (it costs nothing to write).
+    static func samePending(_ a: [QueueEntry], _ b: [QueueEntry]) -> Bool {
+        guard !a.isEmpty, a.count == b.count else { return false }
+        for (x, y) in zip(a, b) {
+            var x = x, y = y
+            guard (x.ageNanoseconds == nil) == (y.ageNanoseconds == nil) else { return false }
+            x.ageNanoseconds = nil
+            y.ageNanoseconds = nil
+            if x != y { return false }
+        }
+        return true
     }
 
     /// The same op in the same state: everything but the ages (which the reader derives).

@@ -11,6 +11,10 @@ public final class RecordingFile {
     public let maxSize: Int
     public private(set) var bytesWritten = 0
     private let handle: FileHandle
+    /// Records not yet written: one write(2) per ~64 KiB (or per keyframe, via `flush`)
+    /// rather than one per sample. A crash loses at most this; Ctrl-C and the limits flush.
+    private var pending: [UInt8] = []
+    static let flushThreshold = 64 << 10
     /// Room kept for the end record so `finish` always fits.
     static let endReserve = 256
 
@@ -33,21 +37,33 @@ public final class RecordingFile {
     /// `maxSize`; returns whether it was written.
     public func append(_ record: [UInt8]) throws(RecordingError) -> Bool {
         guard bytesWritten + record.count + Self.endReserve <= maxSize else { return false }
-        try write(record)
+        pending.append(contentsOf: record)
+        bytesWritten += record.count
+        if pending.count >= Self.flushThreshold { try flush() }
         return true
+    }
+
+    /// Writes what is buffered (the recorder calls it at each keyframe: at most a second lost).
+    public func flush() throws(RecordingError) {
+        guard !pending.isEmpty else { return }
+        do { try handle.write(contentsOf: pending) } catch {
+            throw .cannotWrite(path: path, reason: (error as NSError).localizedDescription)
+        }
+        pending.removeAll(keepingCapacity: true)
     }
 
     /// Writes the end record and closes the file.
     public func finish(_ endRecord: [UInt8]) throws(RecordingError) {
-        try write(endRecord)
+        pending.append(contentsOf: endRecord)
+        bytesWritten += endRecord.count
+        try flush()
         do { try handle.close() } catch { throw .cannotWrite(path: path, reason: "\(error)") }
     }
 
     private func write(_ bytes: [UInt8]) throws(RecordingError) {
-        do { try handle.write(contentsOf: bytes) } catch {
-            throw .cannotWrite(path: path, reason: (error as NSError).localizedDescription)
-        }
+        pending.append(contentsOf: bytes)
         bytesWritten += bytes.count
+        try flush()
     }
 
     private static func whyNotWritable(_ path: String) -> String {

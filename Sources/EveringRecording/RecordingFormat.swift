@@ -91,10 +91,23 @@ public struct RecordedFrame: Codable, Equatable, Sendable {
     public var status: RingStatus
     /// Everything diagnosis found at this sample (empty when healthy).
     public var findings: [Finding]
+    /// Delta only: parts left out because they equal the frame before's (`CarriedPart`);
+    /// pending entries carried over age by the time between the frames.
+    public var carried: [CarriedPart]?
 
-    public init(snapshot: Snapshot, freed: [UInt32]? = nil, status: RingStatus, findings: [Finding]) {
+    /// What a delta may leave out when unchanged.
+    public enum CarriedPart: String, Codable, Sendable {
+        /// `snapshot.header`.
+        case header
+        /// `snapshot.submission.pending` / `snapshot.completion.pending` (equal but for ages).
+        case submissionPending = "sq.pending"
+        case completionPending = "cq.pending"
+    }
+
+    public init(snapshot: Snapshot, freed: [UInt32]? = nil, status: RingStatus, findings: [Finding], carried: [CarriedPart]? = nil) {
         self.snapshot = snapshot
         self.freed = freed
+        self.carried = carried
         self.status = status
         self.findings = findings
     }

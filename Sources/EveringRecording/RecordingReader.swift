@@ -149,7 +149,7 @@ public final class RecordingReader {
     /// the last if later). Precondition: not empty.
     public func index(atOffsetSeconds seconds: Double) -> Int {
         precondition(!frames.isEmpty, "an empty recording has no frames")
-        let target = startTime &+ UInt64(max(0, seconds) * 1e9)
+        let target = startTime &+ UInt64((max(0, seconds) * 1e9).rounded())  // 9.9 s is 9,900,000,000 ns, not one less
         var low = 0, high = frames.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
@@ -164,25 +164,45 @@ public final class RecordingReader {
     public func frame(at index: Int) -> RecordedFrame {
         precondition(frames.indices.contains(index), "frame \(index) of \(frames.count)")
         var result = frames[index].frame
-        guard frames[index].kind == .delta, result.snapshot.slots != nil else { return result }
+        guard frames[index].kind == .delta else { return result }
         let keyIndex = keyframes[Self.lastIndex(in: keyframes, atMost: index)]
         var held: [UInt32: (record: SlotTable.Record, at: UInt64)] = [:]
+        var header: HeaderStatus?
+        var pending: [(entries: [QueueEntry], at: UInt64)] = [([], 0), ([], 0)]
         for i in keyIndex...index {
             let stored = frames[i]
             let time = stored.time
+            let snapshot = stored.frame.snapshot
+            let carried = Set(stored.frame.carried ?? [])
             if stored.kind == .keyframe { held = [:] }
             for slot in stored.frame.freed ?? [] { held[slot] = nil }
-            for record in stored.frame.snapshot.slots?.busy ?? [] { held[record.index] = (record, time) }
+            for record in snapshot.slots?.busy ?? [] { held[record.index] = (record, time) }
+            if !carried.contains(.header) { header = snapshot.header }
+            if !carried.contains(.submissionPending) { pending[0] = (snapshot.submission.pending, time) }
+            if !carried.contains(.completionPending) { pending[1] = (snapshot.completion.pending, time) }
         }
         let now = result.snapshot.takenAtMonotonicNanoseconds
-        result.snapshot.slots?.busy = held.values.map { entry in
-            var record = entry.record
-            let elapsed = now &- entry.at
-            record.ageNanoseconds &+= elapsed
-            record.completedAgeNanoseconds = record.completedAgeNanoseconds.map { $0 &+ elapsed }
-            return record
-        }.sorted { $0.index < $1.index }
+        func aged(_ part: (entries: [QueueEntry], at: UInt64)) -> [QueueEntry] {
+            part.entries.map { entry in
+                var entry = entry
+                entry.ageNanoseconds = entry.ageNanoseconds.map { $0 &+ (now &- part.at) }
+                return entry
+            }
+        }
+        result.snapshot.header = header
+        result.snapshot.submission.pending = aged(pending[0])
+        result.snapshot.completion.pending = aged(pending[1])
+        if result.snapshot.slots != nil {
+            result.snapshot.slots?.busy = held.values.map { entry in
+                var record = entry.record
+                let elapsed = now &- entry.at
+                record.ageNanoseconds &+= elapsed
+                record.completedAgeNanoseconds = record.completedAgeNanoseconds.map { $0 &+ elapsed }
+                return record
+            }.sorted { $0.index < $1.index }
+        }
         result.freed = nil
+        result.carried = nil
         return result
     }
 

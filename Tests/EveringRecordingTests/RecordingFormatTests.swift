@@ -36,6 +36,7 @@ final class RecordingFormatTests: XCTestCase {
             let original = frames[index].snapshot
             let rebuilt = recording.frame(at: index).snapshot
             XCTAssertEqual(rebuilt.submission, original.submission, "frame \(index)")
+            XCTAssertEqual(rebuilt.header, original.header, "frame \(index)")
             XCTAssertEqual(rebuilt.slots?.counts, original.slots?.counts, "frame \(index)")
             let longBusy = original.slots!.busy.filter { $0.ageNanoseconds >= Self.interval }
             let expected = recording.frames[index].kind == .keyframe ? original.slots!.busy : longBusy
@@ -45,6 +46,11 @@ final class RecordingFormatTests: XCTestCase {
         // long-busy, never again while unchanged.
         let deltasCarrying7 = recording.frames.filter { $0.kind == .delta && $0.frame.snapshot.slots!.busy.contains { $0.index == 7 } }
         XCTAssertEqual(deltasCarrying7.count, 1)
+        // The unchanged header and head entry are carried, not repeated.
+        XCTAssertEqual(recording.frames[50].frame.carried, [.header, .submissionPending])
+        XCTAssertNil(recording.frames[50].frame.snapshot.header)
+        XCTAssertEqual(recording.frames[120].frame.carried, [.submissionPending], "the header changed at 120")
+        XCTAssertEqual(recording.frame(at: 130).snapshot.header?.refcount, 1)
     }
 
     func testSeekingByOffsetFindsTheLastFrameAtOrBefore() throws {
@@ -58,7 +64,7 @@ final class RecordingFormatTests: XCTestCase {
     }
 
     func testRecreatedRingIsMarkedAndStartsAKeyframe() throws {
-        var encoder = RecordingEncoder(intervalNanoseconds: Self.interval)
+        var encoder = RecordingEncoder(intervalNanoseconds: Self.interval, keyframeIntervalNanoseconds: 1_000_000_000)
         var bytes = RecordingFormat.magic + encoder.header(RecordingFixtures.header(interval: Self.interval))
         let frames = RecordingFixtures.stuckSlotSequence(count: 20, interval: Self.interval)
         for frame in frames[0..<10] { bytes += encoder.frame(frame.snapshot, status: frame.status, findings: frame.findings).bytes }
