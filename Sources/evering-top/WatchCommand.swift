@@ -89,6 +89,11 @@ struct WatchCommand: ParsableCommand {
         for index in recording.frames.indices {
             let stored = recording.frames[index]
             let time = stored.time
+            if index > 0, stored.epoch != recording.frames[index - 1].epoch, !json {
+                let pid = stored.frame.snapshot.header.map { " (created by pid \($0.creatorPID))" } ?? ""
+                InspectAttach.emit("\(RecordingText.offset(Double(time &- start) / 1e9)) ---- \(recording.header.ring) re-created\(pid): a new ring from here ----")
+                sampler = Sampler()
+            }
             let incidents = Incident.group(stored.frame.findings)
             alerts.update(incidents: incidents, at: time)
             let isLine = time >= nextLine || index == recording.frames.count - 1

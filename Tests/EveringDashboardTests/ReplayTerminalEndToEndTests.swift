@@ -21,6 +21,19 @@ final class ReplayTerminalEndToEndTests: XCTestCase {
         try session.type("\(everingTopBinary().path) replay \(path) --paused \(extra)")
     }
 
+    /// Waits for `condition`; on a timeout fails with the screen (printable ASCII only,
+    /// so the message survives any terminal bytes).
+    @discardableResult
+    func expectScreen(_ session: TmuxSession, _ what: String, timeout: TimeInterval = 10, line: UInt = #line,
+                      _ condition: (String) -> Bool) throws -> String {
+        if let screen = try session.waitForScreen(timeout: timeout, condition) { return screen }
+        let screen = String(session.screen.unicodeScalars.map { $0.isASCII && ($0.value >= 32 || $0 == "\n") ? Character($0) : "?" })
+        XCTFail("\(what) not shown; screen:\n\(screen)", line: line)
+        throw StateNotShown()
+    }
+
+    struct StateNotShown: Error {}
+
     /// The timeline's "+S.SSSs/" figure.
     func playhead(_ screen: String) -> Double? {
         screen.firstMatch(of: /\|[|>] ([+-][0-9.]+)s\//).flatMap { Double($0.1) }
@@ -29,43 +42,44 @@ final class ReplayTerminalEndToEndTests: XCTestCase {
     func testSeekSpeedFirstFindingAndEnd() throws {
         let session = try TmuxSession(label: "replay")
         try start(session)
-        let first = try XCTUnwrap(try session.waitForScreen { $0.contains("REPLAY 2023-11-14 22:13:20.000 UTC") }, session.screen)
+        let first = try expectScreen(session, "REPLAY 2023-11-14 22:13:20.000 UTC") { $0.contains("REPLAY 2023-11-14 22:13:20.000 UTC") }
         XCTAssertEqual(playhead(first), 0)
         XCTAssertTrue(first.contains(" OK "), first)
 
         try session.press("g")
-        let atFinding = try XCTUnwrap(try session.waitForScreen { self.playhead($0) == 12 }, session.screen)
+        let atFinding = try expectScreen(session, "playhead at 12") { self.playhead($0) == 12 }
         XCTAssertTrue(atFinding.contains(" STUCK "), atFinding)
         XCTAssertTrue(atFinding.contains("has not taken from the submission queue"), atFinding)
 
         try session.press("[")
-        XCTAssertNotNil(try session.waitForScreen { self.playhead($0) == 2 }, session.screen)
+        try expectScreen(session, "playhead at 2") { self.playhead($0) == 2 }
         try session.press("]")
-        XCTAssertNotNil(try session.waitForScreen { self.playhead($0) == 12 }, session.screen)
+        try expectScreen(session, "playhead at 12") { self.playhead($0) == 12 }
         try session.press("Right")
-        XCTAssertNotNil(try session.waitForScreen { self.playhead($0) == 12.1 }, session.screen)
+        try expectScreen(session, "playhead at 12.1") { self.playhead($0) == 12.1 }
         try session.press("Left")
         try session.press("Left")
-        XCTAssertNotNil(try session.waitForScreen { self.playhead($0) == 11.9 }, session.screen)
+        try expectScreen(session, "playhead at 11.9") { self.playhead($0) == 11.9 }
         try session.press("G")
-        XCTAssertNotNil(try session.waitForScreen { self.playhead($0) == 19.9 }, session.screen)
+        try expectScreen(session, "playhead at 19.9") { self.playhead($0) == 19.9 }
 
         try session.press("+")
         try session.press("+")
-        XCTAssertNotNil(try session.waitForScreen { $0.contains(" ×4 ") }, session.screen)
+        try expectScreen(session, " ×4 ") { $0.contains(" ×4 ") }
         for _ in 0..<4 { try session.press("-") }
-        XCTAssertNotNil(try session.waitForScreen { $0.contains(" ×0.25 ") }, session.screen)
+        try expectScreen(session, " ×0.25 ") { $0.contains(" ×0.25 ") }
         for _ in 0..<6 { try session.press("+") }
-        XCTAssertNotNil(try session.waitForScreen { $0.contains(" ×16 ") }, session.screen)
+        try expectScreen(session, " ×16 ") { $0.contains(" ×16 ") }
 
         // Play from the start at ×16: the playhead moves on its own, and stops at the end.
-        try session.press("Home")
-        XCTAssertNotNil(try session.waitForScreen { self.playhead($0) == 0 }, session.screen)
+        try session.press("[")
+        try session.press("[")
+        try expectScreen(session, "playhead at 0") { self.playhead($0) == 0 }
         try session.press("Space")
-        XCTAssertNotNil(try session.waitForScreen(timeout: 15) { (self.playhead($0) ?? 0) > 1 }, session.screen)
-        XCTAssertNotNil(try session.waitForScreen(timeout: 15) { self.playhead($0) == 19.9 && $0.contains("PAUSED") }, session.screen)
+        try expectScreen(session, "playhead past 1 s", timeout: 15) { (self.playhead($0) ?? 0) > 1 }
+        try expectScreen(session, "playhead at 19.9 and PAUSED", timeout: 15) { self.playhead($0) == 19.9 && $0.contains("PAUSED") }
         try session.press("q")
-        XCTAssertNotNil(try session.waitForScreen { $0.contains("$ ") && !$0.contains("REPLAY") }, session.screen)
+        try expectScreen(session, "$  and not REPLAY") { $0.contains("$ ") && !$0.contains("REPLAY") }
     }
 
     /// `replay --at T` and `dump FILE --at T` agree on head, tail, used, status and findings.
@@ -73,7 +87,7 @@ final class ReplayTerminalEndToEndTests: XCTestCase {
         for at in ["5s", "12.5s", "19s"] {
             let session = try TmuxSession(label: "replay-at")
             try start(session, "--at \(at)")
-            let screen = try XCTUnwrap(try session.waitForScreen { $0.contains("REPLAY") }, session.screen)
+            let screen = try expectScreen(session, "REPLAY") { $0.contains("REPLAY") }
             let dump = try runTool(["dump", path, "--at", at, "--json"])
             let report = try InspectJSON.decode(InspectReport.self, from: dump)
             let sq = report.snapshot.submission
