@@ -82,7 +82,7 @@ let package = Package(
         // The flight recorder (issue 16): the recording format (docs/RECORDING.md), its
         // writer and reader, and a recording as one more ring source.
         .target(name: "EveringRecording", dependencies: ["EveringInspect", "EveringIOUring", "EveringDashboard", "Evering"]),
-        .testTarget(name: "EveringRecordingTests", dependencies: ["EveringRecording", "EveringDashboard", "EveringInspect", "Evering", "evering-top"]),
+        .testTarget(name: "EveringRecordingTests", dependencies: ["EveringRecording", "EveringDashboard", "EveringInspect", "EveringIOUring", "Evering", "evering-top"]),
         .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "EveringInspect", "Evering", "evering-top"],
                     exclude: ["Fixtures"]),
     ]

@@ -29,6 +29,22 @@ final class RecorderLifecycleEndToEndTests: EndToEndTestCase {
         XCTAssertTrue(dump.stdout.contains("recording \(path) of /\(name)"), dump.stdout)
     }
 
+    func testMaxSizeStopsWithAValidFileUnderTheLimit() throws {
+        let name = try uniqueName("rec-max")
+        let path = temporaryPath(name)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let load = try startLoad(name, [])
+        try waitForState(name, load, "the ring exists") { _ in true }
+        let record = try Tool.run(["record", name, "-o", path, "--max-size", "64K", "-d", "1ms"], timeout: 60)
+        XCTAssertEqual(record.status, 0, record.stderr)
+        XCTAssertTrue(record.stderr.contains("stopped: max-size"), record.stderr)
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        XCTAssertLessThanOrEqual(size, 64 << 10)
+        XCTAssertGreaterThan(size, 32 << 10, "it filled the file before stopping")
+        let check = try Tool.run(["check", path])
+        XCTAssertEqual(check.stderr, "", "valid to the end")
+    }
+
     func testARecreatedRingIsFollowedAndMarked() throws {
         let name = try uniqueName("rec-again")
         let path = temporaryPath(name)
