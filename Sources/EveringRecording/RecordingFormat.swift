@@ -1,4 +1,6 @@
+import Evering
 import EveringInspect
+import Foundation
 
 /// The on-disk vocabulary of a recording (docs/RECORDING.md is the prose; this is the code).
 ///
@@ -26,10 +28,15 @@ public enum RecordingFormat {
     /// beyond it is corruption, not a reason to allocate.
     public static let maximumPayloadSize = 64 << 20
 
-    /// Whether a command-line argument names a recording rather than a ring: it contains a
-    /// `/` or ends in `.evrec` (ring names may contain dots, never slashes after the first).
-    public static func isRecordingPath(_ argument: String) -> Bool {
-        argument.contains("/") || argument.hasSuffix("." + fileExtension)
+    /// Whether a command-line argument names a recording rather than a ring: it ends in
+    /// `.evrec`, or it contains a `/`, is not one of the spellings of a ring name (`/NAME`,
+    /// `/dev/shm/NAME`) and a file of that name exists. Ring names may contain dots.
+    public static func isRecordingPath(_ argument: String,
+                                       fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) -> Bool {
+        if argument.hasSuffix("." + fileExtension) { return true }
+        guard argument.contains("/") else { return false }
+        if (try? RingName(argument)) != nil { return false }
+        return fileExists(argument)
     }
 }
 

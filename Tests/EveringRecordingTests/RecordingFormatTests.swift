@@ -14,11 +14,17 @@ final class RecordingFormatTests: XCTestCase {
     }
 
     func testArgumentsWithASlashOrTheExtensionAreFiles() {
-        XCTAssertTrue(RecordingFormat.isRecordingPath("./ring.evrec"))
-        XCTAssertTrue(RecordingFormat.isRecordingPath("/tmp/x"))
-        XCTAssertTrue(RecordingFormat.isRecordingPath("ring.evrec"))
-        XCTAssertFalse(RecordingFormat.isRecordingPath("evering.demo.v2"), "ring names may contain dots")
-        XCTAssertFalse(RecordingFormat.isRecordingPath("evering-demo"))
+        let exists: (String) -> Bool = { ["./evering.demo", "/tmp/x", "dir/ring"].contains($0) }
+        XCTAssertTrue(RecordingFormat.isRecordingPath("./ring.evrec", fileExists: exists))
+        XCTAssertTrue(RecordingFormat.isRecordingPath("ring.evrec", fileExists: exists), "the extension alone")
+        XCTAssertTrue(RecordingFormat.isRecordingPath("/tmp/x", fileExists: exists))
+        XCTAssertTrue(RecordingFormat.isRecordingPath("./evering.demo", fileExists: exists))
+        XCTAssertTrue(RecordingFormat.isRecordingPath("dir/ring", fileExists: exists))
+        XCTAssertFalse(RecordingFormat.isRecordingPath("evering.demo.v2", fileExists: exists), "ring names may contain dots")
+        XCTAssertFalse(RecordingFormat.isRecordingPath("evering-demo", fileExists: exists))
+        XCTAssertFalse(RecordingFormat.isRecordingPath("/evering-demo", fileExists: { _ in true }), "a ring's own spelling")
+        XCTAssertFalse(RecordingFormat.isRecordingPath("/dev/shm/evering-demo", fileExists: { _ in true }))
+        XCTAssertFalse(RecordingFormat.isRecordingPath("a/b", fileExists: exists), "no such file: an (invalid) ring name")
     }
 
     /// A slot busy for several intervals is carried by the deltas with its age advancing;
