@@ -114,7 +114,11 @@ public final class Recorder {
             let next = start &+ tick &* interval
             let after = Clock.monotonicNanoseconds
             if next < after { tick = (after &- start) / interval + 1 }
-            Self.sleep(until: start &+ tick &* interval)
+            // In slices of at most 100 ms, so Ctrl-C ends a `-d 60s` recording promptly.
+            let deadline = start &+ tick &* interval
+            while Clock.monotonicNanoseconds < deadline && !shouldStop() {
+                Self.sleep(until: min(deadline, Clock.monotonicNanoseconds &+ 100_000_000))
+            }
         }
     }
 
@@ -124,7 +128,8 @@ public final class Recorder {
         let remaining = deadline - now
         var request = timespec(tv_sec: Int(remaining / 1_000_000_000), tv_nsec: Int(remaining % 1_000_000_000))
         var left = timespec()
-        while nanosleep(&request, &left) != 0 && errno == EINTR { request = left }
+        // A signal (Ctrl-C) ends the sleep early: the loop then sees the stop request.
+        _ = nanosleep(&request, &left)
     }
 }
 
