@@ -13,7 +13,7 @@ struct RecordCommand: ParsableCommand {
         abstract: "Record a ring's history to a file (read-only), for dump/check/watch/replay later.",
         discussion: """
             Samples the ring every --delay and writes queues, sides, status, findings and slot counts at every sample, \
-            the slots busy longer than one interval when they change, and a full keyframe every second (docs/RECORDING.md). \
+            the slots busy longer than one interval when they change, and a full keyframe every 10 seconds (docs/RECORDING.md). \
             Stops at --duration, at --max-size (the file stays valid) or on Ctrl-C. Follows a ring that is removed and \
             re-created under the same name and marks the boundary. \
             With --on-finding, -o is a directory: the last --before is kept in memory and a file is written only when an \
