@@ -67,7 +67,10 @@ let package = Package(
             .product(name: "FlyingSocks", package: "FlyingFox"),
         ]),
         .testTarget(name: "EveringExportTests", dependencies: ["EveringExport", "EveringInspect", "Evering"]),
-        .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering", "evering-race-helper", "evering-top"]),
+        // Test helper: peers for the cross-process wake-up tests (a randomly delayed echo
+        // responder, and a 1.0-style responder that never wakes its peer).
+        .executableTarget(name: "EveringTestPeer", dependencies: ["Evering", "CEvering"]),
+        .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering", "evering-race-helper", "evering-top", "EveringTestPeer"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering", "CEvering", "evering-top"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "EveringRecording", "Evering", "evering-top"]),
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),

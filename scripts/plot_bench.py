@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""Plot `evering-top bench --json FILE` as latency vs payload size (log-log axes).
+"""Plot `evering-top bench --json FILE` as latency vs payload size (log-log axes), and
+the request-rate sweep (`--part rates`) as p50 round trip vs request rate.
 
 One panel per concurrency level, one line per transport (p50 round trip, with the
 min-max spread of the repetitions as a vertical bar and p99 as a dotted line).
 Drawn with PIL only (matplotlib is not installed here).
 
     python3 scripts/plot_bench.py docs/benchmarks/ipc.json docs/benchmarks/latency.png
+    python3 scripts/plot_bench.py --rates docs/benchmarks/wakeups.json docs/benchmarks/rates.png
 """
 import json
 import math
@@ -118,9 +120,84 @@ def draw_panel(draw, left, top, cells, concurrency, all_latencies, fonts):
             draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill=colour)
 
 
+MAX_RATE_X = 1e6  # where "as fast as possible" sits on the rate axis
+
+
+def plot_rates(report, out):
+    """p50 (solid, bar: min–max) and p99 (dotted) round trip vs request rate, per transport."""
+    cells = report.get("rateSweep") or []
+    if not cells:
+        sys.exit("no rate-sweep figures (bench --part rates) in the report")
+
+    def x_of(cell):
+        return cell["rate"] if cell.get("rate") else MAX_RATE_X
+
+    xs = sorted({x_of(c) for c in cells})
+    latencies = [c[k][s] for c in cells for k in ("p50Nanoseconds", "p99Nanoseconds")
+                 for s in ("median", "min", "max") if c[k][s] > 0]
+    fonts = (font(12), font(14), font(16))
+    small, normal, bold = fonts
+    width, height, legend_h = 760, PANEL_H, 70
+    image = Image.new("RGB", (width, height + legend_h), "white")
+    draw = ImageDraw.Draw(image)
+    axes = LogAxes(MARGIN_L, MARGIN_T, width - MARGIN_L - MARGIN_R, height - MARGIN_T - MARGIN_B, xs, latencies)
+    draw.text((MARGIN_L, 18), "16 B ping-pong round trip (p50) vs request rate, concurrency 1", fill="black", font=bold)
+    for decade in range(axes.ly0, axes.ly1 + 1):
+        y = axes.y(10 ** decade)
+        draw.line([(axes.x0, y), (axes.x0 + axes.w, y)], fill=(225, 225, 225))
+        label = time_label(10 ** decade)
+        draw.text((axes.x0 - draw.textlength(label, font=small) - 6, y - 7), label, fill="black", font=small)
+    for value in xs:
+        x = axes.x(value)
+        draw.line([(x, axes.y0), (x, axes.y0 + axes.h)], fill=(235, 235, 235))
+        label = "max" if value == MAX_RATE_X else f"{int(value):,}"
+        draw.text((x - draw.textlength(label, font=small) / 2, axes.y0 + axes.h + 6), label, fill="black", font=small)
+    draw.rectangle([axes.x0, axes.y0, axes.x0 + axes.w, axes.y0 + axes.h], outline="black")
+    caption = "requested ops/s (log scale)"
+    draw.text((axes.x0 + axes.w / 2 - draw.textlength(caption, font=normal) / 2, axes.y0 + axes.h + 28),
+              caption, fill="black", font=normal)
+    present = []
+    for transport in ("ring", "uds", "pipe"):
+        mine = sorted((c for c in cells if c["transport"] == transport), key=x_of)
+        if not mine:
+            continue
+        present.append(transport)
+        colour = COLOURS[transport]
+        p50 = [(axes.x(x_of(c)), axes.y(c["p50Nanoseconds"]["median"])) for c in mine]
+        p99 = [(axes.x(x_of(c)), axes.y(c["p99Nanoseconds"]["median"])) for c in mine]
+        for (x1, y1), (x2, y2) in zip(p99, p99[1:]):
+            steps = max(1, int(math.hypot(x2 - x1, y2 - y1) / 6))
+            for i in range(0, steps, 2):
+                a, b = i / steps, min(1, (i + 1) / steps)
+                draw.line([(x1 + (x2 - x1) * a, y1 + (y2 - y1) * a), (x1 + (x2 - x1) * b, y1 + (y2 - y1) * b)],
+                          fill=colour, width=1)
+        draw.line(p50, fill=colour, width=3)
+        for c, (x, y) in zip(mine, p50):
+            lo, hi = axes.y(c["p50Nanoseconds"]["min"]), axes.y(c["p50Nanoseconds"]["max"])
+            draw.line([(x, lo), (x, hi)], fill=colour, width=1)
+            draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill=colour)
+    x, y = MARGIN_L, height + 6
+    for transport in present:
+        colour = COLOURS[transport]
+        draw.line([(x, y + 8), (x + 30, y + 8)], fill=colour, width=3)
+        draw.ellipse([x + 11, y + 4, x + 19, y + 12], fill=colour)
+        draw.text((x + 38, y), NAMES[transport], fill="black", font=normal)
+        x += 60 + draw.textlength(NAMES[transport], font=normal)
+    draw.text((x + 10, y), "solid: p50 (bar: min–max of runs), dotted: p99", fill="black", font=small)
+    machine = report["machine"]
+    provenance = (f"{report['command']}  |  {machine['utcTime']}, {machine['cpuModel']}, "
+                  f"{machine['onlineCPUs']} CPUs, median of {report['repetitions']} runs")
+    draw.text((MARGIN_L, y + 30), provenance, fill=(80, 80, 80), font=small)
+    image.save(out)
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--rates":
+        with open(sys.argv[2]) as f:
+            plot_rates(json.load(f), sys.argv[3])
+        return
     if len(sys.argv) != 3:
-        sys.exit("usage: plot_bench.py BENCH.json OUT.png")
+        sys.exit("usage: plot_bench.py BENCH.json OUT.png | plot_bench.py --rates BENCH.json OUT.png")
     with open(sys.argv[1]) as f:
         report = json.load(f)
     cells = report["pingPong"]

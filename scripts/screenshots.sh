@@ -102,18 +102,62 @@ wait_for "Help" 5
 shoot help
 stop_load
 
+# demo ARGS...: what a user sees live, `evering-top demo` in a fresh 120x40 pane (its load keeps
+# the evidence of a fault until q: no --keep needed).
+demo() {
+    tmx kill-server 2>/dev/null || true
+    SHOT=$((SHOT + 1))
+    SOCKET="$BASE_SOCKET-$SHOT"
+    tmx -f /dev/null new-session -d -x 120 -y 40 -s shots \
+        "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $BIN demo --name $RING -d 0.25 $*"
+}
+
+# quit_demo: q, then wait until the demo removed its ring.
+quit_demo() {
+    tmx send-keys -t shots q
+    for _ in $(seq 100); do [ -e "/dev/shm/$RING" ] || return 0; sleep 0.1; done
+    echo "the demo did not remove $RING after q" >&2; exit 1
+}
+
 # Stalled: the responder stops taking requests after 2 s (alive, heartbeat fresh).
-start_load --concurrency 32 --capacity 64 --rate 20000 --fault stall-responder@2s
-attach --stall-timeout 1
-wait_for "consumer-stalled" 20
+demo --concurrency 32 --capacity 64 --rate 20000 --fault stall-responder@2s
+wait_for "STUCK" 20
 sleep 2
 shoot stalled
-stop_load
+quit_demo
 
-# Crashed: the responder SIGKILLs itself after 2 s; --keep leaves the ring for the autopsy.
-start_load --concurrency 32 --capacity 64 --rate 20000 --fault crash-responder@2s --keep
-attach
-wait_for "peer-dead" 20
+# Crashed: the responder SIGKILLs itself after 2 s; the demo's load keeps the ring.
+demo --concurrency 32 --capacity 64 --rate 20000 --fault crash-responder@2s
+wait_for "DEAD" 20
 sleep 1
 shoot crashed
-stop_load
+quit_demo
+
+# Stalled requester: it stops reaping completions; the responder blocks on a full CQ.
+demo --concurrency 96 --capacity 64 --rate 20000 --fault stall-requester@2s
+wait_for "STUCK" 20
+sleep 2
+shoot stall-requester
+quit_demo
+
+# Overview: three rings at once (healthy, a stalled responder, leaked cancellations), the
+# stalled one sorted to the top by status (`>` moves the sort one column right, to STATUS).
+"$BIN" load "$RING-api" --replace --duration 300s --rate 20000 --concurrency 8 >"$WORK/a.log" 2>&1 &
+P1=$!
+"$BIN" load "$RING-cache" --replace --duration 300s --rate 20000 --concurrency 16 --fault stall-responder@1s >"$WORK/b.log" 2>&1 &
+P2=$!
+"$BIN" load "$RING-db" --replace --duration 300s --rate 5000 --fault leak-cancel=12 >"$WORK/c.log" 2>&1 &
+P3=$!
+tmx kill-server 2>/dev/null || true
+SHOT=$((SHOT + 1))
+SOCKET="$BASE_SOCKET-$SHOT"
+tmx -f /dev/null new-session -d -x 120 -y 40 -s shots \
+    "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $BIN top -d 0.5"
+wait_for "STUCK" 20
+tmx send-keys -t shots '>'
+sleep 2
+shoot overview
+tmx send-keys -t shots q
+for pid in $P1 $P2 $P3; do kill -INT "$pid" 2>/dev/null || true; done
+for pid in $P1 $P2 $P3; do wait "$pid" 2>/dev/null || true; done
+rm -f "/dev/shm/$RING-api" "/dev/shm/$RING-cache" "/dev/shm/$RING-db"

@@ -18,6 +18,15 @@ public final class PeerMonitor: @unchecked Sendable {
         self.owner = region
     }
 
+    /// Whether the peer advertises `EV_CAP_WAKES_PEER`, so we may sleep on a futex and
+    /// count on it to wake us. A peer that has not attached (yet), or a 1.0 peer, does not.
+    public var wakesUs: Bool {
+        // Acquire pairs with the side's release store of state, made after it wrote its
+        // capabilities (plain, before state): seeing ATTACHED, we see its capabilities.
+        guard ev_load_acquire_u32(ev_side_state_ptr(block)) == EV_SIDE_ATTACHED.rawValue else { return false }
+        return ev_load_relaxed_u32(ev_side_capabilities_ptr(block)) & EV_CAP_WAKES_PEER.rawValue != 0  // Relaxed: ordered by the acquire above.
+    }
+
     /// Throws if the peer detached, died, or its pid now names another process, or if one of
     /// our queue ends caught it publishing an impossible index (`corruptPeer`).
     /// A peer that never attached yet is not an error: it may still be starting.
@@ -54,44 +63,6 @@ extension PeerMonitor {
     /// which ends the blocking calls that consult this monitor.
     func reportCorruption(_ error: RingError) {
         corruption.withLock { if $0 == nil { $0 = error } }
-    }
-}
-
-/// Every blocking call's wait: `Backoff` (spin, yield, sleep), plus the deadline and a
-/// look at the peer about every 100 ms.
-struct BlockingWaiter {
-    private var backoff = Backoff()
-    private var pauses = 0
-    private let deadline: UInt64?
-    private var nextPeerCheck: UInt64
-    private let peer: PeerMonitor?
-
-    static let peerCheckInterval: UInt64 = 100_000_000
-
-    init(timeout: Duration?, peer: PeerMonitor?) {
-        let now = ev_monotonic_ns()
-        if let timeout {
-            let (seconds, attoseconds) = timeout.components
-            // A timeout beyond Int64 nanoseconds (~292 years) is no deadline, not an overflow trap.
-            let (wholeNanos, overflow) = max(0, seconds).multipliedReportingOverflow(by: 1_000_000_000)
-            deadline = overflow ? nil : now &+ UInt64(wholeNanos) &+ UInt64(max(0, attoseconds) / 1_000_000_000)
-        } else {
-            deadline = nil
-        }
-        nextPeerCheck = now &+ Self.peerCheckInterval
-        self.peer = peer
-    }
-
-    mutating func pause() throws(RingError) {
-        backoff.pause()
-        pauses &+= 1
-        if backoff.isSpinning && pauses & 63 != 0 { return }  // while spinning, read the clock every 64th pause
-        let now = ev_monotonic_ns()
-        if let deadline, now >= deadline { throw .timedOut }
-        if now >= nextPeerCheck {
-            nextPeerCheck = now &+ Self.peerCheckInterval
-            try peer?.check()
-        }
     }
 }
 

@@ -13,9 +13,7 @@ public enum PidNamespace {
 
     /// The namespace inode of the process whose /proc directory is `path`.
     static func identity(ofProcessAt path: String) -> UInt64 {
-        var st = stat()
-        guard stat(path + "/ns/pid", &st) == 0 else { return 0 }
-        return UInt64(st.st_ino)
+        SystemCalls.status(ofPath: path + "/ns/pid")?.inode ?? 0  // the package's one stat (EINTR retried)
     }
 
     /// Whether a side recorded with namespace `recorded` can be judged by its pid from here:

@@ -69,16 +69,6 @@ public struct ProcessIdentity: Hashable, Sendable {
     public static func parseStartTime(statLine: String) -> UInt64? {
         ProcessStat.parse(statLine)?.startTime
     }
-
-    static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { _ = close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 4096)
-        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        return String(decoding: bytes[..<count], as: UTF8.self)
-    }
 }
 
 /// The two fields of /proc/PID/stat the ring needs: the state letter (field 3) and the
@@ -106,7 +96,7 @@ public struct ProcessStat: Equatable, Sendable {
 
     /// Reads /proc/PID/stat; nil when the process does not exist.
     public static func read(_ pid: Int32) -> ProcessStat? {
-        guard pid > 0, let text = ProcessIdentity.readSmallFile("/proc/\(pid)/stat") else { return nil }
+        guard pid > 0, let text = SystemCalls.readSmallFile("/proc/\(pid)/stat") else { return nil }
         return parse(text)
     }
 

@@ -20,20 +20,24 @@ public final class Requester: @unchecked Sendable {
     public let peer: PeerMonitor
     let attachment: SideAttachment
 
-    init(region: SharedRegion) throws(RingError) {
+    init(region: SharedRegion, capabilities: UInt32 = SideCapability.ours) throws(RingError) {
         self.region = region
-        // The driver writes slots under their seqlock: advertised to inspectors and peers.
-        attachment = try SideAttachment(region: region, side: .requester, capabilities: EV_CAP_SLOT_SEQ.rawValue)
+        // The driver writes slots under their seqlock (EV_CAP_SLOT_SEQ); our queue ends wake
+        // the responder when it sleeps (EV_CAP_WAKES_PEER).
+        let capabilities = capabilities | EV_CAP_SLOT_SEQ.rawValue
+        attachment = try SideAttachment(region: region, side: .requester, capabilities: capabilities)
         peer = PeerMonitor(region: region, side: .responder)
         let layout = region.layout
-        submissions = QueueProducer(block: region.queueBlock(layout.submission),
-                                    entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
-                                    capacity: layout.submission.capacity,
-                                    owner: region, peer: peer, queueName: "submission")
-        completions = QueueConsumer(block: region.queueBlock(layout.completion),
-                                    entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
-                                    capacity: layout.completion.capacity,
-                                    owner: region, peer: peer, queueName: "completion")
+        let sq = region.queueBlock(layout.submission), cq = region.queueBlock(layout.completion)
+        // The responder waits as the submission queue's consumer and the completion queue's producer.
+        let waits = WaitContext(peer: peer, peerWaits: (ev_queue_consumer_wait_ptr(sq), ev_queue_producer_wait_ptr(cq)),
+                                ownCapabilities: capabilities, owner: region)
+        submissions = QueueProducer(block: sq, entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
+                                    capacity: layout.submission.capacity, owner: region, peer: peer,
+                                    queueName: "submission", waits: waits)
+        completions = QueueConsumer(block: cq, entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
+                                    capacity: layout.completion.capacity, owner: region, peer: peer,
+                                    queueName: "completion", waits: waits)
         // Recovery (docs/ABI.md): slots left in use belong to a previous requester's run.
         let responderGone = (try? peer.check()) == nil
             || region.sideInfo(.responder).state != .attached
@@ -80,26 +84,47 @@ public final class Requester: @unchecked Sendable {
     @inlinable
     public func trySubmit(opcode: UInt16, length: Int, userData: UInt64 = 0,
                           fill: (UnsafeMutableRawBufferPointer) -> Void = { _ in }) -> OpID? {
-        precondition(length >= 0 && length <= bufferSize, "payload of \(length) bytes exceeds the \(bufferSize)-byte slot buffer")
-        guard let op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData) else { return nil }
-        fill(UnsafeMutableRawBufferPointer(rebasing: region.buffer(slot: op.slot)[..<length]))
-        let entry = ev_entry(op_id: op.rawValue, opcode: opcode, flags: 0, length: UInt32(length),
-                             user_data: userData, result: 0, reserved: 0)
+        guard let entry = stage(opcode: opcode, length: length, userData: userData, fill: fill) else { return nil }
+        let op = OpID(rawValue: entry.op_id)
         if submissions.trySend(entry) { return op }
         driver.abandon(op)
         return nil
     }
+
+    /// The batched fast path under `trySubmit`: allocates a slot, lets `fill` write the
+    /// payload, and returns the submission entry *unpublished* (nil when no slot is free).
+    /// Publish entries with `submissions.trySend(contentsOf:)` — one tail store and one
+    /// wake-up check for the batch — and give back the slots of any that cannot be
+    /// published with `abandon`.
+    @inlinable
+    package func stage(opcode: UInt16, length: Int, userData: UInt64,
+                       fill: (UnsafeMutableRawBufferPointer) -> Void) -> ev_entry? {
+        precondition(length >= 0 && length <= region.bufferStride,
+                     "payload of \(length) bytes exceeds the \(region.bufferStride)-byte slot buffer")
+        guard let op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData) else { return nil }
+        fill(region.uncheckedBuffer(slot: op.slot, count: length))  // the driver hands out in-range slots only
+        return ev_entry(op_id: op.rawValue, opcode: opcode, flags: 0, length: UInt32(length),
+                        user_data: userData, result: 0, reserved: 0)
+    }
+
+    /// Gives back the slot of a staged entry that will not be published.
+    @inlinable
+    package func abandon(staged entry: ev_entry) { driver.abandon(OpID(rawValue: entry.op_id)) }
 
     /// Like `trySubmit`, but waits for a free slot (reaping completions meanwhile) and
     /// for room in the submission queue.
     public func submit(opcode: UInt16, length: Int, userData: UInt64 = 0, timeout: Duration? = nil,
                        fill: (UnsafeMutableRawBufferPointer) -> Void = { _ in }) throws(RingError) -> OpID {
         precondition(length >= 0 && length <= bufferSize, "payload of \(length) bytes exceeds the \(bufferSize)-byte slot buffer")
-        var waiter = BlockingWaiter(timeout: timeout, peer: submissions.peer)
         var op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData)
-        while op == nil {
-            if reap() == 0 { try waiter.pause() }
-            op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData)
+        if op == nil {
+            // Slots come back with completions: wait on the completion queue.
+            var waiter = completions.makeWaiter(timeout: timeout)
+            defer { waiter.finish() }
+            while op == nil {
+                if reap() == 0 { try waiter.pause(until: completions.hasEntries) }
+                op = driver.allocate(opcode: opcode, length: UInt32(length), userData: userData)
+            }
         }
         let id = op!
         fill(UnsafeMutableRawBufferPointer(rebasing: region.buffer(slot: id.slot)[..<length]))
@@ -131,26 +156,44 @@ public final class Requester: @unchecked Sendable {
     public func wait(for op: OpID, timeout: Duration? = nil) throws(RingError) -> Completion {
         requireAwaitable(op)
         driver.markWaiting(op)
-        var waiter = BlockingWaiter(timeout: timeout, peer: completions.peer)
+        if let done = driver.completion(of: op) { return done }
+        var waiter = completions.makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
         while true {
             if let done = driver.completion(of: op) { return done }
-            if reap() == 0 { try waiter.pause() }
+            if reap() == 0 { try waiter.pause(until: completions.hasEntries) }
         }
     }
 
-    /// Suspends the task until `op` completes, polling with backoff between reaps.
+    /// Suspends the task until `op` completes. The waiting itself is done by this
+    /// requester's waiter thread (`AsyncCompletionWaiter`), never on the cooperative pool.
     public func completion(of op: OpID, timeout: Duration? = nil) async throws(RingError) -> Completion {
         requireAwaitable(op)
         driver.markWaiting(op)
-        var waiter = BlockingWaiter(timeout: timeout, peer: completions.peer)
+        let start = ContinuousClock.now
         while true {
             if let done = driver.completion(of: op) { return done }
             if reap() == 0 {
-                try waiter.pause()
-                await Task.yield()
+                var remaining: Duration? = nil
+                if let timeout {
+                    remaining = timeout - (ContinuousClock.now - start)
+                    if remaining! <= .zero { throw .timedOut }
+                }
+                try await asyncWaiter.waitForEntries(timeout: remaining)
             }
         }
     }
+
+    /// Started at the first async wait; one thread per requester, closed on detach.
+    private var asyncWaiterStorage: AsyncCompletionWaiter?
+    private var asyncWaiter: AsyncCompletionWaiter {
+        if let waiter = asyncWaiterStorage { return waiter }
+        let waiter = AsyncCompletionWaiter(completions: completions)
+        asyncWaiterStorage = waiter
+        return waiter
+    }
+
+    deinit { asyncWaiterStorage?.close() }
 
     /// A released, reused or cancelled op never shows up as completed: waiting for it would
     /// only time out, or hang forever without a timeout. That is a caller bug, like `release`
@@ -161,10 +204,14 @@ public final class Requester: @unchecked Sendable {
                      "waiting for op \(op), which is \(state?.description ?? "stale (released or its slot reused)") and can never complete")
     }
 
-    /// The response payload of a completed op (valid until `release`).
+    /// The response payload of a completed op (valid until `release`). A completion's op
+    /// comes from our own driver, so its slot is in range; its length is the peer's word,
+    /// so it is clamped to the buffer.
+    @inlinable
     public func response(of completion: Completion) -> UnsafeRawBufferPointer {
-        let length = min(max(completion.length, 0), bufferSize)
-        return UnsafeRawBufferPointer(rebasing: region.buffer(slot: completion.op.slot)[..<length])
+        precondition(completion.op.slot < driver.slotCount, "completion of op \(completion.op) is not from this ring")
+        let length = min(max(completion.length, 0), region.bufferStride)
+        return UnsafeRawBufferPointer(region.uncheckedBuffer(slot: completion.op.slot, count: length))
     }
 
     /// Frees a completed op's slot.
@@ -175,7 +222,10 @@ public final class Requester: @unchecked Sendable {
 
     /// Leaves the ring: stops the heartbeat and marks the side detached. Returns true if
     /// this was the last attached side.
-    @discardableResult public func detach() -> Bool { attachment.detach() }
+    @discardableResult public func detach() -> Bool {
+        asyncWaiterStorage?.close()
+        return attachment.detach()
+    }
 
     /// Removes the ring's name (the memory lives on until every mapping is gone).
     public func unlink() throws(RingError) { try SystemCalls.shmUnlink(region.name) }

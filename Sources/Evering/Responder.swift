@@ -10,13 +10,19 @@ public struct Request: @unchecked Sendable {
     public var buffer: UnsafeMutableRawBufferPointer
     public var op: OpID { OpID(rawValue: entry.op_id) }
     public var opcode: UInt16 { entry.opcode }
-    public var payload: UnsafeRawBufferPointer {
+    @inlinable public var payload: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: buffer[..<min(Int(entry.length), buffer.count)])
     }
     /// The entry names a slot outside the table, or a length beyond the slot buffer.
     /// (An out-of-range slot gets a nil-based buffer; an in-range one of a 0-byte-buffer
     /// ring is empty but not nil, so emptiness alone cannot tell them apart.)
     public var isMalformed: Bool { buffer.baseAddress == nil || Int(entry.length) > buffer.count }
+
+    @usableFromInline
+    init(entry: ev_entry, buffer: UnsafeMutableRawBufferPointer) {
+        self.entry = entry
+        self.buffer = buffer
+    }
 }
 
 /// The responder side: consumes submissions, produces completions.
@@ -34,24 +40,32 @@ public final class Responder: @unchecked Sendable {
     public let peer: PeerMonitor
     let attachment: SideAttachment
 
-    init(region: SharedRegion) throws(RingError) {
+    init(region: SharedRegion, capabilities: UInt32 = SideCapability.ours) throws(RingError) {
         self.region = region
-        attachment = try SideAttachment(region: region, side: .responder)
+        attachment = try SideAttachment(region: region, side: .responder, capabilities: capabilities)
         peer = PeerMonitor(region: region, side: .requester)
         let layout = region.layout
-        submissions = QueueConsumer(block: region.queueBlock(layout.submission),
-                                    entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
-                                    capacity: layout.submission.capacity,
-                                    owner: region, peer: peer, queueName: "submission")
-        completions = QueueProducer(block: region.queueBlock(layout.completion),
-                                    entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
-                                    capacity: layout.completion.capacity,
-                                    owner: region, peer: peer, queueName: "completion")
+        let sq = region.queueBlock(layout.submission), cq = region.queueBlock(layout.completion)
+        // The requester waits as the completion queue's consumer and the submission queue's producer.
+        let waits = WaitContext(peer: peer, peerWaits: (ev_queue_consumer_wait_ptr(cq), ev_queue_producer_wait_ptr(sq)),
+                                ownCapabilities: capabilities, owner: region)
+        submissions = QueueConsumer(block: sq, entries: UnsafeMutableRawPointer(region.entries(layout.submission)),
+                                    capacity: layout.submission.capacity, owner: region, peer: peer,
+                                    queueName: "submission", waits: waits)
+        completions = QueueProducer(block: cq, entries: UnsafeMutableRawPointer(region.entries(layout.completion)),
+                                    capacity: layout.completion.capacity, owner: region, peer: peer,
+                                    queueName: "completion", waits: waits)
     }
 
     /// Attaches as the responder of an existing ring.
     public static func open(_ name: RingName) throws(RingError) -> Responder {
         try Responder(region: try SharedRegion.open(name, writable: true))
+    }
+
+    /// Attaches advertising other capabilities than this library's (tests: a peer that
+    /// behaves like a 1.0 process and wakes nobody).
+    package static func open(_ name: RingName, advertising capabilities: UInt32) throws(RingError) -> Responder {
+        try Responder(region: try SharedRegion.open(name, writable: true), capabilities: capabilities)
     }
 
     /// Creates a new ring and attaches as its responder (the requester joins later).
@@ -65,12 +79,16 @@ public final class Responder: @unchecked Sendable {
 
     public var bufferSize: Int { Int(region.layout.bufferSize) }
 
-    func request(for entry: ev_entry) -> Request {
+    /// The request an entry names, its slot checked against the table: the peer wrote the
+    /// entry, so an out-of-range slot becomes an empty (nil-based) buffer, never a pointer
+    /// outside the mapping. Inlinable: the load generator's responder calls it per request.
+    @inlinable
+    package func request(for entry: ev_entry) -> Request {
         let op = OpID(rawValue: entry.op_id)
         guard op.slot < region.layout.slotCount else {
             return Request(entry: entry, buffer: UnsafeMutableRawBufferPointer(start: nil, count: 0))
         }
-        return Request(entry: entry, buffer: region.buffer(slot: op.slot))
+        return Request(entry: entry, buffer: region.uncheckedBuffer(slot: op.slot, count: region.bufferStride))
     }
 
     /// The next request, if one is queued.
@@ -96,9 +114,16 @@ public final class Responder: @unchecked Sendable {
         completions.trySend(completionEntry(request, result: result, length: length))
     }
 
-    func completionEntry(_ request: Request, result: Int32, length: Int) -> ev_entry {
-        ev_entry(op_id: request.entry.op_id, opcode: request.entry.opcode, flags: 0, length: UInt32(length),
-                 user_data: request.entry.user_data, result: result, reserved: 0)
+    @inlinable
+    package func completionEntry(_ request: Request, result: Int32, length: Int) -> ev_entry {
+        completionEntry(for: request.entry, result: result, length: length)
+    }
+
+    /// The completion entry answering `entry` (op id, opcode and user data copied back).
+    @inlinable
+    package func completionEntry(for entry: ev_entry, result: Int32, length: Int) -> ev_entry {
+        ev_entry(op_id: entry.op_id, opcode: entry.opcode, flags: 0, length: UInt32(length),
+                 user_data: entry.user_data, result: result, reserved: 0)
     }
 
     @discardableResult public func detach() -> Bool { attachment.detach() }

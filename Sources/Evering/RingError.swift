@@ -41,6 +41,8 @@ public enum RingError: Error, Equatable, Sendable, CustomStringConvertible {
     case truncatedWhileInspected(String)
     /// A blocking call gave up after its timeout.
     case timedOut
+    /// A blocking call ended because `StopRequest.request()` was called (SIGINT, SIGTERM).
+    case stopRequested
     /// A system call failed in a way none of the cases above describes.
     case system(call: String, errno: Int32)
 
@@ -72,6 +74,8 @@ public enum RingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the \(side) detached from the ring"
         case let .sideTaken(side, pid):
             return "the \(side) side is already attached by live process \(pid); one process per side"
+        case .stopRequested:
+            return "stopped on request (signal)"
         case let .unsupportedWriterFeatures(name, bits):
             return "\(name) requires writer features 0x\(String(bits, radix: 16)) that this build does not implement (it implements 0x\(String(supportedWriterFeatures, radix: 16))); attach with a newer evering, or only inspect it"
         case let .corruptPeer(queue, field, writer, value, low, high):

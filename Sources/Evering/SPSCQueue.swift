@@ -18,9 +18,20 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     @usableFromInline let capacity: UInt64
     @usableFromInline let mask: UInt64
     /// [0] our tail, [1] the consumer's head as last seen, [2] tail + 1 at the last counted
-    /// full episode (0: none yet), so a new episode is counted only once the tail has moved.
+    /// full episode (0: none yet), so a new episode is counted only once the tail has moved,
+    /// [3] the adaptive spin budget of waits for space (ns).
     @usableFromInline let local: UnsafeMutablePointer<UInt64>
     @usableFromInline let peer: PeerMonitor?
+    /// The consumer's wait record (we wake it after publishing) and ours (we sleep on it
+    /// while the queue is full).
+    @usableFromInline let consumerWait: WaitRecord
+    let producerWait: WaitRecord
+    /// Nil for a queue without a peer side (benchmarks): its waits never sleep on the futex
+    /// and its publishes wake nobody, so both ends of such a queue must be without one.
+    let waits: WaitContext?
+    /// The publish path's copy of what it needs from `waits`, as raw values: touching the
+    /// class reference there would cost a retain and a release (two atomic ops) per publish.
+    @usableFromInline let fence: PublishFence
     /// Names the queue in a `corruptPeer` error ("submission", "completion").
     @usableFromInline let queueName: String
     /// Kept alive so `entries` and the index pointers stay mapped.
@@ -35,8 +46,10 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     ///   - peer: consulted by blocking calls to notice a dead consumer; told when the consumer
     ///     publishes an impossible head, so those calls end with `corruptPeer`.
     ///   - queueName: names the queue in that error.
+    ///   - waits: the side's wait context; with it, waits sleep on the futex when the peer
+    ///     advertises `EV_CAP_WAKES_PEER`.
     public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, capacity: UInt32,
-                owner: AnyObject, peer: PeerMonitor?, queueName: String = "shared") {
+                owner: AnyObject, peer: PeerMonitor?, queueName: String = "shared", waits: WaitContext? = nil) {
         precondition(capacity >= 1 && capacity & (capacity &- 1) == 0, "queue capacity \(capacity) is not a power of two")
         precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
                      "element stride does not match the queue's entry size")
@@ -46,14 +59,19 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         fullStallsPointer = ev_queue_full_stalls_ptr(block)
         self.capacity = UInt64(capacity)
         mask = UInt64(capacity) - 1
-        local = .allocate(capacity: 3)
+        local = .allocate(capacity: 4)
         // Relaxed: we are the only writer of tail, so our own last store is what we read.
         local[0] = ev_load_relaxed_u64(tailPointer)
         // Acquire pairs with the consumer's release store of head (entries before it are free).
         local[1] = ev_load_acquire_u64(headPointer)
         local[2] = 0
+        local[3] = BlockingWaiter.maxSpinNanoseconds
+        consumerWait = WaitRecord(ev_queue_consumer_wait_ptr(block))
+        producerWait = WaitRecord(ev_queue_producer_wait_ptr(block))
         self.owner = owner
         self.peer = peer
+        self.waits = waits
+        fence = PublishFence(waits)
         self.queueName = queueName
         // A head already impossible at attach is not cached: the cache is set to "full" so
         // the first send reloads (and checks) the head before overwriting anything.
@@ -89,7 +107,23 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         // Release pairs with the consumer's acquire load of tail: the entry written
         // above is visible before the new tail is.
         ev_store_release_u64(tailPointer, tail &+ 1)
+        wakeConsumer()
         return true
+    }
+
+    /// The waker's half of the wake-up protocol, once per publication.
+    @inlinable @inline(__always)
+    func wakeConsumer() {
+        // Without a wait context nobody sleeps on this queue's futex words (both ends of
+        // such a queue only poll): no protocol.
+        guard fence.isActive else { return }
+        // Orders our tail store before the load of the consumer's `sleeping` (pairs with
+        // the consumer's fence, or membarrier, between announcing sleep and re-loading tail).
+        fence.afterPublish()
+        // Relaxed: ordered after our tail store by the fence above; 0 means the consumer's
+        // re-check will see our tail. (The word is read through its pointer, not through a
+        // copy of the whole record.)
+        if ev_load_relaxed_u32(consumerWait.sleeping) != 0 { consumerWait.wake() }
     }
 
     /// Appends as many of `elements` as fit, with one publication; returns how many.
@@ -110,7 +144,18 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
         // Release pairs with the consumer's acquire load of tail: all `count` entries are
         // visible before the tail that covers them.
         ev_store_release_u64(tailPointer, local[0])
+        wakeConsumer()  // one fence per batch
         return count
+    }
+
+    /// Whether the queue has room now (re-loads the consumer's head, with the robustness
+    /// checks of `reloadHead`: an impossible head reads as "full"). For waits only.
+    func hasSpace() -> Bool {
+        reloadHead(tail: local[0]) && local[0] &- local[1] < capacity
+    }
+
+    func makeWaiter(timeout: Duration?) -> BlockingWaiter {
+        BlockingWaiter(timeout: timeout, peer: peer, sleepingOn: producerWait, context: waits, spinLimit: local + 3)
     }
 
     /// Appends one entry, waiting (spin, then yield, then sleep) while the queue is full.
@@ -119,18 +164,20 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
     ///   100 ms of the consumer dying or detaching.
     public func send(_ element: Element, timeout: Duration? = nil) throws(RingError) {
         if trySend(element) { return }
-        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
-        while !trySend(element) { try waiter.pause() }
+        var waiter = makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
+        while !trySend(element) { try waiter.pause(until: hasSpace) }
     }
 
     /// Appends all of `elements`, waiting while the queue is full.
     public func send(contentsOf elements: UnsafeBufferPointer<Element>, timeout: Duration? = nil) throws(RingError) {
         var sent = trySend(contentsOf: elements)
         guard sent < elements.count else { return }
-        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
+        var waiter = makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
         while sent < elements.count {
             let more = trySend(contentsOf: UnsafeBufferPointer(rebasing: elements[sent...]))
-            if more == 0 { try waiter.pause() }
+            if more == 0 { try waiter.pause(until: hasSpace) }
             sent += more
         }
     }
@@ -162,17 +209,25 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     @usableFromInline let tailPointer: UnsafeMutablePointer<UInt64>
     @usableFromInline let emptyWaitsPointer: UnsafeMutablePointer<UInt64>
     @usableFromInline let mask: UInt64
-    /// [0] our head, [1] the producer's tail as last seen.
+    /// [0] our head, [1] the producer's tail as last seen, [2] the adaptive spin budget
+    /// of waits for entries (ns).
     @usableFromInline let local: UnsafeMutablePointer<UInt64>
     @usableFromInline let peer: PeerMonitor?
+    /// Ours (we sleep on it while empty) and the producer's (we wake it after freeing space).
+    let consumerWait: WaitRecord
+    @usableFromInline let producerWait: WaitRecord
+    let waits: WaitContext?
+    /// As in `QueueProducer`.
+    @usableFromInline let fence: PublishFence
     @usableFromInline let queueName: String
     let owner: AnyObject
 
     /// - Parameters:
     ///   - capacity: from the validated layout, as for `QueueProducer`.
     ///   - peer, queueName: as for `QueueProducer` (here the producer's tail is checked).
+    ///   - waits: as for `QueueProducer`.
     public init(block: UnsafeMutablePointer<ev_queue>, entries: UnsafeMutableRawPointer, capacity: UInt32,
-                owner: AnyObject, peer: PeerMonitor?, queueName: String = "shared") {
+                owner: AnyObject, peer: PeerMonitor?, queueName: String = "shared", waits: WaitContext? = nil) {
         precondition(capacity >= 1 && capacity & (capacity &- 1) == 0, "queue capacity \(capacity) is not a power of two")
         precondition(MemoryLayout<Element>.stride == Int(block.pointee.entry_size) || block.pointee.entry_size == 0,
                      "element stride does not match the queue's entry size")
@@ -181,13 +236,18 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         tailPointer = ev_queue_tail_ptr(block)
         emptyWaitsPointer = ev_queue_empty_waits_ptr(block)
         mask = UInt64(capacity) - 1
-        local = .allocate(capacity: 2)
+        local = .allocate(capacity: 3)
         // Relaxed: we are the only writer of head.
         local[0] = ev_load_relaxed_u64(headPointer)
         // Acquire pairs with the producer's release store of tail (entries before it are written).
         local[1] = ev_load_acquire_u64(tailPointer)
+        local[2] = BlockingWaiter.maxSpinNanoseconds
+        consumerWait = WaitRecord(ev_queue_consumer_wait_ptr(block))
+        producerWait = WaitRecord(ev_queue_producer_wait_ptr(block))
         self.owner = owner
         self.peer = peer
+        self.waits = waits
+        fence = PublishFence(waits)
         self.queueName = queueName
         // A tail already impossible at attach is not cached (it would read as entries).
         if local[1] &- local[0] > UInt64(capacity) {
@@ -222,7 +282,29 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         // Release pairs with the producer's acquire load of head: our read of the entry
         // above completes before the producer may overwrite it.
         ev_store_release_u64(headPointer, head &+ 1)
+        wakeProducer()
         return element
+    }
+
+    /// The waker's half of the wake-up protocol for a producer waiting for space.
+    @inlinable @inline(__always)
+    func wakeProducer() {
+        guard fence.isActive else { return }  // as in QueueProducer.wakeConsumer
+        // Orders our head store before the load of the producer's `sleeping` (pairs with
+        // the producer's fence, or membarrier, between announcing sleep and re-loading head).
+        fence.afterPublish()
+        // Relaxed: as in QueueProducer.wakeConsumer.
+        if ev_load_relaxed_u32(producerWait.sleeping) != 0 { producerWait.wake() }
+    }
+
+    /// Whether an entry is waiting now (re-loads the producer's tail, with the robustness
+    /// checks of `reloadTail`: an impossible tail reads as "empty"). For waits only.
+    func hasEntries() -> Bool {
+        reloadTail(head: local[0]) && local[1] != local[0]
+    }
+
+    func makeWaiter(timeout: Duration?) -> BlockingWaiter {
+        BlockingWaiter(timeout: timeout, peer: peer, sleepingOn: consumerWait, context: waits, spinLimit: local + 2)
     }
 
     /// Takes up to `buffer.count` entries with one publication; returns how many.
@@ -242,6 +324,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         local[0] = head &+ UInt64(count)
         // Release pairs with the producer's acquire load of head, as in tryReceive().
         ev_store_release_u64(headPointer, local[0])
+        wakeProducer()  // one fence per batch
         return count
     }
 
@@ -252,10 +335,16 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     public func receive(timeout: Duration? = nil) throws(RingError) -> Element {
         if let element = tryReceive() { return element }
         noteEmptyWait()
-        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
+        var waiter = makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
         while true {
             if let element = tryReceive() { return element }
-            try waiter.pause()
+            do { try waiter.pause(until: hasEntries) } catch {
+                // The producer's detach (or death) comes after its last publish: one more
+                // look finds anything it sent before leaving.
+                if let element = tryReceive() { return element }
+                throw error
+            }
         }
     }
 
@@ -264,11 +353,30 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
         let count = tryReceive(into: buffer)
         if count > 0 || buffer.isEmpty { return count }
         noteEmptyWait()
-        var waiter = BlockingWaiter(timeout: timeout, peer: peer)
+        var waiter = makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
         while true {
             let count = tryReceive(into: buffer)
             if count > 0 { return count }
-            try waiter.pause()
+            do { try waiter.pause(until: hasEntries) } catch {
+                // As in receive(timeout:): entries published before the producer left.
+                let count = tryReceive(into: buffer)
+                if count > 0 { return count }
+                throw error
+            }
+        }
+    }
+
+    /// Waits, with the wake-up protocol, until the queue has an entry; takes nothing.
+    /// `giveUp` is asked after every capped wait (≤ 100 ms) and ends the wait with
+    /// `stopRequested` when it says so (a closing `AsyncCompletionWaiter`).
+    package func waitUntilNotEmpty(timeout: Duration?, giveUp: () -> Bool = { false }) throws(RingError) {
+        if hasEntries() { return }
+        var waiter = makeWaiter(timeout: timeout)
+        defer { waiter.finish() }
+        while !hasEntries() {
+            try waiter.pause(until: hasEntries)
+            if giveUp() { throw .stopRequested }
         }
     }
 

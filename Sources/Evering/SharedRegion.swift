@@ -22,6 +22,10 @@ public final class SharedRegion: @unchecked Sendable {
     package let identity: (device: UInt64, inode: UInt64)
     /// The SIGBUS guard of a read-only mapping (`evering_guard.h`), -1 for none.
     let busGuard: Int32
+    /// Start of the payload buffers and the distance between two, from the validated
+    /// layout: the inlinable buffer addressing below uses them.
+    @usableFromInline let buffersBase: UnsafeMutableRawPointer
+    @usableFromInline let bufferStride: Int
 
     private init(name: RingName, layout: RingLayout, writable: Bool, base: UnsafeMutableRawPointer,
                  mappedSize: Int, descriptor: Int32, identity: (UInt64, UInt64), busGuard: Int32 = -1) {
@@ -33,6 +37,8 @@ public final class SharedRegion: @unchecked Sendable {
         self.descriptor = descriptor
         self.identity = identity
         self.busGuard = busGuard
+        buffersBase = base + Int(layout.buffersOffset)
+        bufferStride = Int(layout.bufferSize)
     }
 
     deinit {
@@ -173,8 +179,15 @@ public final class SharedRegion: @unchecked Sendable {
     /// The payload buffer of `slot`.
     public func buffer(slot: UInt32) -> UnsafeMutableRawBufferPointer {
         precondition(slot < layout.slotCount, "slot \(slot) out of range")
-        let offset = Int(layout.buffersOffset) + Int(slot) * Int(layout.bufferSize)
-        return UnsafeMutableRawBufferPointer(start: base + offset, count: Int(layout.bufferSize))
+        return uncheckedBuffer(slot: slot, count: bufferStride)
+    }
+
+    /// The first `count` bytes of `slot`'s buffer, without the range check of
+    /// `buffer(slot:)`: for a slot known to be in range (one the driver handed out, or one
+    /// checked against `layout.slotCount`) on a hot path, where it inlines to an add.
+    @inlinable
+    package func uncheckedBuffer(slot: UInt32, count: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: buffersBase + Int(slot) &* bufferStride, count: count)
     }
 
     // MARK: health of the mapping itself

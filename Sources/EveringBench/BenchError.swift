@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Evering
 
 /// Why a benchmark run could not produce a trustworthy figure.
 public enum BenchError: Error, CustomStringConvertible, Equatable {
@@ -22,5 +23,12 @@ public enum BenchError: Error, CustomStringConvertible, Equatable {
         case .verification(let why): return "verification failed: \(why)"
         case .timedOut(let what): return "timed out: \(what)"
         }
+    }
+}
+
+extension BenchError {
+    /// A ring-library system-call error, as the benchmark reports it.
+    init(_ error: RingError) {
+        if case .system(let call, let err) = error { self = .system(call, err) } else { self = .invalidArgument(error.description) }
     }
 }

@@ -5,6 +5,7 @@ import Musl
 #endif
 import CEvering
 import CEveringReference
+import Evering
 
 /// The benchmark's own shared-memory object: a control block and two raw queues (an
 /// `ev_queue` block plus an array of 16-byte entries each), laid out like a ring's queues
@@ -39,28 +40,31 @@ public final class BenchRegion: @unchecked Sendable {
         self.size = size
     }
 
-    deinit { munmap(base, size) }
+    deinit { SystemCalls.unmap(base, size: size) }
 
     /// Creates the object (replacing a stale one of the same name) with both queue blocks
-    /// initialised for 16-byte entries.
+    /// initialised for 16-byte entries. Mapped through the package's one system-call layer,
+    /// as rings are.
     public static func create(name: String, capacity: UInt32) throws(BenchError) -> BenchRegion {
         guard capacity >= 2, capacity & (capacity - 1) == 0 else {
             throw .invalidArgument("queue capacity \(capacity) must be a power of two >= 2")
         }
         let size = entriesStart + 2 * entryBytes(capacity: capacity)
-        shm_unlink(name)
-        let fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .system("shm_open(\(name))", errno) }
-        defer { close(fd) }
-        guard ftruncate(fd, off_t(size)) == 0 else {
-            let err = errno
-            shm_unlink(name)
-            throw .system("ftruncate(\(name))", err)
-        }
         let base: UnsafeMutableRawPointer
-        do { base = try map(fd: fd, name: name, size: size) } catch {
-            shm_unlink(name)  // do not leave a sized, unmappable object behind in /dev/shm
-            throw error
+        do throws(RingError) {
+            let shmName = try RingName(name)
+            try? SystemCalls.shmUnlink(shmName)
+            let fd = try SystemCalls.shmOpen(shmName, flags: O_CREAT | O_EXCL | O_RDWR, mode: 0o600)
+            defer { SystemCalls.closeDescriptor(fd) }
+            do throws(RingError) {
+                try SystemCalls.truncate(fd, to: UInt64(size))
+                base = try SystemCalls.map(fd, size: size, writable: true)
+            } catch {
+                try? SystemCalls.shmUnlink(shmName)  // do not leave a sized, unmappable object behind in /dev/shm
+                throw error
+            }
+        } catch {
+            throw BenchError(error)
         }
         let region = BenchRegion(name: name, capacity: capacity, base: base, size: size)
         for queue in 0..<2 {
@@ -75,32 +79,28 @@ public final class BenchRegion: @unchecked Sendable {
 
     /// Opens the object the driver created (the peer's side).
     public static func open(name: String) throws(BenchError) -> BenchRegion {
-        let fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)
-        guard fd >= 0 else { throw .system("shm_open(\(name))", errno) }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw .system("fstat(\(name))", errno) }
-        let size = Int(status.st_size)
-        guard size >= entriesStart + 2 * 4096 else { throw .invalidArgument("\(name) is too small to be a benchmark region") }
-        let base = try map(fd: fd, name: name, size: size)
+        let base: UnsafeMutableRawPointer
+        let size: Int
+        do throws(RingError) {
+            let fd = try SystemCalls.shmOpen(try RingName(name), flags: O_RDWR, mode: 0)
+            defer { SystemCalls.closeDescriptor(fd) }
+            size = Int(clamping: try SystemCalls.fileStatus(fd).size)
+            guard size >= entriesStart + 2 * 4096 else { throw RingError.notEvering(name, reason: "too small to be a benchmark region") }
+            base = try SystemCalls.map(fd, size: size, writable: true)
+        } catch {
+            throw BenchError(error)
+        }
         // Capacity is read back from queue 0's block, which the creator wrote before spawning us.
         let capacity = (base + blockOffsets[0]).assumingMemoryBound(to: ev_queue.self).pointee.capacity
         guard capacity >= 2, capacity & (capacity - 1) == 0,
               entriesStart + 2 * entryBytes(capacity: capacity) <= size else {
-            munmap(base, size)
+            SystemCalls.unmap(base, size: size)
             throw .invalidArgument("\(name) has a corrupt queue block (capacity \(capacity))")
         }
         return BenchRegion(name: name, capacity: capacity, base: base, size: size)
     }
 
-    private static func map(fd: Int32, name: String, size: Int) throws(BenchError) -> UnsafeMutableRawPointer {
-        guard let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
-            throw .system("mmap(\(name))", errno)
-        }
-        return base
-    }
-
-    public func unlink() { shm_unlink(name) }
+    public func unlink() { if let shmName = try? RingName(name) { try? SystemCalls.shmUnlink(shmName) } }
 
     public var control: UnsafeMutablePointer<evbench_control> {
         base.assumingMemoryBound(to: evbench_control.self)

@@ -15,6 +15,8 @@ public struct IPCBenchConfiguration: Sendable {
     /// The sections of the benchmark that can be run on their own.
     public enum Part: String, CaseIterable, Sendable {
         case pingpong, stream, inspector
+        /// Issue 13: 16 B ping-pong across request rates (with CPU), idle CPU, contention.
+        case rates
     }
 
     public var parts = Part.allCases
@@ -34,6 +36,12 @@ public struct IPCBenchConfiguration: Sendable {
     /// many runs of each: many short runs, as the machine's noise comes in bursts.
     public var rawStreamCount: UInt64 = 4_000_000
     public var rawStreamRepetitions = 9
+    /// Request rates of the rate sweep (ops/s; nil = as fast as possible) and the length
+    /// of each run there (and of the contention runs).
+    public var rates: [Double?] = [10, 100, 1_000, 10_000, 100_000, nil]
+    public var rateDuration: Duration = .seconds(3)
+    /// How long the idle ring is watched.
+    public var idleSeconds = 5
     public var executable: String
 
     public init(executable: String) { self.executable = executable }
@@ -47,6 +55,8 @@ public struct IPCBenchConfiguration: Sendable {
         config.overheadDuration = .milliseconds(300)
         config.rawStreamCount = 1_000_000
         config.rawStreamRepetitions = 2
+        config.rateDuration = .seconds(1)
+        config.idleSeconds = 2
         return config
     }
 }
@@ -118,6 +128,10 @@ public struct IPCBenchReport: Codable, Sendable {
     public var pingPong: [PingPongCell]
     public var streaming: [StreamFigure]
     public var inspector: InspectorOverhead?
+    /// Issue 13's sections (empty / nil when the `rates` part did not run).
+    public var rateSweep: [RateSweepCell] = []
+    public var idleRing: IdleRingCPU? = nil
+    public var contention: [ContentionCell] = []
     /// Cost in ns of writing and checking one payload of each size (PayloadFormat encode
     /// + decode, in process): a ping-pong op does this twice (request and response).
     public var payloadCheckNanoseconds: [String: Double]
@@ -151,6 +165,10 @@ public struct IPCBenchmark {
             streaming += try rawQueueStreams(log: log)
         }
         let inspector = parts.contains(.inspector) ? try inspectorOverhead(log: log) : nil
+        let wakeUps = WakeUpBenchmark(configuration: configuration)
+        let rateSweep = parts.contains(.rates) ? try wakeUps.rateSweep(log: log) : []
+        let idleRing = parts.contains(.rates) ? try wakeUps.idleRing(log: log) : nil
+        let contention = parts.contains(.rates) ? try wakeUps.contention(log: log) : []
         var checks: [String: Double] = [:]
         if parts.contains(.pingpong) {
             for payload in configuration.payloads { checks[String(payload)] = Self.payloadCheckCost(bytes: payload) }
@@ -162,6 +180,9 @@ public struct IPCBenchmark {
             overheadSeconds: Double(configuration.overheadDuration.nanoseconds) / 1e9,
             pingPong: pingPong, streaming: streaming, inspector: inspector, payloadCheckNanoseconds: checks,
             targets: [], totalSeconds: 0)
+        report.rateSweep = rateSweep
+        report.idleRing = idleRing
+        report.contention = contention
         report.targets = IPCTargets.check(report)
         report.totalSeconds = Double(ev_monotonic_ns() &- started) / 1e9
         report.loadAverageAtEnd = MachineDescription.readFirstLine("/proc/loadavg") ?? "?"

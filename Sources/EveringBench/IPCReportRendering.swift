@@ -24,6 +24,7 @@ public enum IPCTargets {
                                       goal: "< 1%", measured: "\(format(inspector.overheadPercent, 2))%",
                                       met: inspector.overheadPercent < 1))
         }
+        checks += WakeUpTargets.check(report)
         let swift = report.streaming.first { $0.label.hasPrefix("Swift SPSC") }
         let c = report.streaming.first { $0.label.hasPrefix("C reference") }
         if let swift, let c {
@@ -126,6 +127,7 @@ extension IPCBenchReport {
             }
             lines.append("")
         }
+        lines += wakeUpMarkdown()
         if let inspector {
             lines.append("## Inspector overhead")
             lines.append("")
@@ -154,7 +156,7 @@ extension IPCBenchReport {
             }
             lines.append("")
         }
-        lines.append("## Targets (issue 6)")
+        lines.append("## Targets (issues 6 and 13)")
         lines.append("")
         lines.append("| target | goal | measured | |")
         lines.append("|---|---|---|---|")

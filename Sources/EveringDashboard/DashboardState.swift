@@ -32,6 +32,12 @@ public enum InFlightSort: Int, Sendable, CaseIterable, CustomStringConvertible {
 public enum DashboardKey: Equatable, Sendable {
     case character(Character)
     case tab, backTab, up, down, pageUp, pageDown, home, end, escape, resize
+    /// Enter/Return and Backspace (the overview drills in and comes back with them).
+    case enter, backspace
+    /// A function key, F1 = 1 (the overview's F6 chooses the sort column).
+    case function(Int)
+    /// A mouse button press at a screen cell (column x, row y).
+    case click(x: Int, y: Int)
     /// ←/→: unused by the live view; `replay` steps one sample with them.
     case left, right
 }
@@ -44,6 +50,9 @@ public enum DashboardCommand: Equatable, Sendable {
     case intervalChanged
     /// Forget rate peaks (the sampler's state).
     case resetPeaks
+    /// Leave this screen for the one it was opened from (Esc or Backspace in a dashboard
+    /// opened from the overview).
+    case back
 }
 
 /// All UI state in one value (the bpftop "App"): what is focused, how the table is
@@ -62,6 +71,8 @@ public struct DashboardState: Equatable, Sendable {
     public var color: Bool
     /// The diagnosis stall timeout, shown in the help overlay.
     public var stallTimeout: Double
+    /// Opened from the overview: Esc and Backspace go back to it (`DashboardCommand.back`).
+    public var canGoBack = false
 
     /// Refresh intervals `+`/`-` step through: from `minimumInterval` to `maximumInterval`,
     /// the range `-d` accepts (issue 10).
@@ -93,6 +104,8 @@ public struct DashboardState: Equatable, Sendable {
         switch key {
         case .character("q"), .character("Q"):
             return .quit
+        case .escape where canGoBack, .backspace where canGoBack:
+            return .back
         case .character(" "), .character("p"), .character("P"):
             paused.toggle()
         case .character("+"), .character("="):

@@ -9,7 +9,8 @@ public enum FooterPanel {
         guard rect.height >= 1 else { return }
         grid.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), with: Cell(" ", TextStyle(.selection)))
         var x = rect.x
-        for (key, action) in keys {
+        // Opened from the overview: the way back comes first.
+        for (key, action) in (state.canGoBack ? [("Esc", "back")] : []) + keys {
             let shownKey = !state.ascii && key == "arrows" ? "↑↓" : key
             guard x + shownKey.count + action.count + 2 <= rect.maxX else { break }
             x = grid.put(shownKey, x: x, y: rect.y, style: TextStyle(.normal, .bold))

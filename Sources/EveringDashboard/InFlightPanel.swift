@@ -60,7 +60,7 @@ public enum InFlightPanel {
         let x = inner.x + 1
         // Wider panels (120 columns and up) also show the payload length and user data.
         let wide = inner.width >= 58
-        let columns = [("slot", 7), ("gen", 7), ("opc", 6), ("state", 10), ("age", 9)]
+        let columns = [("slot", 7), ("gen", 7), ("opc", 6), ("state", 11), ("age", 9)]
             + (wide ? [("len", 7), ("user data", 18)] : [])
         var cx = x
         for (title, width) in columns {
@@ -81,7 +81,7 @@ public enum InFlightPanel {
             cx = grid.put(Formatting.fit("\(record.index)", 7), x: x, y: y)
             cx = grid.put(Formatting.fit("\(record.generation)", 7), x: cx, y: y, style: TextStyle(.muted))
             cx = grid.put(Formatting.fit("\(record.opcode)", 6), x: cx, y: y)
-            cx = grid.put(Formatting.fit(stateLabel(record.state), 10), x: cx, y: y, style: TextStyle(stateRole))
+            cx = grid.put(Formatting.fit(stateLabel(record.state), 11), x: cx, y: y, style: TextStyle(stateRole))
             cx = grid.put(Formatting.fit(Formatting.age(nanoseconds: record.ageNanoseconds), 9), x: cx, y: y,
                           style: .bold, maxWidth: inner.maxX - cx)
             if wide {

@@ -3,28 +3,20 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Evering
 
-/// The only place this module calls the system: read-only access to /proc. Each function
+/// The only place this module touches the system: read-only access to /proc (file reads
+/// and stat go through the package's `SystemCalls`). Each function
 /// returns the errno on failure so callers can say *why* (gone, not allowed, not a ring).
 enum ProcFS {
-    /// Reads a whole file (fdinfo of a big ring runs to hundreds of kilobytes).
+    /// Reads a whole file (fdinfo of a big ring runs to hundreds of kilobytes), through the
+    /// package's one system-call layer (EINTR retried there).
     static func readFile(_ path: String) -> Result<String, ProcFSFailure> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(ProcFSFailure(call: "open", path: path, errno: errno)) }
-        defer { _ = close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(ProcFSFailure(call: "read", path: path, errno: errno))
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[..<count])
-        }
+        switch SystemCalls.readFile(path) {
+        case .failure(let failure): return .failure(ProcFSFailure(call: failure.call, path: path, errno: failure.errno))
         // Invalid UTF-8 becomes U+FFFD instead of failing: the parser copes with odd text.
-        return .success(String(decoding: bytes, as: UTF8.self))
+        case .success(let bytes): return .success(String(decoding: bytes, as: UTF8.self))
+        }
     }
 
     /// The target of a symbolic link such as /proc/PID/fd/FD.
@@ -52,18 +44,8 @@ enum ProcFS {
 
     /// The owner's user name (or uid as text) of a path, for "permission denied" messages.
     static func ownerName(of path: String) -> String? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return userName(uid: info.st_uid)
-    }
-
-    static func userName(uid: uid_t) -> String {
-        var entry = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 1024)
-        let status = getpwuid_r(uid, &entry, &buffer, buffer.count, &result)
-        guard status == 0, result != nil, let name = entry.pw_name else { return "uid \(uid)" }
-        return String(cString: name)
+        guard let status = SystemCalls.status(ofPath: path) else { return nil }
+        return SystemCalls.passwdName(status.ownerUID) ?? "uid \(status.ownerUID)"
     }
 
     static var effectiveUserIsRoot: Bool { geteuid() == 0 }

@@ -18,6 +18,8 @@ public final class FleetSampler {
         public var incidents: [Incident]
         /// The same word `list`, `dump`, `check` and the dashboard show (`RingStatus.of`).
         public var status: RingStatus
+        /// The user owning the shm object (read once, when the ring is opened).
+        public var owner: String?
     }
 
     /// Objects in /dev/shm by what could be done with them.
@@ -44,12 +46,15 @@ public final class FleetSampler {
     private struct Tracked {
         var reader: SnapshotReader
         var sampler: Sampler
+        var owner: String?
     }
 
     public let thresholds: Thresholds
     private let historyCapacity: Int
     private var tracked: [String: Tracked] = [:]
     private var readErrors: [String: UInt64] = [:]
+    /// One kill + /proc/PID/stat per process per sample, however many rings it has.
+    private let livenessCache = LivenessCache()
 
     /// - Parameter historyCapacity: samples kept per ring; enough to cover the stall timeout
     ///   at the caller's interval (the rules look back that far).
@@ -70,18 +75,23 @@ public final class FleetSampler {
         var rings: [RingState] = []
         rings.reserveCapacity(names.count)
         var seen = Set<String>()
+        livenessCache.removeAll()  // answers are good for this sample only
         for raw in names {
             let display = raw.hasPrefix("/") ? raw : "/" + raw
             seen.insert(display)
-            guard var entry = tracked[display] ?? open(raw, display: display, census: &census) else { continue }
-            if !entry.reader.observer.isStillLinked {  // replaced under the same name: start over
-                tracked[display] = nil
-                guard let fresh = open(raw, display: display, census: &census) else { continue }
-                entry = fresh
-            }
-            let snapshot: Snapshot
+            let known = tracked[display]
+            guard var entry = known ?? open(raw, display: display, census: &census) else { continue }
+            var snapshot: Snapshot
             do {
                 snapshot = try entry.reader.snapshot()
+                // The snapshot checked the name (one stat): replaced under the same name, so
+                // start over with the new object and its own history.
+                if known != nil && !snapshot.isStillLinked {
+                    tracked[display] = nil
+                    guard let fresh = open(raw, display: display, census: &census) else { continue }
+                    entry = fresh
+                    snapshot = try entry.reader.snapshot()
+                }
             } catch {
                 readErrors[display, default: 0] += 1
                 tracked[display] = nil
@@ -94,7 +104,7 @@ public final class FleetSampler {
             tracked[display] = entry
             census.readable += 1
             rings.append(RingState(name: display, snapshot: snapshot, rates: sample.rates, findings: findings,
-                                   incidents: report.incidents, status: report.status))
+                                   incidents: report.incidents, status: report.status, owner: entry.owner))
         }
         for name in tracked.keys where !seen.contains(name) { tracked[name] = nil }
         return Reading(rings: rings, census: census, readErrors: readErrors,
@@ -106,7 +116,9 @@ public final class FleetSampler {
         guard let name = try? RingName(raw) else { return nil }
         do throws(RingError) {
             let reader = try SnapshotReader(attaching: name, pendingLimit: 4)
-            return Tracked(reader: reader, sampler: Sampler(historyCapacity: historyCapacity))
+            reader.livenessCache = livenessCache
+            return Tracked(reader: reader, sampler: Sampler(historyCapacity: historyCapacity),
+                           owner: RingDirectory.objectInfo(raw)?.owner)
         } catch {
             switch error {
             case .notReady: census.notReady += 1

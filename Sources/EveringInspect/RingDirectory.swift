@@ -176,15 +176,8 @@ public enum RingDirectory {
 
     /// Size and owner of /dev/shm/NAME, from stat(2) (nil if it vanished meanwhile).
     static func objectInfo(_ raw: String) -> (size: UInt64, owner: String)? {
-        var status = stat()
-        let path = "/dev/shm/" + (raw.hasPrefix("/") ? String(raw.dropFirst()) : raw)
-        guard stat(path, &status) == 0 else { return nil }
-        return (UInt64(status.st_size), userName(status.st_uid))
-    }
-
-    static func userName(_ uid: uid_t) -> String {
-        // getpwuid returns static storage; the CLI is single-threaded when it lists.
-        if let entry = getpwuid(uid), let name = entry.pointee.pw_name { return String(cString: name) }
-        return String(uid)
+        let path = SystemCalls.shmDirectory + "/" + (raw.hasPrefix("/") ? String(raw.dropFirst()) : raw)
+        guard let status = SystemCalls.status(ofPath: path) else { return nil }
+        return (status.size, SystemCalls.passwdName(status.ownerUID) ?? String(status.ownerUID))
     }
 }

@@ -36,6 +36,9 @@ public final class SnapshotReader: RingSource {
     public var pendingLimit: Int
     /// Reused between snapshots so a 65,536-slot table costs no allocation per read.
     private var states: [UInt32] = []
+    /// Shared by the readers of one fleet sample (`FleetSampler`), so the rings of one
+    /// process check it once; nil checks every side afresh.
+    public var livenessCache: LivenessCache?
 
     public init(observer: RingObserver, pendingLimit: Int = 4) {
         self.observer = observer
@@ -139,7 +142,7 @@ public final class SnapshotReader: RingSource {
             let beat = info.heartbeatNanoseconds
             liveness = beat != 0 && Self.age(now, beat) <= SideOwner.heartbeatTimeoutNanoseconds ? .alive : .dead
         } else {
-            liveness = info.identity.liveness
+            liveness = livenessCache?.liveness(of: info.identity) ?? info.identity.liveness
         }
         return SideStatus(role: role, state: state, rawState: info.rawState, pid: info.identity.pid,
                           startTime: info.identity.startTime, liveness: liveness,

@@ -98,18 +98,21 @@ public final class LoadRequester {
         var lastProgressTime = start
         var waiter = Backoff()
         var rateSleepUntil: UInt64 = 0
+        /// When the op at `book.next` was first refused by the transport (0: not refused).
+        var readySince: UInt64 = 0
         var lastCompletion = start
 
         mainLoop: while failure == nil {
             var now = ev_monotonic_ns()
             var progressed = false
+            // Reap, unless the stall-requester fault is active (drain always reaps).
+            let reaping = draining || stallRequesterAfter.map({ now &- start < $0 }) ?? true
             do {
-                // Reap, unless the stall-requester fault is active (drain always reaps).
                 if let after = stallRequesterAfter, !stallRequesterLogged, now &- start >= after {
                     stallRequesterLogged = true
                     FaultInjectionLog.injected(.stallRequester(after: .nanoseconds(Int64(after))))
                 }
-                if draining || stallRequesterAfter.map({ now &- start < $0 }) ?? true {
+                if reaping {
                     let count = try transport.poll { book.handle($0) }
                     if count > 0 { progressed = true; lastCompletion = ev_monotonic_ns() }
                 } else {
@@ -143,14 +146,25 @@ public final class LoadRequester {
                     var sent: UInt64 = 0
                     while sent < budget {
                         let sequence = book.next
-                        // The ring's driver stamps the slot itself; spare the second clock read.
-                        let sendTime = ownClock ? ev_monotonic_ns() : 0
+                        // Latency starts when the op is ready (it fits the window), not when
+                        // the transport first accepts it: an op refused for lack of buffer
+                        // space (socket, pipe) or of a slot (ring) keeps its first try's time.
+                        // The ring's driver stamps the slot itself, so it needs a clock read
+                        // here only for an op that was refused.
+                        let now = ownClock || readySince != 0 ? ev_monotonic_ns() : 0
                         let accepted = try transport.trySend(sequence: sequence, opcode: .echo, length: payload) { buffer in
                             // --no-verify measures the transport alone: the payload is whatever the buffer held.
                             if verify { PayloadFormat.encode(tag: PayloadFormat.tag(sequence: sequence, response: false), into: buffer) }
                         }
-                        if !accepted { break }
-                        book.sendTimes[Int(sequence & book.mask)] = sendTime
+                        if !accepted {
+                            if readySince == 0 { readySince = ownClock ? now : ev_monotonic_ns() }
+                            break
+                        }
+                        // Own clock: the send time. Transport's clock: the wait before it
+                        // accepted the op, added to the latency it reports (0 almost always).
+                        book.sendTimes[Int(sequence & book.mask)] =
+                            ownClock ? (readySince != 0 ? readySince : now) : (readySince != 0 ? now &- readySince : 0)
+                        readySince = 0
                         book.next += 1
                         sent += 1
                     }
@@ -198,6 +212,15 @@ public final class LoadRequester {
                 var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
                 _ = nanosleep(&request, nil)
                 rateSleepUntil = 0
+            } else if reaping && book.oldest != book.next {
+                // Ops in flight and nothing else to do: block in the transport until an
+                // answer may be there (futex for the ring, poll(2) for sockets and pipes),
+                // waking for supervision at least every 100 ms.
+                let now = ev_monotonic_ns()
+                do { try transport.waitForCompletions(timeoutNanoseconds: nextSupervise > now ? min(nextSupervise &- now, 100_000_000) : 1_000) } catch {
+                    failure = error
+                    break mainLoop
+                }
             } else {
                 waiter.pause()
             }
@@ -235,6 +258,8 @@ struct CompletionBook {
     /// One past the newest sequence completed so far.
     var completedBeyond: UInt64 = 0
     let mask: UInt64
+    /// Per op in the window: when it was ready (transports without their own clock), or
+    /// how long it waited to be accepted (transports that time ops themselves, the ring).
     let sendTimes: UnsafeMutablePointer<UInt64>
     let done: UnsafeMutablePointer<Bool>
     var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000,
@@ -278,7 +303,8 @@ struct CompletionBook {
         if sequence < completedBeyond { errors.reordered += 1 } else { completedBeyond = sequence + 1 }
         let index = Int(sequence & mask)
         done[index] = true
-        let latency = completion.latencyNanoseconds ?? (ev_monotonic_ns() &- sendTimes[index])
+        // sendTimes holds the send time (own clock) or the wait before the transport took the op.
+        let latency = completion.latencyNanoseconds.map { $0 &+ sendTimes[index] } ?? (ev_monotonic_ns() &- sendTimes[index])
         _ = histogram.record(latency)
         if recordInterval { _ = interval.record(latency) }
         if verify {

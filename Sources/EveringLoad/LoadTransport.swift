@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import CEvering
 import Evering
 
@@ -60,10 +65,21 @@ public protocol RequesterTransport: AnyObject {
     /// True when every `LoadCompletion` carries `latencyNanoseconds`, so the loop need
     /// not read the clock per op itself.
     var measuresLatency: Bool { get }
+    /// Blocks until a completion may be ready to `poll` (or, for a byte stream with
+    /// unsent bytes, until it can write), at most `timeoutNanoseconds`: the kernel's own
+    /// wait for sockets and pipes (poll(2)), the wake-up protocol for the ring. The loop
+    /// calls it when it has ops in flight and nothing to do.
+    func waitForCompletions(timeoutNanoseconds: UInt64) throws(LoadError)
 }
 
 extension RequesterTransport {
     public var measuresLatency: Bool { false }
+
+    /// A transport without a way to block: a short sleep.
+    public func waitForCompletions(timeoutNanoseconds: UInt64) throws(LoadError) {
+        var request = timespec(tv_sec: 0, tv_nsec: Int(min(timeoutNanoseconds, 50_000)))
+        _ = nanosleep(&request, nil)
+    }
 }
 
 /// One request as the responder's transport hands it over.

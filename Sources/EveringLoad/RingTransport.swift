@@ -2,7 +2,9 @@ import CEvering
 import Evering
 
 /// The requester's end over an evering ring: ops are driver slots, payloads live in
-/// the slot buffers, the sequence number rides in the entry's user data.
+/// the slot buffers, the sequence number rides in the entry's user data. Every ring
+/// operation is the library's (`Requester.stage`, the queues' batch calls, the driver, the
+/// blocking wait): this file keeps only the batching.
 ///
 /// With `batch` > 1 a send allocates the slot and fills its buffer at once but stages the
 /// entry; `flush` (and every `poll`) publishes the staged entries with one tail store, and
@@ -23,11 +25,6 @@ public final class RingRequesterTransport: RequesterTransport {
     }
     let reaped: UnsafeMutableBufferPointer<ev_entry>
     var closed = false
-    /// Slot buffers are contiguous, `bufferSize` apart (`SharedRegion.buffer(slot:)`):
-    /// addressing them here spares a non-inlined call per op. Slots come from the driver,
-    /// so they are in range.
-    let buffersBase: UnsafeMutableRawPointer
-    let bufferSize: Int
 
     public init(requester: Requester, hangTimeout: Duration = .seconds(3), batch: Int = 1) {
         precondition(batch >= 1)
@@ -38,13 +35,6 @@ public final class RingRequesterTransport: RequesterTransport {
         reaped = .allocate(capacity: batch)
         stagedCountStorage = .allocate(capacity: 1)
         stagedCountStorage.initialize(to: 0)
-        buffersBase = requester.region.buffer(slot: 0).baseAddress!
-        bufferSize = requester.bufferSize
-    }
-
-    @inline(__always)
-    func buffer(slot: UInt32, length: Int) -> UnsafeMutableRawBufferPointer {
-        UnsafeMutableRawBufferPointer(start: buffersBase + Int(slot) &* bufferSize, count: length)
     }
 
     deinit {
@@ -62,16 +52,13 @@ public final class RingRequesterTransport: RequesterTransport {
             publish()
             if stagedCount == staged.count { return false }
         }
-        precondition(length >= 0 && length <= bufferSize, "payload of \(length) bytes exceeds the \(bufferSize)-byte slot buffer")
-        // Each op is stamped with its own clock read (in `allocate`), not one per batch: the
-        // inspector finds the oldest op by its stamp, and ties within a batch would make it
-        // point at an op other than the one at the head of the queue.
-        guard let op = requester.driver.allocate(opcode: opcode.rawValue, length: UInt32(length), userData: sequence) else {
+        // The library's batched fast path: slot allocation (each op stamped with its own
+        // clock read, so the inspector's oldest op is the one at the head of the queue),
+        // the payload, the entry; `publish` sends the batch with one tail store.
+        guard let entry = requester.stage(opcode: opcode.rawValue, length: length, userData: sequence, fill: fill) else {
             return false
         }
-        fill(buffer(slot: op.slot, length: length))
-        staged[stagedCount] = ev_entry(op_id: op.rawValue, opcode: opcode.rawValue, flags: 0, length: UInt32(length),
-                                       user_data: sequence, result: 0, reserved: 0)
+        staged[stagedCount] = entry
         stagedCount += 1
         return true
     }
@@ -106,13 +93,22 @@ public final class RingRequesterTransport: RequesterTransport {
                 // Cancelled ops are reclaimed by the driver; unknown ids are not ours to
                 // report here (the requester loop counts what it never hears about as lost).
                 guard case .completed(let completion) = requester.driver.complete(reaped[i], completedAt: completedAt) else { continue }
-                let responseLength = min(max(completion.length, 0), bufferSize)
                 body(LoadCompletion(sequence: completion.userData, status: completion.result,
-                                    response: UnsafeRawBufferPointer(buffer(slot: completion.op.slot, length: responseLength)),
+                                    response: requester.response(of: completion),
                                     latencyNanoseconds: completion.latencyNanoseconds))
                 requester.release(completion.op)
             }
         }
+    }
+
+    /// The library's wait on the completion queue: the wake-up protocol (a futex sleep
+    /// the responder's publish ends) when the responder advertises it, else the backoff.
+    public func waitForCompletions(timeoutNanoseconds: UInt64) throws(LoadError) {
+        publish()
+        // Whatever ends the wait early (a stop request, the responder's death or a corrupt
+        // index) is left to the loop: it sees stops through shouldStop, and its supervision
+        // (checkPeer, then the child process) reports the responder the one usual way.
+        try? requester.completions.waitUntilNotEmpty(timeout: .nanoseconds(Int64(clamping: timeoutNanoseconds)))
     }
 
     public func checkPeer() throws(LoadError) {
@@ -171,11 +167,6 @@ public final class RingResponderTransport: ResponderTransport {
     var incomingEnd = 0
     let outgoing: UnsafeMutableBufferPointer<ev_entry>
     var outgoingCount = 0
-    /// Slot buffers are contiguous, `bufferSize` apart (as `SharedRegion.buffer(slot:)`
-    /// computes them): addressed here without a non-inlined call per request.
-    let buffersBase: UnsafeMutableRawPointer
-    let bufferSize: Int
-    let slotCount: UInt32
 
     public init(responder: Responder, batch: Int = 1) {
         precondition(batch >= 1)
@@ -183,9 +174,6 @@ public final class RingResponderTransport: ResponderTransport {
         monitor = responder.peer  // shared with the queues: it also carries corruptPeer
         incoming = .allocate(capacity: batch)
         outgoing = .allocate(capacity: batch)
-        buffersBase = responder.region.buffer(slot: 0).baseAddress!
-        bufferSize = responder.bufferSize
-        slotCount = responder.region.layout.slotCount
     }
 
     deinit {
@@ -193,8 +181,7 @@ public final class RingResponderTransport: ResponderTransport {
         outgoing.deallocate()
     }
 
-    /// Polls with the library's `Backoff` (batching what it takes) and checks the requester
-    /// every 100 ms.
+    /// Waits with the library's blocking receive (batching what it takes).
     @inline(__always)
     public func receive(timeout: Duration) throws(LoadError) -> IncomingRequest? {
         // The common case, a request already taken in the last batch, is inlined into the
@@ -207,27 +194,21 @@ public final class RingResponderTransport: ResponderTransport {
     func receiveNextBatch(timeout: Duration) throws(LoadError) -> IncomingRequest? {
         // Answer everything taken so far before looking for (or waiting on) more.
         try flushCompletions()
-        let start = ev_monotonic_ns()
-        let deadline = start &+ UInt64(timeout.nanoseconds)
-        var nextCheck = start &+ 100_000_000
-        var waiter = Backoff()
-        var polls: UInt = 0
-        while true {
-            if refill() { return next() }
-            waiter.pause()
-            polls &+= 1
-            if polls & 63 != 0 { continue }  // the clock is read every 64 polls only
-            let now = ev_monotonic_ns()
-            if now >= nextCheck || now >= deadline {
-                nextCheck = now &+ 100_000_000
-                do throws(LoadError) { try checkPeer() } catch {
-                    // Its detach is a release store after its last submission: once we see
-                    // it, one more look at the queue finds anything it sent before leaving.
-                    if refill() { return next() }
-                    throw error
-                }
-                if now >= deadline { return nil }
-            }
+        do {
+            // The library's blocking receive: the wake-up protocol, the requester's
+            // liveness every 100 ms, and one last look at the queue after it detached.
+            incomingNext = 0
+            incomingEnd = 0  // nothing left of the last batch, whether or not this receive gets one
+            incomingEnd = try responder.submissions.receive(into: incoming, timeout: timeout)
+            return next()
+        } catch .timedOut {
+            return nil
+        } catch .stopRequested {
+            return nil  // the loop sees the request through shouldStop
+        } catch .peerDetached {
+            throw .requesterGone("it detached from the ring")
+        } catch {
+            throw .ring(error)
         }
     }
 
@@ -241,22 +222,18 @@ public final class RingResponderTransport: ResponderTransport {
     private func next() -> IncomingRequest {
         let entry = incoming[incomingNext]
         incomingNext += 1
-        let op = OpID(rawValue: entry.op_id)
-        // A slot index outside the table gets an empty buffer (the request then fails
-        // verification and is answered with an error, never written through).
-        let buffer = op.slot < slotCount
-            ? UnsafeMutableRawBufferPointer(start: buffersBase + Int(op.slot) &* bufferSize, count: bufferSize)
-            : UnsafeMutableRawBufferPointer(start: nil, count: 0)
-        let payload = UnsafeRawBufferPointer(rebasing: buffer[..<min(Int(entry.length), buffer.count)])
-        return IncomingRequest(opcode: entry.opcode, userData: entry.user_data, payload: payload,
-                               responseBuffer: buffer, ringEntry: entry)
+        // The library checks the slot against the table: an index outside it gets an
+        // empty buffer (the request then fails verification and is answered with an
+        // error, never written through).
+        let request = responder.request(for: entry)
+        return IncomingRequest(opcode: entry.opcode, userData: entry.user_data, payload: request.payload,
+                               responseBuffer: request.buffer, ringEntry: entry)
     }
 
     public func respond(_ request: IncomingRequest, status: Int32, length: Int) throws(LoadError) {
         let entry = request.ringEntry!
         if outgoingCount == outgoing.count { try flushCompletions() }
-        outgoing[outgoingCount] = ev_entry(op_id: entry.op_id, opcode: entry.opcode, flags: 0, length: UInt32(length),
-                                           user_data: entry.user_data, result: status, reserved: 0)
+        outgoing[outgoingCount] = responder.completionEntry(for: entry, result: status, length: length)
         outgoingCount += 1
         if outgoing.count == 1 { try flushCompletions() }
     }

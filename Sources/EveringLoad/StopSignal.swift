@@ -4,24 +4,22 @@ import Glibc
 import Musl
 #endif
 import Dispatch
-import Synchronization
+import Evering
 
-/// Set by the SIGINT/SIGTERM handler; an atomic store is async-signal-safe.
-private let stopRequested = Atomic<Bool>(false)
-
-/// Clean shutdown on Ctrl-C / SIGTERM: the handler only raises a flag, the loops see it
-/// and stop submitting, drain, report and detach.
+/// Clean shutdown on Ctrl-C / SIGTERM: the handler only raises the library's process-wide
+/// `StopRequest` (an atomic store plus FUTEX_WAKEs, async-signal-safe); the loops see it and
+/// stop submitting, drain, report and detach, and any blocking ring call ends at once with
+/// `stopRequested` instead of sleeping out its wait.
 public enum StopSignal {
     /// Installs the handlers (and ignores SIGPIPE, so a vanished peer is an EPIPE error
     /// we can report rather than a silent death).
     public static func install() {
-        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(SIGINT) { _ in StopRequest.request() }
+        signal(SIGTERM) { _ in StopRequest.request() }
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Relaxed: the flag carries no data; seeing it one iteration late is fine.
-    public static var isRequested: Bool { stopRequested.load(ordering: .relaxed) }
+    public static var isRequested: Bool { StopRequest.isRequested }
 
     /// Requests a stop once the parent process is gone (our parent pid changes when it
     /// exits, even by SIGKILL), so a load started by `demo` never outlives it. Polled
@@ -35,5 +33,5 @@ public enum StopSignal {
     }
 
     /// For embedders that want to stop a run from code.
-    public static func request() { stopRequested.store(true, ordering: .relaxed) }
+    public static func request() { StopRequest.request() }
 }

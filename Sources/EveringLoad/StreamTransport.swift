@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Evering
 
 /// A byte buffer with a read cursor and a write cursor, for framing over a stream.
 final class ByteBuffer {
@@ -108,6 +109,16 @@ public final class StreamRequesterTransport: RequesterTransport {
                 delivered += 1
             }
         }
+    }
+
+    /// poll(2) on the read side (and the write side while bytes wait to be sent): the
+    /// kernel wakes us when the responder's answer arrives, as a blocking client would.
+    public func waitForCompletions(timeoutNanoseconds: UInt64) throws(LoadError) {
+        var fds = [pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)]
+        if outgoing.count > 0 { fds.append(pollfd(fd: writeFD, events: Int16(POLLOUT), revents: 0)) }
+        let milliseconds = Int32(clamping: max(1, timeoutNanoseconds / 1_000_000))
+        let (rc, err) = SystemCalls.retryingInterrupts { Glibc.poll(&fds, nfds_t(fds.count), milliseconds) }
+        if rc < 0 { throw .system(call: "poll", errno: err) }
     }
 
     /// EOF and EPIPE are noticed by `poll` and `flush`; nothing more to ask here.

@@ -15,7 +15,11 @@ public enum TerminalUnavailable: Error, Equatable, CustomStringConvertible {
     case noCursorAddressing(String)
 
     public var description: String {
-        let alternative = "use `evering-top watch NAME --batch` (a line per interval) or `evering-top dump NAME`"
+        message(alternative: "use `evering-top watch NAME --batch` (a line per interval) or `evering-top dump NAME`")
+    }
+
+    /// The message with what to use instead (the overview points at `list`, not `watch`).
+    public func message(alternative: String) -> String {
         switch self {
         case .notATerminal:
             return "the dashboard needs a terminal on stdin and stdout; from a script or a pipe \(alternative)"

@@ -6,7 +6,7 @@ import EveringDashboard
 /// (ncurses would diff them too, but not building the strings is cheaper).
 ///
 /// Only one instance may be active (curses has one global screen); `stop()` is idempotent
-/// and `DashboardLoop.run` calls it (in a `defer`) on every exit path.
+/// and `TerminalLoop.run` calls it (in a `defer`) on every exit path.
 final class TerminalScreen {
     private(set) var palette = ColorPalette(useColor: false)
     private var lastFrame: ScreenGrid?
@@ -58,7 +58,17 @@ final class TerminalScreen {
     /// The next key, waiting at most `milliseconds`; nil when none arrived.
     func readKey(milliseconds: Int) -> DashboardKey? {
         let code = cn_read_key(Int32(milliseconds))
+        if code == KEY_MOUSE {
+            var x: Int32 = 0, y: Int32 = 0
+            return cn_mouse_click(&x, &y) == 1 ? .click(x: Int(x), y: Int(y)) : nil
+        }
         return Self.decode(code)
+    }
+
+    /// Asks for mouse clicks (the overview). Not for the ring dashboard: capturing the mouse
+    /// takes the terminal's own text selection away, and it has nothing to click.
+    func setMouse(_ enabled: Bool) {
+        if enabled { _ = cn_enable_mouse() } else { cn_disable_mouse() }
     }
 
     static func decode(_ code: Int32) -> DashboardKey? {
@@ -76,6 +86,9 @@ final class TerminalScreen {
         case KEY_BTAB: return .backTab
         case 9: return .tab
         case 27: return .escape
+        case 10, 13, KEY_ENTER: return .enter
+        case 8, 127, KEY_BACKSPACE: return .backspace
+        case cn_function_key(1)...cn_function_key(12): return .function(Int(code - cn_function_key(0)))
         case 0x20..<0x7f: return .character(Character(Unicode.Scalar(UInt8(code))))
         default: return nil
         }

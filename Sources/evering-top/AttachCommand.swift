@@ -36,12 +36,7 @@ struct AttachCommand: ParsableCommand {
             let source: IOUringSource
             do { source = try IOUringSource(target: IOUringTarget(parsing: name)) } catch { throw CommandFailure.cannotAttach("\(error)") }
             try options.requireTerminal()
-            let thresholds = Thresholds(stallTimeout: options.stallTimeout)
-            let feed = LiveRingFeed(displayName: source.displayName, source: source, diagnose: { snapshot, history in
-                RingSources.diagnose(snapshot, history: history, thresholds: thresholds)
-            }, facts: { snapshot in
-                IOUringSummary.segments(snapshot).map { DashboardInput.Fact($0.text, needsAttention: $0.needsAttention) }
-            })
+            let feed = Self.ioUringFeed(source, thresholds: Thresholds(stallTimeout: options.stallTimeout))
             let exit = try DashboardLoop.run(source: feed, state: options.initialState)
             if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
             return
@@ -71,11 +66,26 @@ struct AttachCommand: ParsableCommand {
 
     static func runDashboard(_ name: RingName, reader: SnapshotReader?, expectedCreator: Int32? = nil,
                              options: DashboardOptions) throws -> DashboardLoop.Exit {
-        let thresholds = Thresholds(stallTimeout: options.stallTimeout)
-        let feed = LiveRingFeed(name: name, reader: reader, expectedCreator: expectedCreator) { snapshot, history in
+        let feed = everingFeed(name, reader: reader, expectedCreator: expectedCreator,
+                               thresholds: Thresholds(stallTimeout: options.stallTimeout))
+        return try DashboardLoop.run(source: feed, state: options.initialState)
+    }
+
+    /// The dashboard's feed of an evering ring (also what the overview drills into).
+    static func everingFeed(_ name: RingName, reader: SnapshotReader?, expectedCreator: Int32? = nil,
+                            thresholds: Thresholds) -> LiveRingFeed {
+        LiveRingFeed(name: name, reader: reader, expectedCreator: expectedCreator) { snapshot, history in
             RingSources.diagnose(snapshot, history: history, thresholds: thresholds)
         }
-        return try DashboardLoop.run(source: feed, state: options.initialState)
+    }
+
+    /// The dashboard's feed of a kernel io_uring, with its header facts.
+    static func ioUringFeed(_ source: IOUringSource, thresholds: Thresholds) -> LiveRingFeed {
+        LiveRingFeed(displayName: source.displayName, source: source, diagnose: { snapshot, history in
+            RingSources.diagnose(snapshot, history: history, thresholds: thresholds)
+        }, facts: { snapshot in
+            IOUringSummary.segments(snapshot).map { DashboardInput.Fact($0.text, needsAttention: $0.needsAttention) }
+        })
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Evering
+import EveringDashboard
 import EveringExport
 import EveringInspect
 
@@ -54,6 +55,7 @@ struct BenchFleetCommand: ParsableCommand {
         guard first.rings.count == rings else {
             throw CommandFailure.failed("only \(first.rings.count) of \(rings) rings could be read (census \(first.census))")
         }
+        var last = first
         var sampleCPU: [Double] = []
         var sampleWall: [Double] = []
         for _ in 0..<samples {
@@ -61,6 +63,20 @@ struct BenchFleetCommand: ParsableCommand {
             sampleCPU.append(cpu)
             sampleWall.append(wall)
             latest.update(reading)
+            last = reading
+        }
+        // What the overview adds to a sample: its rows, sorted by status (every ring
+        // compared), cursor and scroll settled, and a 200x50 frame rendered.
+        var frameCPU: [Double] = []
+        var state = OverviewState()
+        state.sortColumn = .status
+        for _ in 0..<samples {
+            let (cpu, _, _) = measure {
+                let input = OverviewInput(last)
+                state.settle(names: state.visibleRows(input.rows).map(\.name), visibleLines: 47)
+                return OverviewRenderer.render(input, state: state, width: 200, height: 50)
+            }
+            frameCPU.append(cpu)
         }
         var scrapeWall: [Double] = []
         var bytes = 0
@@ -75,6 +91,8 @@ struct BenchFleetCommand: ParsableCommand {
         print("  first sample (opens every ring): \(ms(firstWall)) wall, \(ms(firstCPU)) CPU")
         print("  sample (rings kept open):        median \(ms(median(sampleWall))) wall, \(ms(median(sampleCPU))) CPU"
               + " = \(Formatting.decimal(median(sampleCPU) * 100))% of a core at 1 Hz")
+        print("  overview frame (rows, sort, 200x50 grid): median \(ms(median(frameCPU))) CPU"
+              + "; overview at 1 Hz = \(Formatting.decimal((median(sampleCPU) + median(frameCPU)) * 100))% of a core")
         print("  scrape (render the latest):      median \(ms(median(scrapeWall))), \(bytes / 1024) KiB of OpenMetrics")
     }
 

@@ -30,14 +30,14 @@ struct BenchIPCCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Concurrency levels (default 1 200; each 1 to 4096).", transform: FlagValue.integer(concurrencyRange))
     var concurrency: [Int] = []
     @Option(parsing: .upToNextOption, help: "Transports (default ring uds pipe).") var transport: [String] = []
-    @Option(parsing: .upToNextOption, help: "Run only these parts (pingpong, stream, inspector; default all).")
+    @Option(parsing: .upToNextOption, help: "Run only these parts (pingpong, stream, inspector, rates; default all).")
     var part: [String] = []
     @Option(help: "Write the figures as JSON to this file.") var json: String?
     @Option(help: "Also write the markdown report to this file.") var output: String?
 
     func validate() throws {
         for name in part where IPCBenchConfiguration.Part(rawValue: name) == nil {
-            throw ValidationError("unknown part '\(name)'; choose from pingpong, stream, inspector")
+            throw ValidationError("unknown part '\(name)'; choose from \(IPCBenchConfiguration.Part.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         for name in transport where LoadConfiguration.Transport(rawValue: name) == nil {
             throw ValidationError("unknown transport '\(name)'; choose from ring, uds, pipe")

@@ -33,9 +33,11 @@ struct DashboardOptions: ParsableArguments {
     /// Fails (`evering-top: ...` on stderr, exit 2) unless the dashboard can run on this
     /// terminal. Called first, so nothing is attached or started for a screen that cannot
     /// be drawn.
-    func requireTerminal() throws {
+    /// - Parameter alternative: what to use instead, when not the default (`watch`/`dump`).
+    func requireTerminal(alternative: String? = nil) throws {
         do { try TerminalUnavailable.check() } catch {
-            throw CommandFailure.cannotAttach("\(error)")  // exit 2: the environment, not the command line
+            // exit 2: the environment, not the command line
+            throw CommandFailure.cannotAttach(alternative.map { error.message(alternative: $0) } ?? "\(error)")
         }
     }
 

@@ -12,6 +12,7 @@ struct EveringTop: ParsableCommand {
         abstract: "Inspect, load and benchmark evering shared-memory rings.",
         discussion: "An evering ring is a pair of SPSC queues plus a driver slot table in a POSIX shm object (see docs/ABI.md). Exit codes: 0 ok, 1 findings or a failed run, 2 cannot attach, 64 usage (docs/CLI.md).",
         subcommands: [
+            TopCommand.self,
             AttachCommand.self,
             DemoCommand.self,
             EchoResponderCommand.self,
@@ -26,7 +27,9 @@ struct EveringTop: ParsableCommand {
             ExportCommand.self,
             RecordCommand.self,
             ReplayCommand.self,
-        ]
+        ],
+        // No subcommand opens the overview, as `htop` does; `evering-top --help` still prints help.
+        defaultSubcommand: TopCommand.self
     )
 
     /// The one way out of every subcommand: parse, run, and turn whatever was thrown

@@ -76,11 +76,11 @@ final class DashboardRenderTests: XCTestCase {
         let grid = render(F.healthyInput())
         let layout = try XCTUnwrap(DashboardLayout(width: 80, height: 24))
         let firstRow = layout.inFlight.y + 2
-        XCTAssertTrue(grid.text(row: firstRow - 1).contains("slot   gen    opc   state     age"))
+        XCTAssertTrue(grid.text(row: firstRow - 1).contains("slot   gen    opc   state      age"))
         XCTAssertEqual(grid.text(row: firstRow - 1).last, "│", "the header row keeps the right border")
-        XCTAssertTrue(grid.text(row: firstRow).contains("5      9      2     submitted 3.0s"), grid.text(row: firstRow))
-        XCTAssertTrue(grid.text(row: firstRow + 1).contains("6      9      2     waiting   2.0s"))
-        XCTAssertTrue(grid.text(row: firstRow + 2).contains("700    9      2     cancelled 1.0s"))
+        XCTAssertTrue(grid.text(row: firstRow).contains("5      9      2     submitted  3.0s"), grid.text(row: firstRow))
+        XCTAssertTrue(grid.text(row: firstRow + 1).contains("6      9      2     waiting    2.0s"))
+        XCTAssertTrue(grid.text(row: firstRow + 2).contains("700    9      2     cancelled  1.0s"))
         var state = DashboardState()
         _ = state.handle(.character("s"))  // age -> slot
         _ = state.handle(.character("s"))  // slot -> state: submitted(5) < waiting(6)?  by state name
@@ -325,7 +325,7 @@ final class DashboardRenderTests: XCTestCase {
         XCTAssertEqual(grid.height, 40)
         XCTAssertTrue(grid.text(row: 39).hasPrefix("q quit"))
         // The wider in-flight table adds length and user data.
-        let header = try! XCTUnwrap(grid.rowContaining("state     age"))
+        let header = try! XCTUnwrap(grid.rowContaining("state      age"))
         XCTAssertTrue(grid.text(row: header).contains("age      len    user data"), grid.text(row: header))
         XCTAssertTrue(grid.text(row: header + 1).contains("3.0s     16     0x0"), grid.text(row: header + 1))
     }

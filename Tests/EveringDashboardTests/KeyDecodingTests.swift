@@ -17,7 +17,13 @@ final class KeyDecodingTests: XCTestCase {
         XCTAssertEqual(TerminalScreen.decode(Int32(UInt8(ascii: "q"))), .character("q"))
         XCTAssertEqual(TerminalScreen.decode(Int32(UInt8(ascii: " "))), .character(" "))
         XCTAssertEqual(TerminalScreen.decode(Int32(UInt8(ascii: "+"))), .character("+"))
-        XCTAssertNil(TerminalScreen.decode(KEY_F0 + 1), "unbound keys are ignored")
+        XCTAssertEqual(TerminalScreen.decode(KEY_F0 + 6), .function(6), "the overview's F6")
+        XCTAssertEqual(TerminalScreen.decode(13), .enter, "Return, with nonl()")
+        XCTAssertEqual(TerminalScreen.decode(KEY_ENTER), .enter)
+        XCTAssertEqual(TerminalScreen.decode(127), .backspace)
+        XCTAssertEqual(TerminalScreen.decode(KEY_BACKSPACE), .backspace)
+        XCTAssertNil(TerminalScreen.decode(KEY_F0 + 20), "unbound keys are ignored")
+        XCTAssertNil(TerminalScreen.decode(KEY_IC), "unbound keys are ignored")
     }
 
     func testMonochromePaletteKeepsStatesApartWithAttributes() {

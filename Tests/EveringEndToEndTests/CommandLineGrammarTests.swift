@@ -49,6 +49,7 @@ final class CommandLineGrammarTests: EndToEndTestCase {
     func invocation(_ command: String, ring: String) -> [String] {
         switch command {
         case "attach", "dump", "check", "echo-responder": [command, ring]
+        case "top": ["top"]
         case "watch": ["watch", ring, "--batch"]
         case "demo": ["demo", "--name", ring]
         case "load": ["load", ring]
@@ -167,7 +168,7 @@ final class CommandLineGrammarTests: EndToEndTestCase {
         let rows = try Self.rangeTable()
         let notNumbers: Set<String> = ["--name", "--mode", "--role", "--transport", "--fault", "--json", "--output", "--part", "--listen", "--textfile",
                                        "--shm", "--ring", "--scenario"]
-        for command in ["attach", "demo", "dump", "watch", "check", "load", "bench ipc", "bench ring", "bench peer",
+        for command in ["top", "attach", "demo", "dump", "watch", "check", "load", "bench ipc", "bench ring", "bench peer",
                         "bench fleet", "inspect-bench", "echo-responder", "list", "export", "cleanup", "record"] {
             let help = try Tool.run(command.split(separator: " ").map(String.init) + ["--help-hidden"])
             XCTAssertEqual(help.status, 0, help.stderr)

@@ -82,7 +82,8 @@ final class ABI10CompatibilityTests: XCTestCase {
         let side = observer.side(.requester)
         XCTAssertEqual(side.owner, SideOwner(.current))
         XCTAssertEqual(side.claims, 1)
-        XCTAssertEqual(side.capabilities, EV_CAP_SLOT_SEQ.rawValue)
+        // The driver's seqlock, and the wake-up protocol (issue 13).
+        XCTAssertEqual(side.capabilities, EV_CAP_SLOT_SEQ.rawValue | EV_CAP_WAKES_PEER.rawValue)
         XCTAssertEqual(side.pidNamespace, PidNamespace.current)
         let op = try requester.submit(opcode: 1, length: 0)
         XCTAssertEqual(requester.region.slots[Int(op.slot)].seq, 2, "one rewrite under the seqlock: +2")

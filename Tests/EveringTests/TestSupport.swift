@@ -37,6 +37,11 @@ func builtExecutable(_ name: String) -> URL {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
 }
 
+/// The `EveringTestPeer` helper binary next to the test bundle.
+func testPeerExecutable() -> URL {
+    everingTopExecutable().deletingLastPathComponent().appendingPathComponent("EveringTestPeer")
+}
+
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
 func eventually(timeout: TimeInterval = 5, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)

@@ -54,6 +54,8 @@ enum ev_writer_feature {
 enum ev_capability {
     EV_CAP_WAKES_PEER = 1u << 0,  /* follows the wake-up protocol: FUTEX_WAKEs a peer that announced sleep */
     EV_CAP_SLOT_SEQ   = 1u << 1,  /* (requester) writes slots under ev_slot.seq */
+    EV_CAP_SLEEP_MEMBARRIER = 1u << 2,  /* issues membarrier(GLOBAL_EXPEDITED) when it announces sleep: a peer
+                                           registered for it may publish without its seq_cst fence (docs/ABI.md) */
 };
 
 /* ev_waiter.sleeping (1.1): the futex word. */
@@ -98,7 +100,7 @@ typedef struct ev_side {
  * for space). docs/ABI.md "Wake-ups" gives the protocol and why no wake-up is lost. */
 typedef struct ev_waiter {
     uint32_t sleeping;          /*  0: futex word, enum ev_sleeping; waiter stores 1, the other side exchanges 0 */
-    uint32_t reserved;          /*  4 */
+    uint32_t cpu;               /*  4: 1 + the CPU the waiter last announced sleep on, 0 = unknown; waiter, relaxed (a spin hint) */
     uint64_t since_ns;          /*  8: CLOCK_MONOTONIC start of the current wait episode, 0 when running; waiter, relaxed */
     uint64_t wakes;             /* 16: FUTEX_WAKE calls made for this waiter by the other side; relaxed fetch-add */
     uint64_t late_wakes;        /* 24: waits that timed out although the condition already held; waiter, relaxed */
@@ -195,6 +197,7 @@ _Static_assert(sizeof(ev_entry) == EV_ENTRY_SIZE, "entry size");
 _Static_assert(sizeof(ev_waiter) == 32, "waiter record");
 _Static_assert(offsetof(ev_queue, consumer_wait) == 64, "wait words on line 1 of the queue block");
 _Static_assert(offsetof(ev_queue, producer_wait) == 96, "producer waiter after the consumer's");
+_Static_assert(offsetof(ev_waiter, cpu) == 4, "cpu hint in the waiter's 4 spare bytes");
 _Static_assert(offsetof(ev_side, owner) == 40, "owner word in 1.0's reserved bytes");
 _Static_assert(offsetof(ev_header, writer_features) == 88, "writer features in 1.0's reserved bytes");
 _Static_assert(offsetof(ev_slot, seq) == 48, "slot seq in 1.0's reserved bytes");

@@ -79,6 +79,30 @@ static inline int cn_read_key(int milliseconds) {
     return getch();
 }
 
+/* Reports presses of the first mouse button as KEY_MOUSE (the overview: click a row or a
+ * column header). mouseinterval(0): no waiting to tell a click from a press, so a click
+ * acts at once. Returns 0 when the terminal has no mouse support. */
+static inline int cn_enable_mouse(void) {
+    mouseinterval(0);
+    return mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL) != 0 ? 0 : -1;
+}
+
+static inline void cn_disable_mouse(void) { mousemask(0, NULL); }
+
+/* After KEY_MOUSE: the cell of a first-button press or click in *x, *y and 1, else 0
+ * (other buttons, releases, or an event ncurses could not read). */
+static inline int cn_mouse_click(int *x, int *y) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return 0;
+    if (!(event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) return 0;
+    *x = event.x;
+    *y = event.y;
+    return 1;
+}
+
+/* KEY_F(n) is a function-like macro. */
+static inline int cn_function_key(int n) { return KEY_F(n); }
+
 static inline void cn_erase(void) { erase(); }
 static inline void cn_refresh(void) { refresh(); }
 static inline void cn_clear_screen(void) { clear(); }
