@@ -32,7 +32,7 @@ let package = Package(
         // The dashboard's screen model: pure render functions from snapshots to a cell grid.
         .target(name: "EveringDashboard", dependencies: ["EveringInspect"]),
         // The ncurses backend: draws grids, reads keys, runs the sample/draw loop.
-        .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "EveringInspect", "CNcurses", "Evering"]),
+        .target(name: "EveringTerminal", dependencies: ["EveringDashboard", "EveringInspect", "EveringRecording", "CNcurses", "Evering"]),
         // The load generator and fault injector, callable from Swift (demo, benchmarks) and the CLI.
         .target(
             name: "EveringLoad",
@@ -52,6 +52,7 @@ let package = Package(
                 "EveringLoad",
                 "EveringBench",
                 "EveringExport",
+                "EveringRecording",
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -71,7 +72,7 @@ let package = Package(
         .executableTarget(name: "EveringTestPeer", dependencies: ["Evering", "CEvering"]),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering", "evering-race-helper", "evering-top", "EveringTestPeer"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering", "CEvering", "evering-top"]),
-        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "Evering", "evering-top"]),
+        .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "EveringRecording", "Evering", "evering-top"]),
         .testTarget(name: "EveringBenchTests", dependencies: ["EveringBench", "Evering", "CEvering", "CEveringReference"]),
         .testTarget(name: "EveringLoadTests", dependencies: ["EveringLoad", "Evering", "evering-top"]),
         // Faults from `load`, diagnosed by `check`/`dump`: all through the built binary.
@@ -81,6 +82,10 @@ let package = Package(
         // Its io_uring helper (Fixtures/UringFixture.c, a real io_uring left with unsubmitted
         // SQEs / unreaped CQEs / overflow) links liburing: the tests compile it with `cc`, so
         // building the tool itself needs ncurses only.
+        // The flight recorder (issue 16): the recording format (docs/RECORDING.md), its
+        // writer and reader, and a recording as one more ring source.
+        .target(name: "EveringRecording", dependencies: ["EveringInspect", "EveringIOUring", "EveringDashboard", "Evering"]),
+        .testTarget(name: "EveringRecordingTests", dependencies: ["EveringRecording", "EveringDashboard", "EveringInspect", "EveringIOUring", "Evering", "evering-top"]),
         .testTarget(name: "EveringIOUringTests", dependencies: ["EveringIOUring", "EveringInspect", "Evering", "evering-top"],
                     exclude: ["Fixtures"]),
     ]

@@ -38,6 +38,8 @@ public enum DashboardKey: Equatable, Sendable {
     case function(Int)
     /// A mouse button press at a screen cell (column x, row y).
     case click(x: Int, y: Int)
+    /// ←/→: unused by the live view; `replay` steps one sample with them.
+    case left, right
 }
 
 /// What the loop must do after a key, beyond redrawing.

@@ -62,6 +62,7 @@ public final class LoadRequester {
 
         var stallRequesterAfter: UInt64? = nil
         for case .stallRequester(let after) in config.faults { stallRequesterAfter = UInt64(after.nanoseconds) }
+        var stallRequesterLogged = false
 
         let start = ev_monotonic_ns()
 
@@ -69,6 +70,7 @@ public final class LoadRequester {
         // sees them in sequence but never answers, so they never enter the window.
         let leaks = UInt64(config.leakCount)
         if leaks > 0 {
+            FaultInjectionLog.injected(.leakCancel(count: config.leakCount))
             do {
                 try transport.leakCancelled(sequences: 0..<leaks, length: payload) { sequence, buffer in
                     PayloadFormat.encode(tag: PayloadFormat.tag(sequence: sequence, response: false), into: buffer)
@@ -106,6 +108,10 @@ public final class LoadRequester {
             // Reap, unless the stall-requester fault is active (drain always reaps).
             let reaping = draining || stallRequesterAfter.map({ now &- start < $0 }) ?? true
             do {
+                if let after = stallRequesterAfter, !stallRequesterLogged, now &- start >= after {
+                    stallRequesterLogged = true
+                    FaultInjectionLog.injected(.stallRequester(after: .nanoseconds(Int64(after))))
+                }
                 if reaping {
                     let count = try transport.poll { book.handle($0) }
                     if count > 0 { progressed = true; lastCompletion = ev_monotonic_ns() }

@@ -67,20 +67,24 @@ public final class LoadResponder {
         let hasTimedFault = stallAfter != nil || hangAfter != nil || crashAfter != nil
         // Poll in short slices when a timed fault is pending so it fires on time.
         let sliceTimeout: Duration = hasTimedFault ? .milliseconds(10) : .milliseconds(100)
+        if let slowDelay { FaultInjectionLog.injected(.slowResponder(delay: slowDelay), at: start) }
 
         do throws(LoadError) {
             while !shouldStop() {
                 let elapsed = hasTimedFault ? ev_monotonic_ns() &- start : 0
                 if let crashAfter, elapsed >= crashAfter {
                     // The honest crash: no detach, no cleanup, ops left in flight.
+                    FaultInjectionLog.injected(.crashResponder(after: .nanoseconds(Int64(crashAfter))))
                     kill(getpid(), SIGKILL)
                 }
                 if let after = hangAfter, elapsed >= after {
                     hangAfter = nil
+                    FaultInjectionLog.injected(.hangResponder(after: .nanoseconds(Int64(after))))
                     // Freezes every thread, the heartbeat ticker included, until SIGCONT.
                     kill(getpid(), SIGSTOP)
                 }
                 if let stallAfter, elapsed >= stallAfter {
+                    FaultInjectionLog.injected(.stallResponder(after: .nanoseconds(Int64(stallAfter))))
                     // Alive (the heartbeat thread keeps beating) but not draining: wait
                     // only for the requester to go away.
                     while !shouldStop() {

@@ -81,6 +81,8 @@ final class TerminalScreen {
         case KEY_NPAGE: return .pageDown
         case KEY_HOME: return .home
         case KEY_END: return .end
+        case KEY_LEFT: return .left
+        case KEY_RIGHT: return .right
         case KEY_BTAB: return .backTab
         case 9: return .tab
         case 27: return .escape

@@ -2,6 +2,7 @@ import ArgumentParser
 import Evering
 import EveringInspect
 import EveringIOUring
+import EveringRecording
 
 /// `evering-top check NAME`: a health probe for scripts.
 struct CheckCommand: ParsableCommand {
@@ -11,12 +12,13 @@ struct CheckCommand: ParsableCommand {
         discussion: "Samples the ring every 100 ms (or stall-timeout/10 if shorter) for the stall timeout, measured from the first read, then diagnoses with that history, so a stall of that length is seen even when no op carries a timestamp. Prints the status word (docs/CLI.md) and the incidents."
     )
 
-    @Argument(help: "Ring name (leading '/' optional), or io_uring:PID[:FD] for a kernel io_uring.") var name: String
+    @Argument(help: "Ring name (leading '/' optional), io_uring:PID[:FD] for a kernel io_uring, or a recording (a path with '/' or ending in .evrec: did any incident happen, and when).") var name: String
     @Flag(help: "Print the report as JSON (schema in docs/INSPECT-JSON.md).") var json = false
     @Flag(name: .shortAndLong, help: "Print nothing on success.") var quiet = false
     @OptionGroup var diagnosis: DiagnosisOptions
 
     func run() throws {
+        if RecordingFormat.isRecordingPath(name) { return try checkRecording() }
         let reader = try InspectAttach.source(name)
         let thresholds = diagnosis.thresholds
         var sampler = Sampler(historyCapacity: 1000)
@@ -51,4 +53,42 @@ struct CheckCommand: ParsableCommand {
         let code = report.status.checkExitCode
         if code != 0 { throw ExitCode(code) }
     }
+
+    /// `check FILE`: every incident of the recording, its onset by the ring's timestamps,
+    /// when it was seen and when it ended. Exit 1 if any incident happened, else 0.
+    private func checkRecording() throws {
+        let recording = try InspectRecording.open(name)
+        let timeline = IncidentTimeline(recording)
+        let last = recording.frames.count - 1
+        let finalStatus = recording.frames[last].frame.status
+        if json {
+            let report = RecordingCheckReport(file: name, ring: recording.header.ring, samples: recording.frames.count,
+                                              durationSeconds: recording.durationSeconds, damage: recording.damage?.description,
+                                              finalStatus: finalStatus, incidents: timeline.entries)
+            InspectAttach.emit(try InspectJSON.encode(report, pretty: true))
+        } else if !timeline.entries.isEmpty || !quiet {
+            let color = InspectAttach.colorOutput
+            let span = "\(Formatting.duration(seconds: recording.durationSeconds)) from \(RecordingText.wallClock(recording.realtimeNanoseconds(0)))"
+            InspectAttach.emit("\(recording.header.ring): \(timeline.entries.count) incident(s) in \(span); at the end \(ReportText.statusWord(finalStatus, color: color))")
+            for entry in timeline.entries {
+                let ended = entry.endedSeconds.map { "ended \(RecordingText.offset($0))" } ?? "still active at the end"
+                InspectAttach.emit("\(ReportText.severityTag(entry.severity)) \(entry.id): onset \(RecordingText.offset(entry.onsetSeconds)) "
+                    + "(\(RecordingText.wallClock(entry.onsetRealtimeNanoseconds))), seen \(RecordingText.offset(entry.firstSeenSeconds)), \(ended)")
+                InspectAttach.emit("    \(entry.rootCause.message)")
+            }
+        }
+        if !timeline.entries.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// `check FILE --json` (docs/RECORDING.md).
+struct RecordingCheckReport: Codable {
+    var file: String
+    var ring: String
+    var samples: Int
+    var durationSeconds: Double
+    /// The first bad record, when only part of the file could be read.
+    var damage: String?
+    var finalStatus: RingStatus
+    var incidents: [IncidentTimeline.Entry]
 }

@@ -25,6 +25,8 @@ struct EveringTop: ParsableCommand {
             LoadCommand.self,
             CleanupCommand.self,
             ExportCommand.self,
+            RecordCommand.self,
+            ReplayCommand.self,
         ],
         // No subcommand opens the overview, as `htop` does; `evering-top --help` still prints help.
         defaultSubcommand: TopCommand.self

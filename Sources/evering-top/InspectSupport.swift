@@ -35,7 +35,10 @@ enum InspectAttach {
         do throws(RingError) {
             return try SnapshotReader(attaching: try RingName(raw), pendingLimit: pendingLimit)
         } catch {
-            throw .cannotAttach(error)
+            var failure = CommandFailure.cannotAttach(error)
+            // Neither a ring nor an existing recording (RecordingFormat.isRecordingPath).
+            if case .invalidName = error, raw.contains("/") { failure.message += "; no recording of that name either" }
+            throw failure
         }
     }
 

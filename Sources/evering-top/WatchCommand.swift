@@ -2,6 +2,7 @@ import ArgumentParser
 import Evering
 import EveringInspect
 import EveringIOUring
+import EveringRecording
 
 /// `evering-top watch NAME --batch`: a line (or a JSON line) per interval, with rates.
 struct WatchCommand: ParsableCommand {
@@ -11,7 +12,7 @@ struct WatchCommand: ParsableCommand {
         discussion: "Only --batch mode exists here; the interactive view is `attach`. Exit 0 after N iterations, 2 if the ring cannot be attached or is truncated while watched. An unlinked ring (ring-gone) or an exited io_uring process (peer-dead) is reported as a finding and watching goes on."
     )
 
-    @Argument(help: "Ring name (leading '/' optional), or io_uring:PID[:FD] for a kernel io_uring.") var name: String
+    @Argument(help: "Ring name (leading '/' optional), io_uring:PID[:FD] for a kernel io_uring, or a recording (a path with '/' or ending in .evrec: its timeline, a line per --delay of recorded time).") var name: String
     @Flag(help: "Non-interactive output, one line per interval (required).") var batch = false
     static let delayRange: ClosedRange<Duration> = .milliseconds(1) ... .seconds(86_400)
     static let iterationsRange: ClosedRange<UInt64> = 0 ... 1_000_000_000
@@ -30,6 +31,7 @@ struct WatchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if RecordingFormat.isRecordingPath(name) { return try watchRecording() }
         let reader = try InspectAttach.source(name)
         var sampler = Sampler()
         let thresholds = diagnosis.thresholds
@@ -69,6 +71,58 @@ struct WatchCommand: ParsableCommand {
             if iterations != 0 && count >= iterations { break }
             // Sleep for what is left of the period, so lines stay on a steady cadence.
             sleepUntil(start + UInt64(count) * period)
+        }
+    }
+
+    /// The timeline of a recording: a line per --delay of recorded time (from the first
+    /// sample), and every finding as it appears and ends, at whatever sample it did.
+    private func watchRecording() throws {
+        let recording = try InspectRecording.open(name)
+        let period = UInt64(delay.nanoseconds)
+        let start = recording.startTime
+        if !json { InspectAttach.emit(ReportText.watchHeader) }
+        var count = 0
+        var reported: Set<String> = []
+        var alerts = AlertLog()
+        var nextLine = start
+        var sampler = Sampler()
+        for index in recording.frames.indices {
+            let stored = recording.frames[index]
+            let time = stored.time
+            if index > 0, stored.epoch != recording.frames[index - 1].epoch, !json {
+                let pid = stored.frame.snapshot.header.map { " (created by pid \($0.creatorPID))" } ?? ""
+                InspectAttach.emit("\(RecordingText.offset(Double(time &- start) / 1e9)) ---- \(recording.header.ring) re-created\(pid): a new ring from here ----")
+                sampler = Sampler()
+            }
+            let incidents = Incident.group(stored.frame.findings)
+            alerts.update(incidents: incidents, at: time)
+            let isLine = time >= nextLine || index == recording.frames.count - 1
+            if isLine {
+                nextLine = time &+ period
+                let snapshot = recording.frame(at: index).snapshot
+                let sample = sampler.record(snapshot)
+                var report = InspectReport(snapshot: snapshot, rates: sample.rates, findings: stored.frame.findings,
+                                           thresholds: Thresholds(stallTimeout: recording.header.stallTimeoutSeconds))
+                if json {
+                    report.alerts = alerts.ordered
+                    report.snapshot.slots?.busy = []
+                    InspectAttach.emit(try InspectJSON.encode(report))
+                } else {
+                    InspectAttach.emit(ReportText.watchLine(report, elapsed: Double(time &- start) / 1e9, color: InspectAttach.colorOutput))
+                }
+                count += 1
+            }
+            if !json {
+                let current = Set(stored.frame.findings.map(\.key))
+                for finding in stored.frame.findings where !reported.contains(finding.key) {
+                    InspectAttach.emit("\(RecordingText.offset(Double(time &- start) / 1e9)) " + ReportText.findingLine(finding))
+                }
+                for entry in alerts.entries where reported.contains(entry.finding.key) && !current.contains(entry.finding.key) {
+                    InspectAttach.emit("\(RecordingText.offset(Double(time &- start) / 1e9)) " + ReportText.endedLine(entry))
+                }
+                reported = current
+            }
+            if iterations != 0 && count >= iterations { break }
         }
     }
 }

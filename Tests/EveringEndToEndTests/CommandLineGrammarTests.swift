@@ -59,6 +59,7 @@ final class CommandLineGrammarTests: EndToEndTestCase {
         case "inspect-bench": ["inspect-bench"]
         case "export": ["export", "--textfile", "/nonexistent-\(ring)"]
         case "bench fleet": ["bench", "fleet"]
+        case "record": ["record", ring, "-o", "/nonexistent-\(ring)/x.evrec"]
         default: { XCTFail("docs/CLI.md names an unknown command '\(command)'"); return [command] }()
         }
     }
@@ -168,7 +169,7 @@ final class CommandLineGrammarTests: EndToEndTestCase {
         let notNumbers: Set<String> = ["--name", "--mode", "--role", "--transport", "--fault", "--json", "--output", "--part", "--listen", "--textfile",
                                        "--shm", "--ring", "--scenario"]
         for command in ["top", "attach", "demo", "dump", "watch", "check", "load", "bench ipc", "bench ring", "bench peer",
-                        "bench fleet", "inspect-bench", "echo-responder", "list", "export", "cleanup"] {
+                        "bench fleet", "inspect-bench", "echo-responder", "list", "export", "cleanup", "record"] {
             let help = try Tool.run(command.split(separator: " ").map(String.init) + ["--help-hidden"])
             XCTAssertEqual(help.status, 0, help.stderr)
             let flags = Set(help.stdout.matches(of: /(--[a-z-]+) </).map { String($0.1) })
@@ -215,10 +216,16 @@ final class CommandLineGrammarTests: EndToEndTestCase {
         try assertFails(["no-such-command"], status: 64, saying: "no-such-command")
         for command in [["list"], ["dump", missing], ["watch", missing, "--batch"], ["check", missing], ["attach", missing],
                         ["demo"], ["load"], ["bench", "ipc"], ["bench", "ring"], ["bench", "fleet"], ["inspect-bench"],
-                        ["echo-responder", missing], ["export", "--listen", "127.0.0.1:0"], ["cleanup", missing]] {
+                        ["echo-responder", missing], ["export", "--listen", "127.0.0.1:0"], ["cleanup", missing],
+                        ["record", missing, "-o", "/tmp/x.evrec"]] {
             try assertFails(command + ["--no-such-flag"], status: 64, saying: "--no-such-flag")
         }
         try assertFails(["watch", missing], status: 64, saying: "needs --batch")
+        try assertFails(["record", missing, "-o", "/tmp/x.evrec", "--keep", "3"], status: 64, saying: "--keep needs --on-finding")
+        try assertFails(["record", "./ring.evrec", "-o", "/tmp/x.evrec"], status: 64, saying: "names a file")
+        try assertFails(["dump", missing, "--at", "1s"], status: 64, saying: "--at needs a recording")
+        try assertFails(["record", missing, "-o", "/tmp/x-\(getpid()).evrec"], status: 2, saying: missing)
+        try assertFails(["dump", "/nonexistent-\(getpid()).evrec"], status: 2, saying: "cannot open recording")
         try assertFails(["load", missing, "--duration", "1s", "--count", "5"], status: 64, saying: "not both")
         try assertFails(["load", missing, "--transport", "ring,uds", "--role", "requester"], status: 64, saying: "needs --role both")
         try assertFails(["load", "bad/name"], status: 64, saying: "ring name")
