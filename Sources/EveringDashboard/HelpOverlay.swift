@@ -25,14 +25,14 @@ public enum HelpOverlay {
         ("head tail", "entries taken / added since the ring was made"),
         ("enq deq", "entries added / taken per second"),
         ("fill rate", "history, newest right; the number after it = a full bar"),
-        ("alerts", "CRIT/WARN/INFO rule, message, (time since first seen)"),
-        ("ok", "an alert whose condition cleared, dimmed for 30 s"),
+        ("alerts", "incident root cause, ↳ symptoms, (time since first seen)"),
+        ("ok  --", "ended: ok = resolved, -- = superseded by a later cause"),
         ("ages", "<1us: newer than one read can tell apart; - : unknown"),
     ]
 
     /// Figures only an evering ring has (sides, counters, driver slots).
     static let everingFigures: [(String, String)] = [
-        ("header", "ring age; per side pid, DEAD, hb = time since its heartbeat"),
+        ("header", "status word; per side: pid, state, hb = time since heartbeat"),
         ("full empty", "times the producer found it full / the consumer empty"),
         ("slot#gen", "driver slot and its generation (reuse count); opc, len, age"),
         ("cell=N", "one map cell per N slots, showing the most alarming state"),
@@ -80,9 +80,10 @@ public enum HelpOverlay {
         }
         if source != .ioUring && y < inner.maxY {
             var cx = grid.put("slots: ", x: x, y: y, style: TextStyle(.label))
-            for slotState in SlotMapPanel.legendStates {
+            // "in CQ": in flight in the table, but its completion already waits in the CQ.
+            for slotState in SlotMapPanel.legendStates + [.completedInCQ] {
                 grid[cx, y] = Cell(SlotMapPanel.glyph(slotState, state: state), TextStyle(SlotMapPanel.role(slotState)))
-                cx = grid.put(" \(slotState.rawValue)  ", x: cx + 1, y: y)
+                cx = grid.put(" \(slotState == .completedInCQ ? "in CQ" : slotState.rawValue) ", x: cx + 1, y: y)
             }
             y += 1
         }

@@ -23,6 +23,7 @@ public enum Diagnosis {
         var findings: [Finding] = []
         findings += ringGone(context)
         findings += corruption(context)
+        findings += doubleAttach(context)
         findings += peerDead(context)
         findings += sideNotRunning(context)
         // One finding per queue: blocked (full for the timeout) or stalled (head unmoved).
@@ -175,6 +176,32 @@ public enum Diagnosis {
                     }
                 }
             }
+        }
+        return findings
+    }
+
+    /// Two processes on one side (docs/ABI.md "Compatibility"): the header counts more than
+    /// two attached sides, or an attached side's block names another pid than the owner word
+    /// that decides who holds it (a writer that checks-then-writes, such as an ABI 1.0 joiner,
+    /// raced a claim). Either way two processes produce into, or consume from, the same
+    /// queue, and nothing that crosses the ring can be trusted. No false positive: a healthy
+    /// ring never counts three, and a claimant writes its pid only after winning the owner word.
+    static func doubleAttach(_ c: Context) -> [Finding] {
+        var findings: [Finding] = []
+        let s = c.snapshot
+        if let header = s.header, header.refcount > 2 {
+            findings.append(Finding(
+                rule: .doubleAttach, severity: .critical, subject: "header",
+                message: "the header counts \(header.refcount) attached sides where a ring has two: a second process attached as one of them, so traffic through this ring cannot be trusted; stop both sides' processes and recreate the ring",
+                evidence: ["refcount": Double(header.refcount)]))
+        }
+        for side in [s.requester, s.responder].compactMap({ $0 }) where side.state == .attached {
+            guard let owner = side.ownerPID, owner != side.pid else { continue }
+            findings.append(Finding(
+                rule: .doubleAttach, severity: .critical, subject: side.role.description,
+                message: "the \(side.role) block was last written by pid \(side.pid), but the side's owner word names pid \(owner): two processes attached as the \(side.role) (one that does not claim sides by compare-and-swap); stop the extra one (pid \(side.pid) or \(owner))",
+                evidence: ["pid": Double(side.pid), "ownerPid": Double(owner)],
+                culprit: Finding.Party(side.role)))
         }
         return findings
     }

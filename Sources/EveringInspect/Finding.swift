@@ -22,6 +22,9 @@ public struct Finding: Codable, Equatable, Sendable {
         case slotTableExhausted = "slot-table-exhausted"
         /// An invariant of the ABI is broken.
         case corruption
+        /// More processes attached than a ring has sides: a refcount above 2, or a side block
+        /// written by another process than its ABI 1.1 owner word names.
+        case doubleAttach = "double-attach"
         /// io_uring: the completion queue overflowed into the kernel's overflow list.
         case completionOverflow = "completion-overflow"
         /// The object was unlinked, replaced, or truncated while we watched.

@@ -55,13 +55,13 @@ public struct Incident: Codable, Equatable, Sendable {
         }.map(\.element)
     }
 
-    static func isStandalone(_ rule: Finding.Rule) -> Bool { rule == .corruption || rule == .ringGone }
+    static func isStandalone(_ rule: Finding.Rule) -> Bool { rule == .corruption || rule == .ringGone || rule == .doubleAttach }
 
     /// Lower is more fundamental: a cause comes before what it causes.
     static func causalRank(_ f: Finding) -> Int {
         let requesterFirst = f.subject == SideRole.requester.description || f.subject == "process" ? 0 : 1
         switch f.rule {
-        case .corruption: return 0
+        case .corruption, .doubleAttach: return 0
         case .ringGone: return 1
         // A consequence (the responder exiting after the requester died) is a warning:
         // after the death it follows.

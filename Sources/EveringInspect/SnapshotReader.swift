@@ -147,7 +147,8 @@ public final class SnapshotReader: RingSource {
         return SideStatus(role: role, state: state, rawState: info.rawState, pid: info.identity.pid,
                           startTime: info.identity.startTime, liveness: liveness,
                           heartbeatAgeNanoseconds: info.heartbeatNanoseconds == 0 ? nil : Self.age(now, info.heartbeatNanoseconds),
-                          attachedAtNanoseconds: info.attachedAtNanoseconds, detachedAtNanoseconds: info.detachedAtNanoseconds)
+                          attachedAtNanoseconds: info.attachedAtNanoseconds, detachedAtNanoseconds: info.detachedAtNanoseconds,
+                          ownerPID: info.owner.flatMap { $0.rawValue == 0 ? nil : $0.pid })
     }
 
     private func queue(_ kind: QueueKind, now: UInt64) -> QueueStatus {

@@ -36,6 +36,39 @@ final class LiveRingDiagnosisTests: XCTestCase {
 
     func rules(_ findings: [Finding]) -> Set<Finding.Rule> { Set(findings.map(\.rule)) }
 
+    /// Issue 12: a second process on one side is CRITICAL, whether it shows as a refcount
+    /// above 2 or as a side block written by another pid than the owner word names (what an
+    /// ABI 1.0 joiner that checks-then-writes leaves when it races a claim).
+    func testDoubleAttachIsCritical() throws {
+        let (requester, name) = try makeRing("double")
+        defer { requester.detach() }
+        let responder = try Responder.open(name)
+        defer { responder.detach() }
+        let clean = Diagnosis.diagnose(try SnapshotReader(attaching: name).snapshot(), thresholds: quick)
+        XCTAssertFalse(rules(clean).contains(.doubleAttach), "\(clean)")
+
+        // A 1.0-style joiner overwrote the responder block with its own pid.
+        let block = requester.region.side(.responder)
+        let owner = block.pointee.pid
+        let intruder = getppid()
+        block.pointee.pid = intruder
+        var findings = Diagnosis.diagnose(try SnapshotReader(attaching: name).snapshot(), thresholds: quick)
+        var double = try XCTUnwrap(findings.first { $0.rule == .doubleAttach }, "\(findings)")
+        XCTAssertEqual(double.severity, .critical)
+        XCTAssertEqual(double.subject, "responder")
+        XCTAssertTrue(double.message.contains("pid \(intruder)") && double.message.contains("pid \(owner)"), double.message)
+        block.pointee.pid = owner
+
+        // ... and counted itself in.
+        requester.region.header.pointee.refcount = 3
+        let snapshot = try SnapshotReader(attaching: name).snapshot()
+        findings = Diagnosis.diagnose(snapshot, thresholds: quick)
+        double = try XCTUnwrap(findings.first { $0.rule == .doubleAttach }, "\(findings)")
+        XCTAssertEqual(double.subject, "header")
+        XCTAssertEqual(RingStatus.of(snapshot, incidents: Incident.group(findings)), .stuck, "check must not say healthy")
+        requester.region.header.pointee.refcount = 2
+    }
+
     func testIdleRingHasNoFindings() throws {
         let (requester, name) = try makeRing("idle")
         let responder = try Responder.open(name)
