@@ -185,7 +185,8 @@ public enum Diagnosis {
     /// that decides who holds it (a writer that checks-then-writes, such as an ABI 1.0 joiner,
     /// raced a claim). Either way two processes produce into, or consume from, the same
     /// queue, and nothing that crosses the ring can be trusted. No false positive: a healthy
-    /// ring never counts three, and a claimant writes its pid only after winning the owner word.
+    /// ring never counts three, and the two pids must both name live processes (a takeover
+    /// in progress, or a crashed side's leftover pid, is not a double attach).
     static func doubleAttach(_ c: Context) -> [Finding] {
         var findings: [Finding] = []
         let s = c.snapshot
@@ -195,7 +196,8 @@ public enum Diagnosis {
                 message: "the header counts \(header.refcount) attached sides where a ring has two: a second process attached as one of them, so traffic through this ring cannot be trusted; stop both sides' processes and recreate the ring",
                 evidence: ["refcount": Double(header.refcount)]))
         }
-        for side in [s.requester, s.responder].compactMap({ $0 }) where side.state == .attached {
+        for side in [s.requester, s.responder].compactMap({ $0 }) where side.state == .attached && side.liveness.isPresent {
+            // `ownerPID` is set only while its process is present: both are alive.
             guard let owner = side.ownerPID, owner != side.pid else { continue }
             findings.append(Finding(
                 rule: .doubleAttach, severity: .critical, subject: side.role.description,

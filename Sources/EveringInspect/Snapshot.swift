@@ -152,9 +152,9 @@ public struct SideStatus: Codable, Equatable, Sendable {
     /// CLOCK_REALTIME ns of the attach and the detach (0 when none).
     public var attachedAtNanoseconds: UInt64
     public var detachedAtNanoseconds: UInt64
-    /// ABI 1.1: the pid in the side's owner word (the process that won the claim); nil for a
-    /// 1.0 ring or an unowned side. A live side whose block names another pid was overwritten
-    /// by a second process (`double-attach`).
+    /// ABI 1.1: the pid in the side's owner word (the process that won the claim) while that
+    /// process is present; nil for a 1.0 ring, an unowned side or a gone owner. A live side
+    /// whose block names another pid was overwritten by a second process (`double-attach`).
     public var ownerPID: Int32?
 
     public init(role: SideRole, state: AttachState, rawState: UInt32, pid: Int32, startTime: UInt64,

@@ -129,6 +129,16 @@ public final class SnapshotReader: RingSource {
     /// `now - then`, saturating at 0 (a timestamp written after our clock read).
     static func age(_ now: UInt64, _ then: UInt64) -> UInt64 { now > then ? now - then : 0 }
 
+    /// The owner word's pid when it names the block's own process (the normal case, no
+    /// check needed) or another process that is still present; nil for a 1.0 ring, an
+    /// unowned side, or an owner that is gone (a takeover in progress, a crashed side): only
+    /// two *live* processes on one side are a double attach.
+    static func liveOwnerPID(_ owner: SideOwner?, blockPID: Int32) -> Int32? {
+        guard let owner, owner.rawValue != 0 else { return nil }
+        if owner.pid == blockPID { return owner.pid }
+        return owner.isAliveByPid ? owner.pid : nil
+    }
+
     private func side(_ role: SideRole, now: UInt64) -> SideStatus {
         let info = observer.side(role)
         let state = info.state
@@ -148,7 +158,7 @@ public final class SnapshotReader: RingSource {
                           startTime: info.identity.startTime, liveness: liveness,
                           heartbeatAgeNanoseconds: info.heartbeatNanoseconds == 0 ? nil : Self.age(now, info.heartbeatNanoseconds),
                           attachedAtNanoseconds: info.attachedAtNanoseconds, detachedAtNanoseconds: info.detachedAtNanoseconds,
-                          ownerPID: info.owner.flatMap { $0.rawValue == 0 ? nil : $0.pid })
+                          ownerPID: Self.liveOwnerPID(info.owner, blockPID: info.identity.pid))
     }
 
     private func queue(_ kind: QueueKind, now: UInt64) -> QueueStatus {

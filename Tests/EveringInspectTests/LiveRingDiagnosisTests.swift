@@ -47,17 +47,19 @@ final class LiveRingDiagnosisTests: XCTestCase {
         let clean = Diagnosis.diagnose(try SnapshotReader(attaching: name).snapshot(), thresholds: quick)
         XCTAssertFalse(rules(clean).contains(.doubleAttach), "\(clean)")
 
-        // A 1.0-style joiner overwrote the responder block with its own pid.
+        // A 1.0-style joiner (a live process: here the test runner's parent) overwrote the
+        // responder block with its own identity.
         let block = requester.region.side(.responder)
-        let owner = block.pointee.pid
+        let (owner, ownerStart) = (block.pointee.pid, block.pointee.start_time)
         let intruder = getppid()
         block.pointee.pid = intruder
+        block.pointee.start_time = try XCTUnwrap(ProcessIdentity.startTime(of: intruder))
         var findings = Diagnosis.diagnose(try SnapshotReader(attaching: name).snapshot(), thresholds: quick)
         var double = try XCTUnwrap(findings.first { $0.rule == .doubleAttach }, "\(findings)")
         XCTAssertEqual(double.severity, .critical)
         XCTAssertEqual(double.subject, "responder")
         XCTAssertTrue(double.message.contains("pid \(intruder)") && double.message.contains("pid \(owner)"), double.message)
-        block.pointee.pid = owner
+        (block.pointee.pid, block.pointee.start_time) = (owner, ownerStart)
 
         // ... and counted itself in.
         requester.region.header.pointee.refcount = 3
