@@ -76,15 +76,17 @@ public final class LiveRingFeed: DashboardSource {
             status = .gone
             return
         }
-        let sample = sampler.record(snapshot)
-        let report = InspectReport(snapshot: snapshot, rates: sample.rates, findings: diagnose(snapshot, sampler.history),
-                                   thresholds: .default)
-        alerts.update(incidents: report.incidents, at: snapshot.takenAtMonotonicNanoseconds)
+        sampler.record(snapshot)
+        // The same grouping and status word as every command (the source's thresholds are
+        // already in `diagnose`).
+        let incidents = Incident.group(diagnose(snapshot, sampler.history))
+        let word = RingStatus.of(snapshot, incidents: incidents)
+        alerts.update(incidents: incidents, at: snapshot.takenAtMonotonicNanoseconds)
         latest = snapshot
-        status = report.status
-        if report.status == .gone {
+        status = word
+        if word == .gone {
             let reason = snapshot.isStillLinked
-                ? report.incidents.first { $0.rootCause.rule == .ringGone }?.rootCause.message ?? "\(displayName) is gone"
+                ? incidents.first { $0.rootCause.rule == .ringGone }?.rootCause.message ?? "\(displayName) is gone"
                 : "\(displayName) was unlinked or replaced"
             connection = .gone(reason: reason)
         } else {
