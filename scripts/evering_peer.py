@@ -298,14 +298,19 @@ ATOMICS = Atomics()
 # ---------------------------------------------------------------------------------------------
 
 def proc_stat(pid):
-    """(state letter, start time in clock ticks) of `pid`, or None if it does not exist."""
+    """(state letter, start time in clock ticks, flags, pending signals) of `pid`, or None."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             text = f.read().decode("ascii", "replace")
     except OSError:
         return None
     fields = text[text.rindex(")") + 2:].split()  # after "pid (comm) "; comm may hold spaces
-    return fields[0], int(fields[19])  # field 3 is the state, field 22 the start time
+    # field 3 is the state, field 9 the PF_* flags, field 22 the start time, 31 pending signals
+    return fields[0], int(fields[19]), int(fields[6]), int(fields[28])
+
+
+PF_EXITING = 0x4  # include/linux/sched.h: set by do_exit() before the memory is torn down
+SIGKILL_PENDING = 1 << (9 - 1)  # queued on every thread the moment kill(pid, SIGKILL) returns
 
 
 def own_start_time():
@@ -320,7 +325,7 @@ def own_pid_namespace():
 
 
 def process_alive(pid, start_time, start_mask=M64):
-    """Alive: the pid exists with the recorded start time and is not a zombie."""
+    """Alive: the pid exists with the recorded start time, is not a zombie, not killed."""
     if pid <= 0:
         return False
     try:
@@ -330,7 +335,7 @@ def process_alive(pid, start_time, start_mask=M64):
     except PermissionError:
         pass  # it exists, owned by someone else
     stat = proc_stat(pid)
-    if stat is None or stat[0] in ("Z", "X"):
+    if stat is None or stat[0] in ("Z", "X") or stat[2] & PF_EXITING or stat[3] & SIGKILL_PENDING:
         return False
     return stat[1] & start_mask == start_time & start_mask
 

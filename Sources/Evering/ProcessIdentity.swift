@@ -37,6 +37,11 @@ public struct ProcessIdentity: Hashable, Sendable {
         case blockedInKernel = "blocked-in-kernel"
         /// Exited but not yet reaped by its parent (state Z or X): it will never run again.
         case zombie
+        /// Killed or exiting, still tearing down its memory (`PF_EXITING` in the flags of
+        /// /proc/PID/stat; its state letter still reads R or D). A stopped process with a
+        /// large mapping stays like this for milliseconds after SIGKILL: it will never run
+        /// again, so it is not "alive and hung".
+        case exiting
         /// No process has this pid.
         case dead
         /// The pid exists but belongs to a process started later: the original is dead.
@@ -44,8 +49,8 @@ public struct ProcessIdentity: Hashable, Sendable {
         /// Nothing recorded to check (the side never attached). Only the inspector says this.
         case unknown
 
-        /// Dead, a zombie, or pid reused: the recorded process will never run again.
-        public var isGone: Bool { self == .dead || self == .zombie || self == .pidReused }
+        /// Dead, exiting, a zombie, or pid reused: the recorded process will never run again.
+        public var isGone: Bool { self == .dead || self == .exiting || self == .zombie || self == .pidReused }
         /// Alive in any state (running, stopped, blocked in the kernel).
         public var isPresent: Bool { self == .alive || self == .stopped || self == .blockedInKernel }
     }
@@ -71,26 +76,42 @@ public struct ProcessIdentity: Hashable, Sendable {
     }
 }
 
-/// The two fields of /proc/PID/stat the ring needs: the state letter (field 3) and the
-/// start time (field 22). The only place /proc/PID/stat is parsed.
+/// The four fields of /proc/PID/stat the ring needs: the state letter (field 3), the
+/// kernel's per-task flags (field 9), the start time (field 22) and the pending signals
+/// (field 31). The only place /proc/PID/stat is parsed.
 public struct ProcessStat: Equatable, Sendable {
     /// R, S, D, Z, T, t, X, I, ... as the kernel prints it.
     public var state: Character
+    /// `PF_*` bits (include/linux/sched.h); only `PF_EXITING` is used.
+    public var flags: UInt64
     /// Clock ticks after boot when the process started.
     public var startTime: UInt64
+    /// Signals pending for the task (bit N-1 for signal N); 0 when the line stops earlier.
+    public var pendingSignals: UInt64
 
-    public init(state: Character, startTime: UInt64) {
+    /// include/linux/sched.h: set by do_exit() before the task tears down its memory.
+    public static let exitingFlag: UInt64 = 0x4
+    /// SIGKILL's bit in `pendingSignals`: a group-fatal SIGKILL is queued on every thread the
+    /// moment `kill` returns, before the task runs again to act on it.
+    public static let killPendingBit: UInt64 = 1 << (9 - 1)
+
+    public init(state: Character, flags: UInt64 = 0, startTime: UInt64, pendingSignals: UInt64 = 0) {
         self.state = state
+        self.flags = flags
         self.startTime = startTime
+        self.pendingSignals = pendingSignals
     }
 
-    /// What the state letter means for a process that is still the recorded one.
+    /// What the state letter, flags and pending signals mean for a process that is still
+    /// the recorded one. A SIGKILLed process goes T/S/R → (SIGKILL pending) → R or D with
+    /// `PF_EXITING` → Z: from the moment `kill` returns it is never read as alive again.
     public var liveness: ProcessIdentity.Liveness {
         switch state {
-        case "Z", "X", "x": .zombie
-        case "T", "t": .stopped
-        case "D": .blockedInKernel
-        default: .alive
+        case "Z", "X", "x": return .zombie
+        case _ where flags & Self.exitingFlag != 0 || pendingSignals & Self.killPendingBit != 0: return .exiting
+        case "T", "t": return .stopped
+        case "D": return .blockedInKernel
+        default: return .alive
         }
     }
 
@@ -101,42 +122,61 @@ public struct ProcessStat: Equatable, Sendable {
     }
 
     /// Parses a /proc/PID/stat line. The command name (field 2) may contain spaces and
-    /// parentheses, so fields are counted from the *last* ')'.
+    /// parentheses, so fields are counted from the *last* ')'. Fields 3 to 22 are required.
     public static func parse(_ statLine: String) -> ProcessStat? {
         // Over the UTF-8 bytes, not Characters: the recorder parses two of these per sample
         // at 100 Hz, and String splitting was a third of its CPU.
         var line = statLine
         return line.withUTF8 { bytes -> ProcessStat? in
-            let space = UInt8(ascii: " ")
+            let space = UInt8(ascii: " "), newline = UInt8(ascii: "\n")
             guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
             var i = close + 1
-            var field = 0  // field 3 (state) is 0 here, so field 22 (start time) is 19
+            // Field 3 (state) is 0 here: field 9 (flags) is 6, field 22 (start time) 19,
+            // field 31 (pending signals) 28.
+            var field = 0
             var state: UInt8 = 0
+            var flags: UInt64 = 0
+            var start: UInt64? = nil
             while i < bytes.count {
-                while i < bytes.count && bytes[i] == space { i += 1 }
+                while i < bytes.count && (bytes[i] == space || bytes[i] == newline) { i += 1 }
                 guard i < bytes.count else { break }
                 let begin = i
-                while i < bytes.count && bytes[i] != space { i += 1 }
-                if field == 0 {
-                    guard i - begin == 1 else { return nil }
+                while i < bytes.count && bytes[i] != space && bytes[i] != newline { i += 1 }
+                switch field {
+                case 0:
+                    guard i - begin == 1, bytes[begin] < 0x80 else { return nil }
                     state = bytes[begin]
-                } else if field == 19 {
-                    var start: UInt64 = 0
-                    for k in begin..<i {
-                        let digit = bytes[k] &- UInt8(ascii: "0")
-                        guard digit < 10 else { return nil }
-                        let (times10, o1) = start.multipliedReportingOverflow(by: 10)
-                        let (sum, o2) = times10.addingReportingOverflow(UInt64(digit))
-                        guard !o1, !o2 else { return nil }
-                        start = sum
-                    }
-                    guard state < 0x80 else { return nil }
-                    return ProcessStat(state: Character(Unicode.Scalar(state)), startTime: start)
+                case 6:
+                    guard let value = decimal(bytes[begin..<i]) else { return nil }
+                    flags = value
+                case 19:
+                    guard let value = decimal(bytes[begin..<i]) else { return nil }
+                    start = value
+                case 28:
+                    guard let value = decimal(bytes[begin..<i]) else { return nil }
+                    return ProcessStat(state: Character(Unicode.Scalar(state)), flags: flags,
+                                       startTime: start ?? 0, pendingSignals: value)
+                default: break
                 }
                 field += 1
             }
-            return nil
+            guard let start else { return nil }
+            return ProcessStat(state: Character(Unicode.Scalar(state)), flags: flags, startTime: start)
         }
+    }
+
+    /// An unsigned decimal field; nil on any other byte or on overflow.
+    private static func decimal(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt64? {
+        var value: UInt64 = 0
+        for byte in digits {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(digit))
+            guard !o1, !o2 else { return nil }
+            value = sum
+        }
+        return digits.isEmpty ? nil : value
     }
 }
 

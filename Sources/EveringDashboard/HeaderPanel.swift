@@ -75,10 +75,11 @@ public enum HeaderPanel {
             // Dead while attached is the emergency; a side that detached and then exited is
             // only worth a warning colour (diagnosis says whether ops were left behind).
             let (word, role): (String, ColorRole) = switch (side.state, side.liveness) {
-            case (.detached, .dead), (.detached, .pidReused), (.detached, .zombie): ("detached, exited", .warning)
+            case (.detached, .dead), (.detached, .pidReused), (.detached, .zombie), (.detached, .exiting): ("detached, exited", .warning)
             case (.detached, _): ("detached", .muted)
             case (_, .dead): ("DEAD", .critical)
             case (_, .zombie): ("DEAD (zombie)", .critical)
+            case (_, .exiting): ("DEAD (exiting)", .critical)
             case (_, .pidReused): ("DEAD (pid reused)", .critical)
             case (_, .stopped): ("STOPPED (SIGSTOP?)", .critical)
             case (_, .blockedInKernel): ("blocked in kernel (D)", .warning)
@@ -113,7 +114,7 @@ public enum HeaderPanel {
         case .alive: ("alive", .good)
         case .stopped: ("stopped", .warning)
         case .blockedInKernel: ("in kernel (D)", .warning)
-        case .dead, .pidReused, .zombie: ("gone", .warning)
+        case .dead, .pidReused, .zombie, .exiting: ("gone", .warning)
         case .unknown: ("?", .muted)
         }
     }

@@ -119,7 +119,7 @@ public enum OverviewColumn: Int, Sendable, CaseIterable, CustomStringConvertible
     static func sideWord(_ side: OverviewRow.Side) -> (word: String, role: ColorRole) {
         switch (side.state, side.liveness) {
         case (.detached, _): ("left", .muted)
-        case (_, .dead), (_, .pidReused), (_, .zombie): ("DEAD", .critical)
+        case (_, .dead), (_, .pidReused), (_, .zombie), (_, .exiting): ("DEAD", .critical)
         case (_, .stopped): ("STOP", .critical)
         case (_, .blockedInKernel): ("D", .warning)
         case (_, .alive): ("alive", .good)

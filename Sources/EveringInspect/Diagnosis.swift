@@ -229,6 +229,7 @@ public enum Diagnosis {
     static func goneHow(_ side: SideStatus) -> String {
         switch side.liveness {
         case .zombie: "has exited (a zombie, state Z: its parent has not reaped it)"
+        case .exiting: "is exiting (killed or exiting: the kernel is tearing it down)"
         case .pidReused: "is gone (pid \(side.pid) now belongs to another process)"
         default: "is gone"
         }
