@@ -18,6 +18,11 @@ struct EchoResponderCommand: ParsableCommand {
     @Option(help: "How long to wait for each request before giving up (default 120s; 1ms to 24h).",
             transform: FlagValue.duration(.milliseconds(1) ... .seconds(86_400)))
     var timeout: Duration = .seconds(120)
+    @Option(name: .customLong("delay-us"), help: "Before each answer, a random pause of up to this many µs (none, busy or asleep; 0 to 100000; default 0), so a wake-up stress run sees every combination of sleeping and spinning.",
+            transform: FlagValue.integer(0 ... 100_000))
+    var delayMicroseconds: UInt64 = 0
+    @Option(help: "Seed of the random pauses (default 7).", transform: FlagValue.integer(0 ... UInt64(Int64.max)))
+    var seed: UInt64 = 7
 
     func run() throws {
         StopSignal.install()
@@ -25,6 +30,7 @@ struct EchoResponderCommand: ParsableCommand {
         defer { responder.detach() }
         var expected: UInt64 = 0
         var errors: UInt64 = 0
+        var pause = RandomPause(seed: seed, maxMicroseconds: delayMicroseconds)
         while count == 0 || expected < count {
             let received = Result { () throws(RingError) in
                 try responder.receive(timeout: timeout)
@@ -41,6 +47,7 @@ struct EchoResponderCommand: ParsableCommand {
                 expected += 1
                 continue
             }
+            pause.pause()
             let reply = EchoMessage(sequence: expected &+ 1_000_000_007)
             reply.encode(into: request.buffer)
             try responder.complete(request, length: EchoMessage.size, timeout: .seconds(5))
