@@ -97,7 +97,9 @@ public final class LoadRequester {
         var lastProgressCompleted: UInt64 = 0
         var lastProgressTime = start
         var waiter = Backoff()
-        var rateSleepUntil: UInt64 = 0
+        let pacer = rate.map { Pacer(start: start, rate: $0) }
+        /// Set when the window is empty and the next paced op is not yet due: when it is.
+        var nextOpDue: UInt64 = 0
         /// When the op at `book.next` was first refused by the transport (0: not refused).
         var readySince: UInt64 = 0
         var lastCompletion = start
@@ -105,6 +107,7 @@ public final class LoadRequester {
         mainLoop: while failure == nil {
             var now = ev_monotonic_ns()
             var progressed = false
+            nextOpDue = 0
             // Reap, unless the stall-requester fault is active (drain always reaps).
             let reaping = draining || stallRequesterAfter.map({ now &- start < $0 }) ?? true
             do {
@@ -133,14 +136,12 @@ public final class LoadRequester {
                 if !draining {
                     var budget = concurrency &- (book.next &- book.oldest)
                     if let countLimit { budget = min(budget, countLimit &- (book.next &- first)) }
-                    if let rate {
-                        let allowed = UInt64(Double(now &- start) * rate / 1e9) + 1
+                    if let pacer {
+                        let allowed = pacer.opsDue(at: now)
                         budget = min(budget, allowed > book.next &- first ? allowed &- (book.next &- first) : 0)
                         if budget == 0 && book.oldest == book.next {
-                            // Paced and idle: sleep until the next op is due instead of
-                            // spinning (a --rate run should cost little CPU).
-                            let due = start &+ UInt64(Double(book.next &- first) * 1e9 / rate)
-                            rateSleepUntil = due > now &+ 100_000 ? due &- 50_000 : 0
+                            // Paced and idle: wait for the next op's time (mostly asleep).
+                            nextOpDue = pacer.due(book.next &- first)
                         }
                     }
                     var sent: UInt64 = 0
@@ -207,11 +208,9 @@ public final class LoadRequester {
             }
             if progressed {
                 waiter.reset()
-            } else if rateSleepUntil > 0 {
-                let nanoseconds = min(rateSleepUntil &- min(rateSleepUntil, ev_monotonic_ns()), 100_000_000)
-                var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
-                _ = nanosleep(&request, nil)
-                rateSleepUntil = 0
+            } else if nextOpDue > 0 {
+                // Up to the next supervision at most (a --rate 10 gap is 100 ms).
+                Pacer.wait(until: nextOpDue, limit: max(nextSupervise, ev_monotonic_ns() &+ 1_000))
             } else if reaping && book.oldest != book.next {
                 // Ops in flight and nothing else to do: block in the transport until an
                 // answer may be there (futex for the ring, poll(2) for sockets and pipes),

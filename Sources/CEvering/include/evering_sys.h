@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
+#include <sys/prctl.h>
 #include "evering_abi.h"
 
 /* ---- atomics: one function per (width, operation, ordering) actually used ---- */
@@ -216,6 +217,20 @@ static inline void ev_compiler_barrier(void) { __atomic_signal_fence(__ATOMIC_SE
 int ev_sleeper_register(uint32_t *word);
 void ev_sleeper_unregister(int entry);
 void ev_sleepers_wake_all(void);
+
+/* ---- timers (prctl is variadic, so Swift cannot call it) ----
+ * The calling thread's timer slack: how late the kernel may end its sleeps to batch
+ * wake-ups (50 µs by default). Returns 0 or -errno. */
+static inline int ev_set_timer_slack_ns(unsigned long nanoseconds) {
+    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0) == 0 ? 0 : -errno;
+}
+
+/* Sleeps until the absolute CLOCK_MONOTONIC time `deadline_ns` (returns early on a
+ * signal: the caller re-checks its clock). */
+static inline void ev_sleep_until_ns(uint64_t deadline_ns) {
+    struct timespec until = { (time_t)(deadline_ns / 1000000000ull), (long)(deadline_ns % 1000000000ull) };
+    (void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
+}
 
 /* The CPU this thread runs on now (glibc answers from rseq or the vDSO: a few ns), -1 if
  * unknown. Declared here because <sched.h> shows it only under _GNU_SOURCE. */
