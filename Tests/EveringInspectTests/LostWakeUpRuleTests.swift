@@ -177,4 +177,31 @@ final class LostWakeUpRuleTests: XCTestCase {
         XCTAssertEqual(incidents.first?.symptoms.map(\.rule), [.consumerStalled])
         XCTAssertEqual(incidents.first?.culprit, .requester)
     }
+
+    func testDumpShowsEachSidesWaitStateAndCapabilities() throws {
+        let now = 100 * second
+        var snapshot = ring(time: now)
+        snapshot.responder?.waits?[0].cpu = 1
+        snapshot.requester?.capabilities = []
+        let text = ReportText.dump(InspectReport(snapshot: snapshot, findings: [], thresholds: .default))
+        let lines = text.split(separator: "\n").map(String.init)
+        let requester = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("requester ") }, text)
+        XCTAssertEqual(lines[requester + 1], "            capabilities none", text)
+        XCTAssertEqual(lines[requester + 2], "            cq consumer  running, wakes 5, late wakes 0", text)
+        XCTAssertEqual(lines[requester + 3], "            sq producer  running, wakes 5, late wakes 0", text)
+        let responder = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("responder ") }, text)
+        XCTAssertEqual(lines[responder + 1], "            capabilities wakes-peer", text)
+        XCTAssertEqual(lines[responder + 2], "            sq consumer  asleep 1.0s (waiting for entries), cpu 1, wakes 5, late wakes 0", text)
+        // In its episode but off the futex.
+        snapshot.responder?.waits?[0].sleeping = false
+        XCTAssertTrue(ReportText.dump(InspectReport(snapshot: snapshot, findings: [], thresholds: .default))
+            .contains("sq consumer  waiting 1.0s for entries (not asleep), cpu 1"))
+    }
+
+    func testA10RingShowsNoWaitState() {
+        let text = ReportText.dump(InspectReport(snapshot: T.busy(), findings: [], thresholds: .default))
+        XCTAssertEqual(text.components(separatedBy: "wait state n/a (ABI 1.0 ring: no wait records or capabilities)").count, 3, text)
+        XCTAssertFalse(text.contains("capabilities none"), text)
+        XCTAssertFalse(text.contains("running"), text)
+    }
 }
