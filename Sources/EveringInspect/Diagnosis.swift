@@ -274,7 +274,7 @@ public enum Diagnosis {
                     "pid": Double(sleeper.pid)]
                 if !wakerPromised { evidence["wakerAdvertisesWakes"] = 0 }
                 findings.append(Finding(
-                    rule: .lostWakeUp, severity: .critical, subject: role == .consumer ? kind.rawValue : "\(kind.rawValue) space",
+                    rule: .lostWakeUp, severity: .critical, subject: waiter.findingSubject,
                     message: "the \(sideLabel(sleeper)) has been asleep on \(what) for \(asleep), unchanged for \(format(seconds: unchangedSeconds)): \(blame)",
                     evidence: evidence, culprit: Finding.Party(wakerPromised ? waker.role : sleeper.role)))
             }

@@ -69,8 +69,12 @@ public struct WaiterStatus: Codable, Equatable, Sendable {
     /// The side that must wake this waiter: the other end of its queue.
     public var waker: SideRole { role == .consumer ? queue.producer : queue.consumer }
 
-    /// "waits for entries" / "waits for space".
+    /// What it waits for: "entries" or "space".
     public var purpose: String { role == .consumer ? "entries" : "space" }
+
+    /// The subject of a finding about this waiter (`lost-wake-up`): the queue for its
+    /// consumer ("sq"), the queue's space for its producer ("sq space").
+    public var findingSubject: String { role == .consumer ? queue.rawValue : "\(queue.rawValue) space" }
 }
 
 extension RingObserver.QueueKind {
