@@ -33,7 +33,7 @@ public enum HelpOverlay {
     static let everingFigures: [(String, String)] = [
         ("header", "status word; per side: pid, state, hb = time since heartbeat"),
         ("full empty", "times the producer found it full / the consumer empty"),
-        ("wait", "who is asleep / waiting / running on it; late = wakes it missed"),
+        ("wait", "asleep / waiting / running per side; late = missed wake-ups"),
         ("slot#gen", "driver slot and its generation (reuse count); opc, len, age"),
         ("cell=N", "one map cell per N slots, showing the most alarming state"),
     ]
