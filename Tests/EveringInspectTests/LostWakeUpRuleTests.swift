@@ -204,4 +204,21 @@ final class LostWakeUpRuleTests: XCTestCase {
         XCTAssertFalse(text.contains("capabilities none"), text)
         XCTAssertFalse(text.contains("running"), text)
     }
+
+    func testWaitStateRoundTripsThroughJSONAndOldJSONDecodes() throws {
+        var snapshot = ring(time: 100 * second)
+        snapshot.responder?.capabilities = SideCapabilities(rawValue: SideCapabilities.wakesPeer.rawValue | 1 << 7)
+        let report = InspectReport(snapshot: snapshot, findings: [], thresholds: .default)
+        let json = try InspectJSON.encode(report)
+        XCTAssertTrue(json.contains(#""capabilities":["wakes-peer","bit 7"]"#), json)
+        XCTAssertTrue(json.contains(#""role":"consumer""#) && json.contains(#""queue":"sq""#), json)
+        XCTAssertEqual(try InspectJSON.decode(InspectReport.self, from: json), report)
+        // A report written before wait records existed (schema 2 all the same: additive).
+        var old = T.busy()
+        old.requester?.capabilities = nil
+        let oldJSON = try InspectJSON.encode(InspectReport(snapshot: old, findings: [], thresholds: .default))
+        XCTAssertFalse(oldJSON.contains("waits") || oldJSON.contains("capabilities"), oldJSON)
+        XCTAssertNil(try InspectJSON.decode(InspectReport.self, from: oldJSON).snapshot.requester?.waits)
+        XCTAssertThrowsError(try InspectJSON.decode(SideCapabilities.self, from: #"["wakes-everyone"]"#))
+    }
 }
