@@ -1,7 +1,7 @@
 import CEvering
 import Foundation
 import XCTest
-import Evering
+@testable import Evering
 @testable import EveringInspect
 
 /// The `lost-wake-up` rule on a real ring put into that state by hand, as a buggy foreign
@@ -107,5 +107,30 @@ final class LostWakeUpLiveRingTests: XCTestCase {
         announceSleep(requester.region, since: Clock.monotonicNanoseconds - 500_000_000)
         let (found, _) = try LiveRing.pollFindings(reader, thresholds: .default, timeout: 3) { $0.rule == .lostWakeUp }
         XCTAssertEqual(found.first?.culprit, .requester, "\(found)")
+    }
+
+    /// A 1.0 ring's wait-record bytes are reserved: whatever they hold is not read, shown
+    /// or judged (here a 1.0 writer's stray bytes that would read as "asleep since long ago"
+    /// over a non-empty queue, a lost wake-up in a 1.1 ring).
+    func testA10RingsReservedBytesAreNeverReadAsWaitRecords() throws {
+        let name = LiveRing.uniqueName("abi10")
+        names.append(name)
+        let region = try SharedRegion.create(name, configuration: .init(submissionCapacity: 16, slotCount: 8, bufferSize: 64))
+        region.header.pointee.abi_minor = 0
+        let sq = region.queueBlock(region.layout.queue(.submission))
+        sq.pointee.tail = 2
+        (sq.pointee.consumer_wait.sleeping, sq.pointee.consumer_wait.since_ns) = (1, 1)
+        region.side(.responder).pointee.capabilities = 0xffff_ffff
+        let reader = try SnapshotReader(attaching: name)
+        let snapshot = try reader.snapshot()
+        XCTAssertNil(snapshot.responder?.waits)
+        XCTAssertNil(snapshot.responder?.capabilities)
+        XCTAssertNil(snapshot.waiter(.submission, .consumer))
+        XCTAssertEqual(Sample(snapshot).submission.consumerAsleepSince, nil)
+        let text = ReportText.dump(InspectReport(snapshot: snapshot, findings: [], thresholds: .default))
+        XCTAssertTrue(text.contains("wait state n/a (ABI 1.0 ring"), text)
+        XCTAssertFalse(text.contains("asleep"), text)
+        let findings = try LiveRing.findingsWhileSampling(reader, thresholds: .default, seconds: 0.3)
+        XCTAssertFalse(findings.contains { $0.rule == .lostWakeUp }, "\(findings)")
     }
 }
