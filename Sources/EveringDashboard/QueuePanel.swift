@@ -128,7 +128,7 @@ public enum QueuePanel {
     }
 
     /// The queue's two waiters (ABI 1.1 wait records), whole segments while they fit:
-    /// `wait  resp asleep 1.2s  req running  wakes 12  late 0`. A 1.0 ring has none: `n/a`.
+    /// `wait  resp asleep 1.2s  req running  late 0  wakes 12` (late second when not 0). A 1.0 ring has none: `n/a`.
     static func drawWaitRow(_ kind: QueueKind, _ snapshot: Snapshot, _ input: DashboardInput, x start: Int, y: Int, maxX: Int,
                             into grid: inout ScreenGrid) {
         var x = grid.put("wait ", x: start, y: y, style: TextStyle(.label))
@@ -143,9 +143,12 @@ public enum QueuePanel {
         segments.append(("late \(Formatting.count(Double(late)))",
                          TextStyle(late > 0 ? .warning : .muted, late > 0 ? .bold : [])))
         segments.append(("wakes \(Formatting.count(Double(wakes)))", TextStyle(.muted)))
-        for segment in segments {
-            guard x + 1 + segment.text.count <= maxX else { break }
-            x = grid.put(" " + segment.text, x: x, y: y, style: segment.style)
+        // A missed wake-up matters more than who is running: it goes first when there is one.
+        if late > 0 { segments.insert(segments.remove(at: 2), at: 1) }
+        for (index, segment) in segments.enumerated() {
+            let gap = index == 0 ? " " : "  "
+            guard x + gap.count + segment.text.count <= maxX else { break }
+            x = grid.put(gap + segment.text, x: x, y: y, style: segment.style)
         }
     }
 

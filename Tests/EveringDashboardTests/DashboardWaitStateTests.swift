@@ -36,9 +36,9 @@ final class DashboardWaitStateTests: XCTestCase {
         let grid = render(input11())
         let row = try XCTUnwrap(grid.rowContaining("wait  resp asleep 1.2s"), grid.text)
         let text = grid.text(row: row)
-        XCTAssertTrue(text.contains("wait  resp asleep 1.2s req running late 0 wakes 1.5k"), text)
+        XCTAssertTrue(text.contains("wait  resp asleep 1.2s  req running  late 0  wakes 1.5k"), text)
         // The completion queue's panel, on the same row: its consumer is the requester.
-        XCTAssertTrue(text.contains("wait  req running resp running late 0 wakes 40"), text)
+        XCTAssertTrue(text.contains("wait  req running  resp running  late 0  wakes 40"), text)
         let column = try XCTUnwrap(grid.find("resp asleep", row: row))
         XCTAssertEqual(grid[column, row].style.role, .normal, "asleep on an empty queue is nothing to shout about")
     }
@@ -51,6 +51,11 @@ final class DashboardWaitStateTests: XCTestCase {
         XCTAssertEqual(grid[asleep, row].style.role, .critical)
         let late = try XCTUnwrap(grid.find("late 3", row: row))
         XCTAssertEqual(grid[late, row].style.role, .warning)
+        XCTAssertTrue(grid.text(row: row).contains("wait  resp asleep 1.2s  late 3  req running"), "late comes first when not 0")
+        // At 80 columns (tall) the late count still fits.
+        let narrow = DashboardRenderer.render(input11(sq: (1, 5), lateWakes: 3, findings: [lost]), state: DashboardState(),
+                                              width: 80, height: 40, now: F.now)
+        XCTAssertNotNil(narrow.rowContaining("wait  resp asleep 1.2s  late 3"), narrow.text)
     }
 
     func testAt80x24TheSleeperIsASegmentWhereItFits() throws {
