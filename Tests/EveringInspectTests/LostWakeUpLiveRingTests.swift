@@ -76,6 +76,14 @@ final class LostWakeUpLiveRingTests: XCTestCase {
         XCTAssertEqual(verdict.incidents.first?.rootCause.rule, .lostWakeUp, "\(verdict.incidents)")
         XCTAssertEqual(verdict.incidents.first?.culprit, .requester)
 
+        // list: the same word and root cause for this ring.
+        let listed = try binary.run(["list", "--json"])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let listing = try XCTUnwrap(try InspectJSON.decode([RingListing].self, from: listed.stdout).first { $0.name == name.path },
+                                    listed.stdout)
+        XCTAssertEqual(listing.status.rawValue, RingStatus.stuck.rawValue)
+        XCTAssertEqual(listing.incidents?.first?.rootCause.rule, .lostWakeUp)
+
         // The text dump shows the sleep and names the rule.
         let text = try binary.run(["dump", name.path])
         XCTAssertTrue(text.stdout.contains("sq consumer  asleep "), text.stdout)
