@@ -67,10 +67,9 @@ public enum HeaderPanel {
     public static func wakeUpsText(_ snapshot: Snapshot) -> String? {
         let sides = [snapshot.requester, snapshot.responder].compactMap { side in side.flatMap { s in s.capabilities.map { (s.role, $0) } } }
         guard !sides.isEmpty else { return nil }
-        func short(_ role: SideRole) -> String { role == .requester ? "req" : "resp" }
-        let waking = sides.filter { $0.1.contains(.wakesPeer) }.map { short($0.0) }
+        let waking = sides.filter { $0.1.contains(.wakesPeer) }.map { $0.0.shortName }
         var text = "wake-ups " + (waking.isEmpty ? "none" : waking.joined(separator: "+"))
-        let membarrier = sides.filter { $0.1.contains(.sleepMembarrier) }.map { short($0.0) }
+        let membarrier = sides.filter { $0.1.contains(.sleepMembarrier) }.map { $0.0.shortName }
         if !membarrier.isEmpty { text += " (membarrier \(membarrier.joined(separator: "+")))" }
         return text
     }
@@ -144,4 +143,9 @@ public enum HeaderPanel {
     }
 
     static func ringPath(_ name: String) -> String { name.hasPrefix("/") ? name : "/" + name }
+}
+
+extension SideRole {
+    /// "req" / "resp": how the panels name a side where space is short.
+    var shortName: String { self == .requester ? "req" : "resp" }
 }

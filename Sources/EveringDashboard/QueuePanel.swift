@@ -10,7 +10,7 @@ public enum QueuePanel {
         let glyphs = state.glyphs
         let arrow = state.ascii ? ">" : "→"
         // An io_uring's SQ runs application -> kernel; an evering ring's requester -> responder.
-        let (from, to) = input.snapshot?.source == .ioUring ? ("app", "kernel") : ("req", "resp")
+        let (from, to) = input.snapshot?.source == .ioUring ? ("app", "kernel") : (SideRole.requester.shortName, SideRole.responder.shortName)
         let direction = kind == .submission ? "\(from)\(arrow)\(to)" : "\(to)\(arrow)\(from)"
         let inner = PanelFrame.draw(rect, title: panel.title, focused: state.focus == panel, glyphs: glyphs,
                                     into: &grid, rightTitle: direction)
@@ -155,7 +155,7 @@ public enum QueuePanel {
     /// "resp asleep 1.2s", "req waiting 3ms", "resp running": critical while an active
     /// lost-wake-up finding names this waiter.
     static func waitSegment(_ waiter: WaiterStatus, _ input: DashboardInput) -> (text: String, style: TextStyle) {
-        let who = waiter.side == .requester ? "req" : "resp"
+        let who = waiter.side.shortName
         let age = Formatting.age(nanoseconds: waiter.ageNanoseconds ?? 0)
         let lost = input.activeFindings.contains { $0.rule == .lostWakeUp && $0.subject == waiter.findingSubject }
         switch waiter.activity {
