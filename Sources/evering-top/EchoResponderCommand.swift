@@ -1,8 +1,10 @@
 import ArgumentParser
 import Evering
+import EveringLoad
 
 /// A minimal responder used by the cross-process tests: it checks each request's
-/// sequence number and checksum and answers with the next sequence number.
+/// sequence number and checksum and answers with the next sequence number. Ctrl-C or
+/// SIGTERM detaches it cleanly.
 struct EchoResponderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo-responder",
@@ -18,6 +20,7 @@ struct EchoResponderCommand: ParsableCommand {
     var timeout: Duration = .seconds(120)
 
     func run() throws {
+        StopSignal.install()
         let responder = try Responder.open(try RingName(name))
         defer { responder.detach() }
         var expected: UInt64 = 0
@@ -27,6 +30,7 @@ struct EchoResponderCommand: ParsableCommand {
                 try responder.receive(timeout: timeout)
             }
             if count == 0, case .failure(.peerDetached) = received { break }
+            if case .failure(.stopRequested) = received { break }
             let request = try received.get()
             let message = EchoMessage.decode(request.payload)
             if message?.sequence != expected { errors += 1 }

@@ -180,6 +180,18 @@ static inline int ev_futex_wake(uint32_t *word, int count) {
     return rc >= 0 ? (int)rc : -errno;
 }
 
+/* Stores 0 into *word and wakes every waiter on it, in one system call (FUTEX_WAKE_OP with
+ * FUTEX_OP_SET 0 on the same word). A third party that ends someone else's sleep (a stop
+ * request, the heartbeat thread that saw the peer die) uses it: a sleeper that has not yet
+ * entered FUTEX_WAIT then finds 0 there and returns at once, so that wake cannot fall in
+ * the gap before the wait. The kernel does the store with fault handling, so a word whose
+ * mapping was just unmapped costs -EFAULT, never a signal: safe in a signal handler. */
+static inline int ev_futex_clear_and_wake(uint32_t *word) {
+    long rc = syscall(SYS_futex, word, FUTEX_WAKE_OP, 0x7fffffff, (void *)0, word,
+                      FUTEX_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_EQ, 0));
+    return rc >= 0 ? (int)rc : -errno;
+}
+
 /* ---- membarrier: the sleeper's side of an asymmetric fence ----
  * MEMBARRIER_CMD_GLOBAL_EXPEDITED makes every CPU that runs a thread of a process registered
  * with MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED execute a full barrier before it returns
