@@ -218,9 +218,10 @@ public enum Diagnosis {
 
     /// How long a waiter must be seen asleep, unchanged, before it is a lost wake-up: two
     /// samples at least this far apart. Shorter fires falsely on a busy 2-core machine, where
-    /// a sleeper preempted between announcing sleep and re-checking its queue looks the same
-    /// for tens of milliseconds (issue 13). Not a threshold to tune: the ABI's futex
-    /// timeout (≤ 100 ms) is what bounds a lost wake-up in this library.
+    /// a sleeper preempted between announcing sleep and re-checking its queue (or a waker
+    /// preempted between publishing and waking) looks the same for tens of milliseconds
+    /// (issue 13). Fixed, not a threshold: this library's sleeper ends a missed wake-up by its
+    /// own 1 s backstop timeout, so one lasting longer than this window is caught in time.
     public static let lostWakeUpWindowSeconds = 0.1
 
     /// A waiter asleep on a queue's futex while what it waits for is there: a consumer on a
