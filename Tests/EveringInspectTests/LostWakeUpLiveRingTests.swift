@@ -1,5 +1,6 @@
 import CEvering
 import Foundation
+import Synchronization
 import XCTest
 @testable import Evering
 @testable import EveringInspect
@@ -140,5 +141,51 @@ final class LostWakeUpLiveRingTests: XCTestCase {
         XCTAssertFalse(text.contains("asleep"), text)
         let findings = try LiveRing.findingsWhileSampling(reader, thresholds: .default, seconds: 0.3)
         XCTAssertFalse(findings.contains { $0.rule == .lostWakeUp }, "\(findings)")
+    }
+
+    /// The library's own sleeper, and a wake-up really lost: a responder thread blocks in
+    /// `receive` on an empty queue and goes to sleep on its futex; the test hides the flag
+    /// while the requester publishes (so the requester sees nobody asleep and wakes nobody,
+    /// as a buggy producer would), then puts it back. The inspector reports the lost wake-up
+    /// while the responder sleeps on; its 1 s backstop ends the sleep, it takes the entry, and
+    /// counts a late wake.
+    func testAWakeUpLostByTheLibrarysSleeperIsFoundAndCountedLate() throws {
+        let (requester, responder, name) = try ringWithWaitingEntries("reallost", entries: 0)
+        defer { responder.detach(); requester.detach() }
+        let received = Atomic<Bool>(false)
+        let threadName = "lostwake-\(getpid() % 10000)"  // /proc comm: at most 15 bytes
+        let thread = Thread {
+            try? threadName.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)  // the name in /proc
+            if let request = try? responder.receive(timeout: .seconds(10)) {
+                received.store(true, ordering: .releasing)
+                try? responder.complete(request, length: 0)
+            }
+        }
+        thread.start()
+        let block = requester.region.queueBlock(requester.region.layout.queue(.submission))
+        let sleeping = ev_waiter_sleeping_ptr(ev_queue_consumer_wait_ptr(block))!
+        // Asleep in the kernel: its flag is up and the thread waits in a futex (wchan).
+        func sleeperWaitsInAFutex() -> Bool {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.contains { task in
+                let comm = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? ""
+                let wchan = (try? String(contentsOfFile: "/proc/self/task/\(task)/wchan", encoding: .utf8)) ?? ""
+                return comm.trimmingCharacters(in: .whitespacesAndNewlines) == threadName && wchan.contains("futex")
+            }
+        }
+        XCTAssertTrue(LiveRing.waitUntil(timeout: 10) { ev_load_relaxed_u32(sleeping) == EV_SLEEPING.rawValue && sleeperWaitsInAFutex() },
+                      "the responder never went to sleep on its futex")
+
+        ev_store_relaxed_u32(sleeping, EV_AWAKE.rawValue)  // Relaxed: the test is the only other writer now.
+        XCTAssertNotNil(requester.trySubmit(opcode: 7, length: 0))
+        ev_store_relaxed_u32(sleeping, EV_SLEEPING.rawValue)
+        let reader = try SnapshotReader(attaching: name)
+        let (found, _) = try LiveRing.pollFindings(reader, thresholds: .default, timeout: 5) { $0.rule == .lostWakeUp }
+        XCTAssertEqual(found.first?.culprit, .requester, "the inspector did not see the lost wake-up")
+
+        XCTAssertTrue(LiveRing.waitUntil(timeout: 10) { received.load(ordering: .acquiring) }, "the backstop never ended the sleep")
+        let wait = try XCTUnwrap(try reader.snapshot().waiter(.submission, .consumer))
+        XCTAssertEqual(wait.lateWakes, 1, "the sleeper counts the wake-up it missed")
+        XCTAssertEqual(wait.activity, .running)
     }
 }
