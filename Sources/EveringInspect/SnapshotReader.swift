@@ -96,8 +96,11 @@ public final class SnapshotReader: RingSource {
         // After the queues: a waiter seen asleep was asleep after its queue was read, so an
         // unchanged queue and sleep in two samples mean it slept through that state.
         if h.abiMinor >= RingObserver.firstMinorWithWaitRecords {
-            requester.waits = waits(.requester, now: started)
-            responder.waits = waits(.responder, now: started)
+            // Ages from a clock read now, not the snapshot's start: a side that fell asleep
+            // while the slot table was read would otherwise show as asleep for "<1us".
+            let now = max(started, Clock.monotonicNanoseconds)
+            requester.waits = waits(.requester, now: now)
+            responder.waits = waits(.responder, now: now)
         }
         // Shrunk while we read (reads past the new end returned zeros, through the SIGBUS
         // guard): this snapshot is not the ring.
