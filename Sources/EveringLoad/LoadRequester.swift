@@ -52,9 +52,6 @@ public final class LoadRequester {
         let concurrency = UInt64(config.concurrency)
         var windowSize = 1
         while windowSize < config.concurrency { windowSize <<= 1 }
-        var book = CompletionBook(windowSize: windowSize, verify: config.verify, expectedResponse: expectedResponse,
-                                  recordInterval: progress != nil)
-        defer { book.deallocate() }
 
         var cancelled: UInt64 = 0
         var failure: LoadError? = nil
@@ -65,10 +62,16 @@ public final class LoadRequester {
         var stallRequesterLogged = false
 
         let start = ev_monotonic_ns()
-
         // leak-cancel: ops 0..<N go out first and are cancelled at once; the responder
         // sees them in sequence but never answers, so they never enter the window.
         let leaks = UInt64(config.leakCount)
+        let first = leaks
+        // Latency is timed from when each op was ready (OpReadiness: the window's rule, or
+        // a paced run's schedule), the same for every transport.
+        var book = CompletionBook(readiness: OpReadiness(first: first, concurrency: config.concurrency, windowSize: windowSize,
+                                                         start: start, rate: config.rate),
+                                  verify: config.verify, expectedResponse: expectedResponse, recordInterval: progress != nil)
+        defer { book.deallocate() }
         if leaks > 0 {
             FaultInjectionLog.injected(.leakCancel(count: config.leakCount))
             do {
@@ -79,16 +82,14 @@ public final class LoadRequester {
             } catch {
                 failure = error
             }
-            book.oldest = leaks
-            book.next = leaks
-            book.completedBeyond = leaks
         }
-        let first = book.next
+        book.oldest = first
+        book.next = first
+        book.completedBeyond = first
         let countLimit: UInt64? = if case .count(let n) = config.limit { n } else { nil }
         let durationLimit: UInt64? = if case .duration(let d) = config.limit { UInt64(d.nanoseconds) } else { nil }
         let rate = config.rate
         let verify = config.verify
-        let ownClock = !transport.measuresLatency
 
         var draining = failure != nil
         var drainDeadline: UInt64 = 0
@@ -97,9 +98,8 @@ public final class LoadRequester {
         var lastProgressCompleted: UInt64 = 0
         var lastProgressTime = start
         var waiter = Backoff()
-        var rateSleepUntil: UInt64 = 0
-        /// When the op at `book.next` was first refused by the transport (0: not refused).
-        var readySince: UInt64 = 0
+        /// Paced: when the next op is due, if the schedule (not the window) holds it back.
+        var nextDue: UInt64 = 0
         var lastCompletion = start
 
         mainLoop: while failure == nil {
@@ -130,41 +130,32 @@ public final class LoadRequester {
                         drainDeadline = now &+ UInt64(config.drainTimeout.nanoseconds)
                     }
                 }
+                nextDue = 0
                 if !draining {
                     var budget = concurrency &- (book.next &- book.oldest)
                     if let countLimit { budget = min(budget, countLimit &- (book.next &- first)) }
                     if let rate {
-                        let allowed = UInt64(Double(now &- start) * rate / 1e9) + 1
-                        budget = min(budget, allowed > book.next &- first ? allowed &- (book.next &- first) : 0)
-                        if budget == 0 && book.oldest == book.next {
-                            // Paced and idle: sleep until the next op is due instead of
-                            // spinning (a --rate run should cost little CPU).
-                            let due = start &+ UInt64(Double(book.next &- first) * 1e9 / rate)
-                            rateSleepUntil = due > now &+ 100_000 ? due &- 50_000 : 0
+                        let issued = book.next &- first
+                        let due = book.readiness.dueCount(at: now, rate: rate)
+                        let allowed = due > issued ? due &- issued : 0
+                        if allowed < budget {
+                            budget = allowed
+                            // The window has room but the schedule does not: the loop
+                            // must be awake again when the next op is due.
+                            nextDue = book.readiness.scheduledTime(ofIndex: issued &+ allowed, rate: rate)
                         }
                     }
                     var sent: UInt64 = 0
                     while sent < budget {
                         let sequence = book.next
-                        // Latency starts when the op is ready (it fits the window), not when
-                        // the transport first accepts it: an op refused for lack of buffer
-                        // space (socket, pipe) or of a slot (ring) keeps its first try's time.
-                        // The ring's driver stamps the slot itself, so it needs a clock read
-                        // here only for an op that was refused.
-                        let now = ownClock || readySince != 0 ? ev_monotonic_ns() : 0
+                        // No clock read here: the op's latency started when it was ready
+                        // (OpReadiness), whether the transport takes it now or refuses it
+                        // (ring full, socket or pipe buffer full) and it waits.
                         let accepted = try transport.trySend(sequence: sequence, opcode: .echo, length: payload) { buffer in
                             // --no-verify measures the transport alone: the payload is whatever the buffer held.
                             if verify { PayloadFormat.encode(tag: PayloadFormat.tag(sequence: sequence, response: false), into: buffer) }
                         }
-                        if !accepted {
-                            if readySince == 0 { readySince = ownClock ? now : ev_monotonic_ns() }
-                            break
-                        }
-                        // Own clock: the send time. Transport's clock: the wait before it
-                        // accepted the op, added to the latency it reports (0 almost always).
-                        book.sendTimes[Int(sequence & book.mask)] =
-                            ownClock ? (readySince != 0 ? readySince : now) : (readySince != 0 ? now &- readySince : 0)
-                        readySince = 0
+                        if !accepted { break }
                         book.next += 1
                         sent += 1
                     }
@@ -207,20 +198,29 @@ public final class LoadRequester {
             }
             if progressed {
                 waiter.reset()
-            } else if rateSleepUntil > 0 {
-                let nanoseconds = min(rateSleepUntil &- min(rateSleepUntil, ev_monotonic_ns()), 100_000_000)
-                var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
-                _ = nanosleep(&request, nil)
-                rateSleepUntil = 0
-            } else if reaping && book.oldest != book.next {
-                // Ops in flight and nothing else to do: block in the transport until an
-                // answer may be there (futex for the ring, poll(2) for sockets and pipes),
-                // waking for supervision at least every 100 ms.
-                let now = ev_monotonic_ns()
-                do { try transport.waitForCompletions(timeoutNanoseconds: nextSupervise > now ? min(nextSupervise &- now, 100_000_000) : 1_000) } catch {
+                continue
+            }
+            // Nothing to do: wait, but be awake again for supervision (every 100 ms) and, in
+            // a paced run, shortly before the next op is due (its latency runs from then).
+            // A sleep ends up to ~50 µs late (timer slack), so it aims 50 µs early and the
+            // rest is spent in the backoff's spin and yield.
+            now = ev_monotonic_ns()
+            var wakeAt = nextSupervise
+            if nextDue > 0 { wakeAt = min(wakeAt, nextDue > 50_000 ? nextDue &- 50_000 : 0) }
+            let sleepable = wakeAt > now &+ 50_000
+            if reaping && book.oldest != book.next && (sleepable || nextDue == 0) {
+                // Ops in flight: block in the transport until an answer may be there (futex
+                // for the ring, poll(2) for sockets and pipes).
+                do { try transport.waitForCompletions(timeoutNanoseconds: wakeAt > now ? min(wakeAt &- now, 100_000_000) : 1_000) } catch {
                     failure = error
                     break mainLoop
                 }
+            } else if nextDue > 0 && sleepable && book.oldest == book.next {
+                // Paced and idle: sleep until the next op is due instead of spinning (a
+                // --rate run should cost little CPU).
+                let nanoseconds = min(wakeAt &- now, 100_000_000)
+                var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+                _ = nanosleep(&request, nil)
             } else {
                 waiter.pause()
             }
@@ -251,16 +251,16 @@ public final class LoadRequester {
 /// mutated in place (rather than locals captured by a nested function) so the hot path
 /// pays no dynamic exclusivity checks.
 struct CompletionBook {
-    /// The outstanding window is [oldest, next); its send times and "done" marks are
-    /// indexed by sequence & mask (never more than `concurrency` <= window size apart).
+    /// The outstanding window is [oldest, next); its "done" marks (and the readiness's
+    /// ready times) are indexed by sequence & mask (never more than `concurrency` <=
+    /// window size apart).
     var oldest: UInt64 = 0
     var next: UInt64 = 0
     /// One past the newest sequence completed so far.
     var completedBeyond: UInt64 = 0
     let mask: UInt64
-    /// Per op in the window: when it was ready (transports without their own clock), or
-    /// how long it waited to be accepted (transports that time ops themselves, the ring).
-    let sendTimes: UnsafeMutablePointer<UInt64>
+    /// When each op was ready: where every latency starts.
+    let readiness: OpReadiness
     let done: UnsafeMutablePointer<Bool>
     var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000,
                                       numberOfSignificantValueDigits: .three)
@@ -273,10 +273,10 @@ struct CompletionBook {
     let verify: Bool
     let expectedResponse: Int
 
-    init(windowSize: Int, verify: Bool, expectedResponse: Int, recordInterval: Bool) {
-        mask = UInt64(windowSize - 1)
-        sendTimes = .allocate(capacity: windowSize)
-        sendTimes.initialize(repeating: 0, count: windowSize)
+    init(readiness: OpReadiness, verify: Bool, expectedResponse: Int, recordInterval: Bool) {
+        self.readiness = readiness
+        mask = readiness.mask
+        let windowSize = Int(mask) + 1
         done = .allocate(capacity: windowSize)
         done.initialize(repeating: false, count: windowSize)
         interval = histogram
@@ -286,7 +286,7 @@ struct CompletionBook {
     }
 
     func deallocate() {
-        sendTimes.deallocate()
+        readiness.deallocate()
         done.deallocate()
     }
 
@@ -303,8 +303,7 @@ struct CompletionBook {
         if sequence < completedBeyond { errors.reordered += 1 } else { completedBeyond = sequence + 1 }
         let index = Int(sequence & mask)
         done[index] = true
-        // sendTimes holds the send time (own clock) or the wait before the transport took the op.
-        let latency = completion.latencyNanoseconds.map { $0 &+ sendTimes[index] } ?? (ev_monotonic_ns() &- sendTimes[index])
+        let latency = readiness.latency(of: sequence, receivedAt: completion.receivedAt)
         _ = histogram.record(latency)
         if recordInterval { _ = interval.record(latency) }
         if verify {
@@ -322,8 +321,11 @@ struct CompletionBook {
                 verified += 1
             }
         }
+        // The window moves on: each op leaving it lets the op `concurrency` after it be
+        // issued from the moment this completion was received.
         while oldest < next, done[Int(oldest & mask)] {
             done[Int(oldest & mask)] = false
+            readiness.released(oldest, at: completion.receivedAt)
             oldest += 1
         }
     }
