@@ -69,7 +69,7 @@ public final class LoadRequester {
         // Latency is timed from when each op was ready (OpReadiness: the window's rule, or
         // a paced run's schedule), the same for every transport.
         var book = CompletionBook(readiness: OpReadiness(first: first, concurrency: config.concurrency, windowSize: windowSize,
-                                                         start: start, rate: config.rate),
+                                                         start: start),
                                   verify: config.verify, expectedResponse: expectedResponse, recordInterval: progress != nil)
         defer { book.deallocate() }
         if leaks > 0 {
@@ -144,6 +144,9 @@ public final class LoadRequester {
                             // must be awake again when the next op is due.
                             nextDue = book.readiness.scheduledTime(ofIndex: issued &+ allowed, rate: rate)
                         }
+                        // The ops allowed out now (due, with room in the window) are ready
+                        // as of this pass unless the window held them past their time.
+                        book.readiness.allowed(through: book.next &+ budget, at: now, rate: rate)
                     }
                     var sent: UInt64 = 0
                     while sent < budget {
@@ -201,9 +204,8 @@ public final class LoadRequester {
                 continue
             }
             // Nothing to do: wait, but be awake again for supervision (every 100 ms) and, in
-            // a paced run, shortly before the next op is due (its latency runs from then).
-            // A sleep ends up to ~50 µs late (timer slack), so it aims 50 µs early and the
-            // rest is spent in the backoff's spin and yield.
+            // a paced run, shortly before the next op is due. A sleep ends up to ~50 µs late
+            // (timer slack), so it aims 50 µs early and the rest is spent in the backoff.
             now = ev_monotonic_ns()
             var wakeAt = nextSupervise
             if nextDue > 0 { wakeAt = min(wakeAt, nextDue > 50_000 ? nextDue &- 50_000 : 0) }
@@ -260,7 +262,7 @@ struct CompletionBook {
     var completedBeyond: UInt64 = 0
     let mask: UInt64
     /// When each op was ready: where every latency starts.
-    let readiness: OpReadiness
+    var readiness: OpReadiness
     let done: UnsafeMutablePointer<Bool>
     var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000,
                                       numberOfSignificantValueDigits: .three)

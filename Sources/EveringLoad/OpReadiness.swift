@@ -14,13 +14,18 @@
 ///   completion that let the window's oldest op go was taken off the transport (its
 ///   `LoadCompletion.receivedAt`).
 /// - **Paced** (`--rate R`): op `i` of the run (counted from the first op of the window)
-///   is ready at its scheduled time `start + i / R`, whether or not the window had room
-///   then, so a responder that stalls is charged for every op it delayed, not only for
-///   the one it held (no coordinated omission). A run whose transport cannot keep the
-///   rate shows it as latency that grows with the backlog.
+///   is due at its scheduled time `S = start + i / R`. If the window was still full at
+///   `S` (its slot freed at `W > S`: answers came late), the op is ready at `S`: a
+///   responder that stalls is charged for every op it delayed, not only for the one it
+///   held, so there is no coordinated omission, and a transport that cannot keep the
+///   rate shows it as latency growing with the backlog. If the window had room at `S`,
+///   the op is ready when the requester's loop was first up to issue it (its first pass
+///   at or after `S`): how late the requester itself wakes for an op it had room for
+///   (timer slack, ~50 µs on a VM, or a busy CPU) is the load generator's delay, not the
+///   transport's, and at 10-100 µs round trips it would swamp what is being compared.
 ///
-/// Ops are not stamped when sent: sending reads no clock for latency at all, and a
-/// transport takes part only by saying when it received each completion.
+/// Nothing is stamped when a transport takes an op: a transport takes part only by
+/// saying when it received each completion.
 struct OpReadiness {
     /// Sequence of the first op of the window (after any leak-cancel ops).
     let first: UInt64
@@ -32,39 +37,53 @@ struct OpReadiness {
     /// The run's start (CLOCK_MONOTONIC ns): the first window's ready time, and time 0 of
     /// a paced run's schedule.
     let start: UInt64
-    /// Ops per second (paced), nil when unpaced.
-    let rate: Double?
-    /// Unpaced: when each op's window slot was freed.
-    let windowFreedAt: UnsafeMutablePointer<UInt64>
+    /// Per op: when its window slot was freed; in a paced run, once the op is allowed
+    /// out (`allowed(through:)`), its ready time.
+    let readyAt: UnsafeMutablePointer<UInt64>
+    /// Paced: ops before this one have their ready time.
+    var allowedThrough: UInt64
 
-    init(first: UInt64, concurrency: Int, windowSize: Int, start: UInt64, rate: Double?) {
+    init(first: UInt64, concurrency: Int, windowSize: Int, start: UInt64) {
         precondition(windowSize >= concurrency && windowSize & (windowSize - 1) == 0,
                      "the window must be a power of two holding every op in flight")
         self.first = first
         self.concurrency = UInt64(concurrency)
         mask = UInt64(windowSize - 1)
         self.start = start
-        self.rate = rate
-        windowFreedAt = .allocate(capacity: windowSize)
+        allowedThrough = first
+        readyAt = .allocate(capacity: windowSize)
         // The first `concurrency` ops may go at once; the others' entries are written
         // when the op `concurrency` before them leaves the window, before they can go.
-        windowFreedAt.initialize(repeating: start, count: windowSize)
+        readyAt.initialize(repeating: start, count: windowSize)
     }
 
-    func deallocate() { windowFreedAt.deallocate() }
+    func deallocate() { readyAt.deallocate() }
 
-    /// When op `sequence` (one of the run's window ops: `sequence >= first`) was ready.
+    /// When op `sequence` (one of the run's window ops, already sent) was ready.
     @inline(__always)
     func readyTime(of sequence: UInt64) -> UInt64 {
-        if let rate { return scheduledTime(ofIndex: sequence &- first, rate: rate) }
-        return windowFreedAt[Int(sequence & mask)]
+        readyAt[Int(sequence & mask)]
     }
 
     /// The window's oldest op, `sequence`, left it at `time` (when the completion that
     /// freed it was received): op `sequence + concurrency` may be issued from then on.
     @inline(__always)
     func released(_ sequence: UInt64, at time: UInt64) {
-        windowFreedAt[Int((sequence &+ concurrency) & mask)] = time
+        readyAt[Int((sequence &+ concurrency) & mask)] = time
+    }
+
+    /// Paced runs: the requester's loop, in its pass that began at `now`, may issue every
+    /// op before `end` (each is due and has room in the window). Fixes the ready time of
+    /// those it had not allowed before: the scheduled time if the window held the op past
+    /// it, else `now`. Called before any of them is sent.
+    @inline(__always)
+    mutating func allowed(through end: UInt64, at now: UInt64, rate: Double) {
+        while allowedThrough < end {
+            let index = Int(allowedThrough & mask)
+            let scheduled = scheduledTime(ofIndex: allowedThrough &- first, rate: rate)
+            readyAt[index] = readyAt[index] > scheduled ? scheduled : max(now, scheduled)
+            allowedThrough &+= 1
+        }
     }
 
     /// Latency of op `sequence`, whose completion was received at `receivedAt`.

@@ -17,11 +17,11 @@ final class OpReadinessTests: XCTestCase {
         return book.interval.maxRecorded
     }
 
-    func makeBook(first: UInt64 = 0, concurrency: Int, start: UInt64, rate: Double? = nil) -> CompletionBook {
+    func makeBook(first: UInt64 = 0, concurrency: Int, start: UInt64) -> CompletionBook {
         var windowSize = 1
         while windowSize < concurrency { windowSize <<= 1 }
         var book = CompletionBook(readiness: OpReadiness(first: first, concurrency: concurrency, windowSize: windowSize,
-                                                         start: start, rate: rate),
+                                                         start: start),
                                   verify: false, expectedResponse: 16, recordInterval: true)
         book.oldest = first
         book.next = first
@@ -71,26 +71,40 @@ final class OpReadinessTests: XCTestCase {
         XCTAssertEqual(complete(4, at: 400, in: &book), 150)
     }
 
-    /// Paced: op i is ready at its scheduled time start + i / rate, whatever the window
-    /// did, so a late answer is charged to every op it delayed (no coordinated omission).
-    func testPacedOpsAreReadyAtTheirScheduledTime() {
-        // 10^7 ops/s: one op every 100 ns.
-        var book = makeBook(first: 2, concurrency: 1, start: 1000, rate: 1e7)
+    /// Paced: an op the window held past its scheduled time (start + i / rate) is ready
+    /// at that time, so a late answer is charged to every op it delayed (no coordinated
+    /// omission); an op the window had room for is ready when the loop was first up to
+    /// issue it (the requester's own lateness is not the transport's).
+    func testPacedOpsAreReadyAtTheirScheduledTimeUnlessTheRequesterWasLate() {
+        // 10^6 ops/s from t = 1 ms: op i is due at t + 1000 i ns.
+        let rate = 1e6, t: UInt64 = 1_000_000
+        var book = makeBook(concurrency: 1, start: t)
         defer { book.deallocate() }
-        book.next = 3
-        XCTAssertEqual(complete(2, at: 1900, in: &book), 900, "index 0: due at the start")
-        // Index 1 was due at 1100, but the window (concurrency 1) held it until 1900.
-        book.next = 4
-        XCTAssertEqual(complete(3, at: 2000, in: &book), 900, "index 1: due at 1100")
-        book.next = 5
-        XCTAssertEqual(complete(4, at: 2010, in: &book), 810, "index 2: due at 1200")
+        func issue(_ sequence: UInt64, loopAt now: UInt64) {
+            book.readiness.allowed(through: sequence + 1, at: now, rate: rate)
+            book.next = sequence + 1
+        }
+        issue(0, loopAt: t)
+        XCTAssertEqual(complete(0, at: t + 500, in: &book), 500, "op 0: due at the start, issued then")
+        // Op 1 (due t+1000) has room from t+500, but the loop wakes late, at t+1300.
+        issue(1, loopAt: t + 1300)
+        XCTAssertEqual(complete(1, at: t + 1400, in: &book), 100, "op 1: the requester's own lateness is not counted")
+        // Op 2 (due t+2000) is issued on time; its answer comes late, at t+3900.
+        issue(2, loopAt: t + 2000)
+        XCTAssertEqual(complete(2, at: t + 3900, in: &book), 1900)
+        // Op 3 was due at t+3000 but the window held it until t+3900: counted from t+3000.
+        issue(3, loopAt: t + 3905)
+        XCTAssertEqual(complete(3, at: t + 4000, in: &book), 1000, "op 3: the late answer's delay is charged to it too")
+        // Op 4 (due t+4000) has room exactly at its time; the loop comes 1 ns later.
+        issue(4, loopAt: t + 4001)
+        XCTAssertEqual(complete(4, at: t + 4100, in: &book), 99)
     }
 
     /// The pacing gate and the ready time come from one schedule: an op is let out no
     /// earlier than the time its latency is counted from.
     func testTheScheduleAndThePacingGateAgree() {
         for rate in [0.5, 3, 10, 1000, 7777, 100_000, 3_333_333] {
-            let readiness = OpReadiness(first: 0, concurrency: 1, windowSize: 1, start: 5_000_000, rate: rate)
+            let readiness = OpReadiness(first: 0, concurrency: 1, windowSize: 1, start: 5_000_000)
             defer { readiness.deallocate() }
             for index: UInt64 in [0, 1, 2, 3, 10, 999, 123_456] {
                 let due = readiness.scheduledTime(ofIndex: index, rate: rate)
