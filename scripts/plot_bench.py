@@ -210,7 +210,8 @@ def plot_rates(report, out):
     draw.text((x + 10, y), "solid: p50 (bar: min–max of runs), dotted: p99", fill="black", font=small)
     machine = report["machine"]
     provenance = (f"{report['command']}  |  {machine['utcTime']}, {machine['cpuModel']}, "
-                  f"{machine['onlineCPUs']} CPUs, median of {report['repetitions']} runs")
+                  f"{machine['onlineCPUs']} CPUs, load average {machine.get('loadAverage', '?').split(' ')[0]} at start, "
+                  f"median of {report['repetitions']} runs")
     draw.text((MARGIN_L, y + 30), provenance, fill=(80, 80, 80), font=small)
     draw_wrapped(draw, (MARGIN_L, y + 48), latency_note(report), image.width - MARGIN_L - MARGIN_R, small, (80, 80, 80), 16)
     image.save(out)
@@ -251,7 +252,8 @@ def main():
     draw.text((x + 10, y), "solid: p50 (bar: min–max of runs), dotted: p99", fill="black", font=fonts[0])
     machine = report["machine"]
     provenance = (f"{report['command']}  |  {machine['utcTime']}, {machine['cpuModel']}, "
-                  f"{machine['onlineCPUs']} CPUs, median of {report['repetitions']} runs")
+                  f"{machine['onlineCPUs']} CPUs, load average {machine.get('loadAverage', '?').split(' ')[0]} at start, "
+                  f"median of {report['repetitions']} runs")
     draw.text((MARGIN_L, y + 30), provenance, fill=(80, 80, 80), font=fonts[0])
     draw_wrapped(draw, (MARGIN_L, y + 48), latency_note(report), image.width - MARGIN_L - MARGIN_R, fonts[0], (80, 80, 80), 16)
     image.save(sys.argv[2])
