@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "EveringExportTests", dependencies: ["EveringExport", "EveringInspect", "Evering"]),
         // Test helper: peers for the cross-process wake-up tests (a randomly delayed echo
         // responder, and a 1.0-style responder that never wakes its peer).
-        .executableTarget(name: "EveringTestPeer", dependencies: ["Evering", "CEvering"]),
+        .executableTarget(name: "EveringTestPeer", dependencies: ["Evering", "CEvering", "EveringLoad"]),
         .testTarget(name: "EveringTests", dependencies: ["Evering", "CEvering", "evering-race-helper", "evering-top", "EveringTestPeer"]),
         .testTarget(name: "EveringInspectTests", dependencies: ["EveringInspect", "Evering", "CEvering", "evering-top"]),
         .testTarget(name: "EveringDashboardTests", dependencies: ["EveringDashboard", "EveringTerminal", "EveringInspect", "EveringRecording", "Evering", "evering-top"]),

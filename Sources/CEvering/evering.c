@@ -133,9 +133,10 @@ void ev_sleeper_unregister(int entry) {
 
 void ev_sleepers_wake_all(void) {
     for (int i = 0; i < EV_SLEEPER_SLOTS; i++) {
-        /* acquire pairs with the CAS in ev_sleeper_register. A word whose mapping was just
-         * unmapped makes FUTEX_WAKE fail with EFAULT, which is harmless and ignored. */
+        /* acquire pairs with the CAS in ev_sleeper_register. Clear-and-wake: a sleeper
+         * between its flag check and FUTEX_WAIT then finds 0 and returns at once. A word
+         * whose mapping was just unmapped makes it fail with EFAULT, harmless and ignored. */
         uint32_t *word = __atomic_load_n(&ev_sleepers[i], __ATOMIC_ACQUIRE);
-        if (word) (void)ev_futex_wake(word, 0x7fffffff);
+        if (word) (void)ev_futex_clear_and_wake(word);
     }
 }

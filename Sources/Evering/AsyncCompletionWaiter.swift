@@ -52,10 +52,13 @@ final class AsyncCompletionWaiter: @unchecked Sendable {
         try result.get()
     }
 
-    /// Lets the thread finish (within one capped wait, 100 ms) once its current job is done.
+    /// Lets the thread finish once its current job is done: a job asleep on the completion
+    /// queue's futex is woken (its word cleared, so a sleep about to start ends too) and
+    /// sees `closed` in its `giveUp`.
     func close() {
         jobs.withLock { $0.closed = true }
         signal.signal()
+        SystemCalls.futexClearAndWake(completions.consumerWait.sleeping)
     }
 
     private func run() {

@@ -8,7 +8,8 @@ import CEvering
 /// Every blocking call's wait: the futex wake-up protocol when the peer advertises
 /// `EV_CAP_WAKES_PEER` (docs/ABI.md "Wake-ups (futex)"), otherwise 1.0's `Backoff` (spin,
 /// yield, sleep ≤ 256 µs); in both, the deadline, a stop request and a look at the peer
-/// about every 100 ms.
+/// (every 100 ms while awake; a futex sleeper is woken by its heartbeat thread when the
+/// peer goes, see `PeerWatch`).
 ///
 ///     var waiter = BlockingWaiter(timeout: timeout, peer: peer, sleepingOn: record, context: context, spinLimit: limit)
 ///     defer { waiter.finish() }
@@ -32,9 +33,12 @@ struct BlockingWaiter {
     private var announcedSince = false
 
     static let peerCheckInterval: UInt64 = 100_000_000
-    /// The longest single FUTEX_WAIT: a dead peer, a deadline or a stop request that
-    /// arrives while we sleep is noticed within this.
-    static let maxSleepNanoseconds: UInt64 = 100_000_000
+    /// The longest single FUTEX_WAIT. Shorter waits are not needed to notice things: the
+    /// deadline is part of the timeout, a stop request clears and wakes our word, and so does
+    /// our heartbeat thread when the peer detaches or dies (`PeerWatch`). This is the backstop
+    /// for a peer that breaks the protocol, and its cost while idle: one wake-up a second.
+    /// A variable only so that a test can take the backstop away and prove who ends a sleep.
+    nonisolated(unsafe) static var maxSleepNanoseconds: UInt64 = 1_000_000_000
     /// The most a waiter spins before it sleeps on the futex. Adapted per queue end
     /// between `minSpinNanoseconds` and this (see `finish`). 20 µs: NOTES.md's C prototype
     /// kept the 100,000 ops/s round trip at 0.2 µs with it, and a peer queued behind our
@@ -140,10 +144,10 @@ struct BlockingWaiter {
             ev_store_relaxed_u32(own.sleeping, EV_AWAKE.rawValue)  // Relaxed: only the futex reads it; we are awake.
             return
         }
-        // 5. Sleep, capped so a dead peer, the deadline and a stop request are noticed.
+        // 5. Sleep until woken, the deadline, or the 1 s backstop.
         slept = true
         var now = ev_monotonic_ns()
-        var timeout = min(Self.maxSleepNanoseconds, nextPeerCheck > now ? nextPeerCheck &- now : 1_000)
+        var timeout = Self.maxSleepNanoseconds
         if let deadline { timeout = min(timeout, deadline > now ? deadline &- now : 1_000) }
         let entry = ev_sleeper_register(own.sleeping)
         // Seq_cst fence between registering the word and loading the stop flag: pairs with
@@ -163,7 +167,11 @@ struct BlockingWaiter {
             // and the deadline matter only while there is nothing to take.
             return
         }
+        // Woken with nothing to take: the backstop timeout, a stop request, or our heartbeat
+        // thread telling us the peer is gone. Look at the peer now rather than at the next
+        // 100 ms mark (rare: a producer's wake always comes with an entry).
         now = ev_monotonic_ns()
+        nextPeerCheck = now
         try check(now: now)
     }
 

@@ -160,8 +160,9 @@ public final class QueueProducer<Element: BitwiseCopyable>: @unchecked Sendable 
 
     /// Appends one entry, waiting (spin, then yield, then sleep) while the queue is full.
     ///
-    /// - Throws: `timedOut` after `timeout`; `peerDead`/`peerDetached` within about
-    ///   100 ms of the consumer dying or detaching.
+    /// - Throws: `timedOut` after `timeout`; `peerDetached` within a heartbeat period (50 ms)
+    ///   of the consumer detaching, `peerDead` within about 150 ms of it dying (its
+    ///   heartbeat goes stale, then the kernel is asked; see `PeerWatch`).
     public func send(_ element: Element, timeout: Duration? = nil) throws(RingError) {
         if trySend(element) { return }
         var waiter = makeWaiter(timeout: timeout)
@@ -368,7 +369,7 @@ public final class QueueConsumer<Element: BitwiseCopyable>: @unchecked Sendable 
     }
 
     /// Waits, with the wake-up protocol, until the queue has an entry; takes nothing.
-    /// `giveUp` is asked after every capped wait (≤ 100 ms) and ends the wait with
+    /// `giveUp` is asked after every wake-up or capped wait and ends the wait with
     /// `stopRequested` when it says so (a closing `AsyncCompletionWaiter`).
     package func waitUntilNotEmpty(timeout: Duration?, giveUp: () -> Bool = { false }) throws(RingError) {
         if hasEntries() { return }

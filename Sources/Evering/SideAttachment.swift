@@ -37,7 +37,8 @@ final class SideAttachment: @unchecked Sendable {
         let me = ProcessIdentity.current
         self.me = me
         claim = try SideClaim.claim(region, side: side, me: me, capabilities: capabilities)
-        ticker = HeartbeatTicker(slot: ev_side_heartbeat_ptr(region.side(side)), intervalNanoseconds: Self.heartbeatInterval)
+        ticker = HeartbeatTicker(slot: ev_side_heartbeat_ptr(region.side(side)), intervalNanoseconds: Self.heartbeatInterval,
+                                 watch: PeerWatch(region: region, side: side))
     }
 
     /// Marks the side detached, drops this side's reference and gives the owner word back.
@@ -58,7 +59,8 @@ final class SideAttachment: @unchecked Sendable {
     deinit { detach() }
 }
 
-/// A background thread that stores the monotonic clock into one word every interval.
+/// A background thread that stores the monotonic clock into one word every interval, then
+/// looks at the peer for this side's sleepers (`PeerWatch`).
 final class HeartbeatTicker: @unchecked Sendable {
     // @unchecked: `slot` is written only by the ticker thread, with relaxed atomics;
     // `running` is an Atomic.
@@ -66,10 +68,12 @@ final class HeartbeatTicker: @unchecked Sendable {
     private let interval: UInt64
     private let running = Atomic<Bool>(true)
     private var thread = pthread_t()
+    private let watch: PeerWatch?
 
-    init(slot: UnsafeMutablePointer<UInt64>, intervalNanoseconds: UInt64) {
+    init(slot: UnsafeMutablePointer<UInt64>, intervalNanoseconds: UInt64, watch: PeerWatch? = nil) {
         self.slot = slot
         self.interval = intervalNanoseconds
+        self.watch = watch
         let context = Unmanaged.passRetained(self).toOpaque()
         let rc = pthread_create(&thread, nil, { raw in
             let ticker = Unmanaged<HeartbeatTicker>.fromOpaque(raw!).takeRetainedValue()
@@ -83,8 +87,10 @@ final class HeartbeatTicker: @unchecked Sendable {
         // Relaxed load of `running`: the flag only asks us to stop soon; the join in
         // stop() is what orders the end of this thread with the caller.
         while running.load(ordering: .relaxed) {
+            let now = ev_monotonic_ns()
             // Relaxed: a timestamp that publishes nothing else.
-            ev_store_relaxed_u64(slot, ev_monotonic_ns())
+            ev_store_relaxed_u64(slot, now)
+            watch?.tick(now: now)
             var request = timespec(tv_sec: 0, tv_nsec: Int(interval))
             _ = nanosleep(&request, nil)
         }

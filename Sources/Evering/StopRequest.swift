@@ -12,9 +12,9 @@ private let stopFlag = Atomic<Bool>(false)
 ///
 ///     signal(SIGINT) { _ in StopRequest.request() }
 ///
-/// A sleeper on a futex is woken at once (see `ev_sleepers_wake_all`); one that checked
-/// the flag a moment before the request and had not yet entered the kernel sees it at the
-/// end of its capped wait (`BlockingWaiter.maxSleepNanoseconds`, 100 ms).
+/// A sleeper on a futex is woken at once (see `ev_sleepers_wake_all`), and so is one that
+/// checked the flag a moment before the request and had not yet entered the kernel: its
+/// word is cleared with the wake, so its FUTEX_WAIT returns at once.
 public enum StopRequest {
     /// Raises the flag and wakes this process's futex sleepers. Async-signal-safe.
     public static func request() {

@@ -188,6 +188,13 @@ package enum SystemCalls {
         return rc
     }
 
+    /// Stores 0 into `word` and wakes all its waiters in one call (FUTEX_WAKE_OP), for a
+    /// third party ending another thread's sleep: a sleeper not yet in the kernel then finds
+    /// 0 and does not sleep. A word of a mapping already unmapped is ignored (EFAULT).
+    package static func futexClearAndWake(_ word: UnsafeMutablePointer<UInt32>) {
+        _ = ev_futex_clear_and_wake(word)
+    }
+
     // MARK: membarrier (the sleeper's side of the wake-up fence, docs/ABI.md)
 
     /// Registers this process for MEMBARRIER_CMD_GLOBAL_EXPEDITED (idempotent). False when

@@ -42,6 +42,10 @@ public struct IPCBenchConfiguration: Sendable {
     public var rateDuration: Duration = .seconds(3)
     /// How long the idle ring is watched.
     public var idleSeconds = 5
+    /// Verified cycles of the lost-wake-up stress run (`WakeUpStress`), five times the
+    /// test's, and the bound of both sides' random pauses there.
+    public var stressCycles: UInt64 = 500_000
+    public var stressPauseMicroseconds: UInt64 = 30
     public var executable: String
 
     public init(executable: String) { self.executable = executable }
@@ -57,6 +61,7 @@ public struct IPCBenchConfiguration: Sendable {
         config.rawStreamRepetitions = 2
         config.rateDuration = .seconds(1)
         config.idleSeconds = 2
+        config.stressCycles = 50_000
         return config
     }
 }
@@ -132,6 +137,7 @@ public struct IPCBenchReport: Codable, Sendable {
     public var rateSweep: [RateSweepCell] = []
     public var idleRing: IdleRingCPU? = nil
     public var contention: [ContentionCell] = []
+    public var wakeUpStress: WakeUpStressResult? = nil
     /// Cost in ns of writing and checking one payload of each size (PayloadFormat encode
     /// + decode, in process): a ping-pong op does this twice (request and response).
     public var payloadCheckNanoseconds: [String: Double]
@@ -177,6 +183,7 @@ public struct IPCBenchmark {
         let rateSweep = parts.contains(.rates) ? try wakeUps.rateSweep(log: log) : []
         let idleRing = parts.contains(.rates) ? try wakeUps.idleRing(log: log) : nil
         let contention = parts.contains(.rates) ? try wakeUps.contention(log: log) : []
+        let stress = parts.contains(.rates) ? try WakeUpStress(configuration: configuration).run(log: log) : nil
         var checks: [String: Double] = [:]
         if parts.contains(.pingpong) {
             for payload in configuration.payloads { checks[String(payload)] = Self.payloadCheckCost(bytes: payload) }
@@ -191,6 +198,7 @@ public struct IPCBenchmark {
         report.rateSweep = rateSweep
         report.idleRing = idleRing
         report.contention = contention
+        report.wakeUpStress = stress
         report.targets = IPCTargets.check(report)
         report.totalSeconds = Double(ev_monotonic_ns() &- started) / 1e9
         report.loadAverageAtEnd = MachineDescription.readFirstLine("/proc/loadavg") ?? "?"

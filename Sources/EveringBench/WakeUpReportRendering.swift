@@ -31,6 +31,13 @@ public enum WakeUpTargets {
             checks.append(TargetCheck(name: "max-rate 16 B ping-pong with \(ring.busyProcesses) busy processes: ring / Unix socket ops/s",
                                       goal: "≥ 2×", measured: "\(format(ratio, 2))×", met: ratio >= 2))
         }
+        if let stress = report.wakeUpStress {
+            let clean = stress.lateWakes == 0 && stress.badResponses == 0 && stress.responderExitStatus == 0
+            checks.append(TargetCheck(name: "lost wake-up stress (\(stress.cycles) verified cycles, random pauses ≤ \(stress.maxPauseMicroseconds) µs)",
+                                      goal: "no wait ends by timeout with its queue ready",
+                                      measured: "late_wakes \(stress.lateWakes), bad \(stress.badResponses), \(stress.responderWokenForRequests + stress.requesterWokenForCompletions) futex wakes",
+                                      met: clean))
+        }
         return checks
     }
 }
@@ -38,7 +45,7 @@ public enum WakeUpTargets {
 extension IPCBenchReport {
     /// The rate sweep, idle and contention sections (empty without the `rates` part).
     func wakeUpMarkdown() -> [String] {
-        guard !rateSweep.isEmpty || idleRing != nil || !contention.isEmpty else { return [] }
+        guard !rateSweep.isEmpty || idleRing != nil || !contention.isEmpty || wakeUpStress != nil else { return [] }
         var lines: [String] = []
         if !rateSweep.isEmpty {
             let transports = rateSweep.reduce(into: [String]()) { if !$0.contains($1.transport) { $0.append($1.transport) } }
@@ -93,6 +100,17 @@ extension IPCBenchReport {
             lines.append("Both sides attached, no traffic, watched for \(format(idleRing.seconds, 1)) s (CPU from " +
                          "/proc/PID/task/*/schedstat): responder (blocked in `receive`) \(format(idleRing.responderPercent, 4))% of a core, " +
                          "requester (this process: its heartbeat thread) \(format(idleRing.requesterPercent, 4))%.")
+            lines.append("")
+        }
+        if let stress = wakeUpStress {
+            lines.append("## Lost wake-up stress")
+            lines.append("")
+            lines.append("\(stress.cycles) request/response cycles across two processes in \(format(stress.seconds, 1)) s, each side pausing at random "
+                         + "(none, busy or asleep, ≤ \(stress.maxPauseMicroseconds) µs) before each step; every response checked. "
+                         + "The requester woke the sleeping responder \(stress.responderWokenForRequests) times, the responder the requester "
+                         + "\(stress.requesterWokenForCompletions) times (\(stress.producerWakes) wakes of a producer waiting for space); "
+                         + "waits that ended by their futex timeout with their queue ready (`late_wakes`, all four waiters): "
+                         + "**\(stress.lateWakes)**; bad responses \(stress.badResponses); responder exit status \(stress.responderExitStatus).")
             lines.append("")
         }
         if !contention.isEmpty {

@@ -26,8 +26,9 @@ public enum HeaderPanel {
             let age = snapshot.takenAtRealtimeNanoseconds > header.createdAtNanoseconds
                 ? Formatting.duration(nanoseconds: snapshot.takenAtRealtimeNanoseconds - header.createdAtNanoseconds) : "-"
             // Least important last, and only whole segments: a cut-off number would mislead.
-            for segment in ["  ABI \(header.abiMajor).\(header.abiMinor)", "  \(Formatting.bytes(header.totalSize))",
-                            "  age \(age)", "  slots \(header.slotCount)"] where x + segment.count <= leftLimit {
+            let segments = ["  ABI \(header.abiMajor).\(header.abiMinor)", "  \(Formatting.bytes(header.totalSize))",
+                            "  age \(age)", "  slots \(header.slotCount)"] + (wakeUpsText(snapshot).map { ["  " + $0] } ?? [])
+            for segment in segments where x + segment.count <= leftLimit {
                 x = grid.put(segment, x: x, y: rect.y)
             }
         } else if let snapshot = input.snapshot, let process = snapshot.process {
@@ -58,6 +59,19 @@ public enum HeaderPanel {
             x = grid.put("  ", x: x, y: row)
         }
         if let rate { grid.putRight(rate, endX: rect.maxX, y: row, style: .bold) }
+    }
+
+    /// Which sides advertise futex wake-ups (`wakes-peer`), and which sleep with membarrier:
+    /// "wake-ups req+resp", "wake-ups resp (membarrier req)", "wake-ups none" (two 1.0
+    /// peers). Nil for a 1.0 ring, which has no capabilities to show.
+    public static func wakeUpsText(_ snapshot: Snapshot) -> String? {
+        let sides = [snapshot.requester, snapshot.responder].compactMap { side in side.flatMap { s in s.capabilities.map { (s.role, $0) } } }
+        guard !sides.isEmpty else { return nil }
+        let waking = sides.filter { $0.1.contains(.wakesPeer) }.map { $0.0.shortName }
+        var text = "wake-ups " + (waking.isEmpty ? "none" : waking.joined(separator: "+"))
+        let membarrier = sides.filter { $0.1.contains(.sleepMembarrier) }.map { $0.0.shortName }
+        if !membarrier.isEmpty { text += " (membarrier \(membarrier.joined(separator: "+")))" }
+        return text
     }
 
     /// "requester 1234 alive hb 12ms", with the state coloured: dead is critical.
@@ -129,4 +143,9 @@ public enum HeaderPanel {
     }
 
     static func ringPath(_ name: String) -> String { name.hasPrefix("/") ? name : "/" + name }
+}
+
+extension SideRole {
+    /// "req" / "resp": how the panels name a side where space is short.
+    var shortName: String { self == .requester ? "req" : "resp" }
 }

@@ -22,8 +22,7 @@ public enum HelpOverlay {
         ("used", "entries queued / capacity, % full; free = capacity - used"),
         ("peak", "most entries queued at once since the start (or r)"),
         ("H  T", "gauge: H = consumer's head (next to take), T = producer's tail"),
-        ("head tail", "entries taken / added since the ring was made"),
-        ("enq deq", "entries added / taken per second"),
+        ("head tail", "taken / added since the ring was made; enq deq: per second"),
         ("fill rate", "history, newest right; the number after it = a full bar"),
         ("alerts", "incident root cause, ↳ symptoms, (time since first seen)"),
         ("ok  --", "ended: ok = resolved, -- = superseded by a later cause"),
@@ -34,6 +33,7 @@ public enum HelpOverlay {
     static let everingFigures: [(String, String)] = [
         ("header", "status word; per side: pid, state, hb = time since heartbeat"),
         ("full empty", "times the producer found it full / the consumer empty"),
+        ("wait", "asleep / waiting / running per side; late = missed wake-ups"),
         ("slot#gen", "driver slot and its generation (reuse count); opc, len, age"),
         ("cell=N", "one map cell per N slots, showing the most alarming state"),
     ]

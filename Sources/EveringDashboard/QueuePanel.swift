@@ -10,13 +10,17 @@ public enum QueuePanel {
         let glyphs = state.glyphs
         let arrow = state.ascii ? ">" : "→"
         // An io_uring's SQ runs application -> kernel; an evering ring's requester -> responder.
-        let (from, to) = input.snapshot?.source == .ioUring ? ("app", "kernel") : ("req", "resp")
+        let (from, to) = input.snapshot?.source == .ioUring ? ("app", "kernel") : (SideRole.requester.shortName, SideRole.responder.shortName)
         let direction = kind == .submission ? "\(from)\(arrow)\(to)" : "\(to)\(arrow)\(from)"
         let inner = PanelFrame.draw(rect, title: panel.title, focused: state.focus == panel, glyphs: glyphs,
                                     into: &grid, rightTitle: direction)
         guard inner.height >= 1, inner.width >= 10, let snapshot = input.snapshot else { return }
         let queue = snapshot.queue(kind)
         let peak = kind == .submission ? input.peaks.submissionUsed : input.peaks.completionUsed
+        // 80x24 has no row for the waiters: the one in a wait episode goes after the indices,
+        // or after "(empty)" at the head, whole, where it fits.
+        var pendingWait = [WaiterRole.consumer, .producer].lazy.compactMap { snapshot.waiter(kind, $0) }
+            .first { $0.activity != .running }.map { waitSegment($0, input) }
         var y = inner.y
         let x = inner.x + 1
         let width = inner.width - 2
@@ -45,7 +49,14 @@ public enum QueuePanel {
             if tall, let stalls = queue.fullStalls, let waits = queue.emptyWaits {
                 grid.put("  full \(Formatting.count(stalls)) empty \(Formatting.count(waits))", x: cx, y: y,
                          style: TextStyle(.muted), maxWidth: inner.maxX - cx)
+            } else if !tall, let segment = pendingWait, cx + 2 + segment.text.count <= inner.maxX {
+                grid.put("  " + segment.text, x: cx, y: y, style: segment.style)
+                pendingWait = nil
             }
+            y += 1
+        }
+        if tall && y < inner.maxY && snapshot.source == .evering {
+            drawWaitRow(kind, snapshot, input, x: x, y: y, maxX: inner.maxX, into: &grid)
             y += 1
         }
         let rates = input.history.last?.rates
@@ -89,7 +100,10 @@ public enum QueuePanel {
         // The entries at the head: what the consumer takes next.
         let shown = max(0, min(queue.pending.count, inner.maxY - y))
         if shown == 0 && y < inner.maxY {
-            grid.put(queue.isEmpty ? "at head: (empty)" : "at head: (not read)", x: x, y: y, style: TextStyle(.muted))
+            let end = grid.put(queue.isEmpty ? "at head: (empty)" : "at head: (not read)", x: x, y: y, style: TextStyle(.muted))
+            if !tall, let segment = pendingWait, end + 2 + segment.text.count <= inner.maxX {
+                grid.put("  " + segment.text, x: end, y: y, style: segment.style)
+            }
         }
         for (offset, entry) in queue.pending.prefix(shown).enumerated() {
             grid.put(entryLine(entry, first: offset == 0), x: x, y: y + offset,
@@ -111,6 +125,44 @@ public enum QueuePanel {
         }
         if queue.isFull || !about.isEmpty { return .warning }
         return .gaugeUsed
+    }
+
+    /// The queue's two waiters (ABI 1.1 wait records), whole segments while they fit:
+    /// `wait  resp asleep 1.2s  req running  late 0  wakes 12` (late second when not 0). A 1.0 ring has none: `n/a`.
+    static func drawWaitRow(_ kind: QueueKind, _ snapshot: Snapshot, _ input: DashboardInput, x start: Int, y: Int, maxX: Int,
+                            into grid: inout ScreenGrid) {
+        var x = grid.put("wait ", x: start, y: y, style: TextStyle(.label))
+        let waiters = [WaiterRole.consumer, .producer].compactMap { snapshot.waiter(kind, $0) }
+        guard !waiters.isEmpty else {
+            grid.put(" n/a (ABI 1.0 ring)", x: x, y: y, style: TextStyle(.muted), maxWidth: maxX - x)
+            return
+        }
+        var segments = waiters.map { waitSegment($0, input) }
+        let wakes = waiters.reduce(0) { $0 &+ $1.wakes }
+        let late = waiters.reduce(0) { $0 &+ $1.lateWakes }
+        segments.append(("late \(Formatting.count(Double(late)))",
+                         TextStyle(late > 0 ? .warning : .muted, late > 0 ? .bold : [])))
+        segments.append(("wakes \(Formatting.count(Double(wakes)))", TextStyle(.muted)))
+        // A missed wake-up matters more than who is running: it goes first when there is one.
+        if late > 0 { segments.insert(segments.remove(at: 2), at: 1) }
+        for (index, segment) in segments.enumerated() {
+            let gap = index == 0 ? " " : "  "
+            guard x + gap.count + segment.text.count <= maxX else { break }
+            x = grid.put(gap + segment.text, x: x, y: y, style: segment.style)
+        }
+    }
+
+    /// "resp asleep 1.2s", "req waiting 3ms", "resp running": critical while an active
+    /// lost-wake-up finding names this waiter.
+    static func waitSegment(_ waiter: WaiterStatus, _ input: DashboardInput) -> (text: String, style: TextStyle) {
+        let who = waiter.side.shortName
+        let age = Formatting.age(nanoseconds: waiter.ageNanoseconds ?? 0)
+        let lost = input.activeFindings.contains { $0.rule == .lostWakeUp && $0.subject == waiter.findingSubject }
+        switch waiter.activity {
+        case .running: return ("\(who) running", TextStyle(.muted))
+        case .waiting: return ("\(who) waiting \(age)", .plain)
+        case .asleep: return ("\(who) asleep \(age)", lost ? TextStyle(.critical, .bold) : .plain)
+        }
     }
 
     static func entryLine(_ entry: QueueEntry, first: Bool) -> String {

@@ -4,7 +4,7 @@ import EveringInspect
 ///
 /// Naming follows Prometheus conventions: one `evering_` prefix, base units (seconds),
 /// `_total` on counters (added by the exposition), and no label whose values are unbounded
-/// beyond the ring name (rule, severity, state, side and queue are closed sets).
+/// beyond the ring name (rule, severity, state, side, queue and role are closed sets).
 public enum RingMetrics {
     public static func families(_ reading: FleetSampler.Reading) -> [MetricFamily] {
         var enqueued = family("evering_queue_enqueued", .counter, "Entries ever enqueued: the queue's free-running tail.")
@@ -20,6 +20,10 @@ public enum RingMetrics {
         var status = family("evering_ring_status", .gauge, "1 for the ring's current status word, 0 for the others.")
         var findings = family("evering_findings", .gauge, "Findings of the diagnosis by rule and severity.")
         var incidents = family("evering_incidents", .gauge, "Incidents (a root cause with its symptoms) by the party at fault.")
+        var asleep = family("evering_waiter_asleep", .gauge, "1 while the queue's consumer (or producer) is asleep on its futex (ABI 1.1).")
+        var wakes = family("evering_waiter_wakes", .counter, "FUTEX_WAKE calls the other side made for this waiter (ABI 1.1).")
+        var lateWakes = family("evering_waiter_late_wakes", .counter,
+                               "Waits that ended by their timeout although the queue was ready: lost wake-ups the sleeper caught (ABI 1.1).")
 
         for ring in reading.rings {
             let snapshot = ring.snapshot
@@ -46,6 +50,13 @@ public enum RingMetrics {
                 if let age = side.heartbeatAgeNanoseconds, side.state == .attached {
                     heartbeatAge.samples.append(MetricSample(labels, Double(age) / 1e9))
                 }
+            }
+            // ABI 1.1 wait records (none in a 1.0 ring: no samples rather than zeros).
+            for waiter in [snapshot.requester, snapshot.responder].compactMap({ $0?.waits }).joined() {
+                let labels = [name, MetricSample.Label("queue", waiter.queue.rawValue), MetricSample.Label("role", waiter.role.rawValue)]
+                asleep.samples.append(MetricSample(labels, waiter.sleeping ? 1 : 0))
+                wakes.samples.append(MetricSample(labels, Double(waiter.wakes)))
+                lateWakes.samples.append(MetricSample(labels, Double(waiter.lateWakes)))
             }
             for word in RingStatus.allCases where word != .notReady {
                 status.samples.append(MetricSample([name, .init("status", word.rawValue)], word == ring.status ? 1 : 0))
@@ -80,7 +91,7 @@ public enum RingMetrics {
         sampleDuration.samples = [MetricSample([], Double(reading.durationNanoseconds) / 1e9)]
 
         return [enqueued, dequeued, capacity, used, fullStalls, emptyWaits, slots, sideUp, heartbeatAge, oldest,
-                status, findings, incidents, rings, readErrors, sampleDuration]
+                status, findings, incidents, asleep, wakes, lateWakes, rings, readErrors, sampleDuration]
     }
 
     private static func family(_ name: String, _ kind: MetricFamily.Kind, _ help: String, unit: String? = nil) -> MetricFamily {

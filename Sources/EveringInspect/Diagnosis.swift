@@ -26,13 +26,21 @@ public enum Diagnosis {
         findings += doubleAttach(context)
         findings += peerDead(context)
         findings += sideNotRunning(context)
+        let lost = lostWakeUps(context)
+        findings += lost
         // One finding per queue: blocked (full for the timeout) or stalled (head unmoved).
-        findings += QueueKind.allCases.compactMap { queueStall($0, context) }
+        findings += QueueKind.allCases.compactMap { kind in
+            guard var stall = queueStall(kind, context) else { return nil }
+            // A consumer asleep through a lost wake-up is why the queue does not move: the
+            // stall blames whoever the lost wake-up blames, and joins its incident.
+            if let cause = lost.first(where: { $0.subject == kind.rawValue }) { stall.culprit = cause.culprit }
+            return stall
+        }
         findings += leakedCancellations(context)
         // An old op is already explained when its queue's consumer is stuck or its peer is dead.
         let explained = findings.contains {
             ($0.rule == .consumerStalled || $0.rule == .producerBlocked) || $0.rule == .peerDead
-                || $0.rule == .heartbeatStale || $0.rule == .sideStopped
+                || $0.rule == .heartbeatStale || $0.rule == .sideStopped || $0.rule == .lostWakeUp
         }
         if !explained { findings += oldInFlightOp(context) }
         findings += slotTableExhausted(context)
@@ -204,6 +212,73 @@ public enum Diagnosis {
                 message: "the \(side.role) block was last written by pid \(side.pid), but the side's owner word names pid \(owner): two processes attached as the \(side.role) (one that does not claim sides by compare-and-swap); stop the extra one (pid \(side.pid) or \(owner))",
                 evidence: ["pid": Double(side.pid), "ownerPid": Double(owner)],
                 culprit: Finding.Party(side.role)))
+        }
+        return findings
+    }
+
+    /// How long a waiter must be seen asleep, unchanged, before it is a lost wake-up: two
+    /// samples at least this far apart. Shorter fires falsely on a busy 2-core machine, where
+    /// a sleeper preempted between announcing sleep and re-checking its queue (or a waker
+    /// preempted between publishing and waking) looks the same for tens of milliseconds
+    /// (issue 13). Fixed, not a threshold: this library's sleeper ends a missed wake-up by its
+    /// own 1 s backstop timeout, so one lasting longer than this window is caught in time.
+    public static let lostWakeUpWindowSeconds = 0.1
+
+    /// A waiter asleep on a queue's futex while what it waits for is there: a consumer on a
+    /// non-empty queue, a producer on a queue with space, with the same `since_ns` and the
+    /// same head and tail in every sample of a run at least `lostWakeUpWindowSeconds` long
+    /// (docs/ABI.md "Inspecting it"). The other side published without waking it: a bug in
+    /// one implementation of the protocol, ours or a foreign one. The culprit is that waker
+    /// (it advertises `wakes-peer` and did not), or the sleeper itself when its peer never
+    /// advertised `wakes-peer` (it must not sleep on a futex nobody promised to wake).
+    ///
+    /// No false positive: our sleeper re-checks its queue after announcing sleep and our
+    /// waker wakes after publishing, so the state lasts microseconds; a sleeper or waker that
+    /// is stopped or gone is left to side-stopped and peer-dead (a process stopped between
+    /// announcing sleep and its re-check looks the same); one sample says nothing.
+    static func lostWakeUps(_ c: Context) -> [Finding] {
+        var findings: [Finding] = []
+        for kind in QueueKind.allCases {
+            let queue = c.snapshot.queue(kind)
+            guard queue.isConsistent, !queue.isOverfull else { continue }
+            for role in WaiterRole.allCases {
+                guard let waiter = c.snapshot.waiter(kind, role), waiter.sleeping, let since = waiter.sinceNanoseconds
+                else { continue }
+                let awaited = role == .consumer ? queue.used > 0 : queue.used < UInt64(queue.capacity)
+                guard awaited,
+                      let sleeper = c.snapshot.side(waiter.side), sleeper.state == .attached,
+                      sleeper.liveness.isPresent, sleeper.liveness != .stopped,
+                      let waker = c.snapshot.side(waiter.waker), waker.state == .attached,
+                      waker.liveness.isPresent, waker.liveness != .stopped else { continue }
+                let (head, tail) = (queue.head, queue.tail)
+                let unchanged = { (sample: Sample) in
+                    let q = sample.queue(kind)
+                    return q.head == head && q.tail == tail && q.asleepSince(role) == since
+                }
+                guard let start = c.runStart(unchanged), c.now >= start.time else { continue }
+                let unchangedSeconds = seconds(c.now - start.time)
+                guard unchangedSeconds >= lostWakeUpWindowSeconds else { continue }
+
+                let wakerPromised = waker.capabilities?.contains(.wakesPeer) ?? true
+                let asleep = format(seconds: seconds(waiter.ageNanoseconds ?? 0))
+                let what = role == .consumer
+                    ? "the \(kind.label) queue, waiting for entries, while \(queue.used) entr\(queue.used == 1 ? "y waits" : "ies wait") there"
+                    : "the \(kind.label) queue, waiting for space, while \(queue.free) of its \(queue.capacity) entries are free"
+                let published = role == .consumer ? "published them" : "made room"
+                let blame = wakerPromised
+                    ? "the \(sideLabel(waker)) \(published) without waking it (it advertises wakes-peer): a lost wake-up, a bug in its implementation of the wake-up protocol (docs/ABI.md); the \(sleeper.role) sleeps until its futex timeout, if it has one"
+                    : "the \(sideLabel(waker)) does not advertise wakes-peer, so nothing will wake it: the \(sleeper.role) broke the protocol by sleeping on the futex instead of backing off"
+                var evidence: [String: Double] = [
+                    "asleepSeconds": seconds(waiter.ageNanoseconds ?? 0), "unchangedSeconds": unchangedSeconds,
+                    "head": Double(head), "tail": Double(tail), "used": Double(queue.used),
+                    "capacity": Double(queue.capacity), "wakes": Double(waiter.wakes), "lateWakes": Double(waiter.lateWakes),
+                    "pid": Double(sleeper.pid)]
+                if !wakerPromised { evidence["wakerAdvertisesWakes"] = 0 }
+                findings.append(Finding(
+                    rule: .lostWakeUp, severity: .critical, subject: waiter.findingSubject,
+                    message: "the \(sideLabel(sleeper)) has been asleep on \(what) for \(asleep), unchanged for \(format(seconds: unchangedSeconds)): \(blame)",
+                    evidence: evidence, culprit: Finding.Party(wakerPromised ? waker.role : sleeper.role)))
+            }
         }
         return findings
     }

@@ -25,6 +25,11 @@ public struct Finding: Codable, Equatable, Sendable {
         /// More processes attached than a ring has sides: a refcount above 2, or a side block
         /// written by another process than its ABI 1.1 owner word names.
         case doubleAttach = "double-attach"
+        /// ABI 1.1: a side asleep on a queue's futex while what it waits for is there (a
+        /// consumer on a non-empty queue, a producer on one with space), unchanged in two
+        /// samples at least `Diagnosis.lostWakeUpWindowSeconds` apart: its peer published
+        /// without waking it.
+        case lostWakeUp = "lost-wake-up"
         /// io_uring: the completion queue overflowed into the kernel's overflow list.
         case completionOverflow = "completion-overflow"
         /// The object was unlinked, replaced, or truncated while we watched.

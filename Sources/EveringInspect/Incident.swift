@@ -67,6 +67,9 @@ public struct Incident: Codable, Equatable, Sendable {
         // after the death it follows.
         case .peerDead: return f.severity == .critical ? 2 + requesterFirst : 6
         case .sideStopped, .heartbeatStale: return 4 + requesterFirst
+        // Before the queue stalls: a consumer asleep through a lost wake-up is why its queue
+        // does not move (diagnose gives that stall the same culprit, so it joins as a symptom).
+        case .lostWakeUp: return 8
         case .consumerStalled, .producerBlocked:
             // The completion queue first: its consumer's stall backs up the submission queue.
             // Within a queue, the stall before the block it causes.

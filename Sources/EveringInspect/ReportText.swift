@@ -15,6 +15,7 @@ public enum ReportText {
         lines.append(title)
         for side in [s.requester, s.responder].compactMap({ $0 }) {
             lines.append(pad(side.role.description, 10) + sideText(side))
+            if s.source == .evering { lines += waitLines(side) }
         }
         if let process = s.process {
             lines.append(pad("process", 10) + "pid \(process.pid) \(process.command ?? "") \(process.liveness.rawValue)")
@@ -142,6 +143,37 @@ public enum ReportText {
         var text = side.state == .never ? "never attached" : "pid \(side.pid) \(side.liveness.rawValue), \(side.state)"
         if side.state == .unknown { text += " (raw \(side.rawState))" }
         if side.state == .attached, let age = side.heartbeatAgeNanoseconds { text += ", heartbeat \(duration(age)) ago" }
+        return text
+    }
+
+    /// The side's capabilities and its two wait records, indented under its line:
+    ///
+    ///     capabilities wakes-peer, slot-seq
+    ///     cq consumer  asleep 1.2s (waiting for entries), cpu 1, wakes 12, late wakes 0
+    ///     sq producer  running, wakes 0, late wakes 0
+    ///
+    /// A 1.0 ring has neither: one line says so rather than showing zeros.
+    static func waitLines(_ side: SideStatus) -> [String] {
+        guard let waits = side.waits else {
+            return [pad("", 12) + "wait state n/a (ABI 1.0 ring: no wait records or capabilities)"]
+        }
+        var lines = [pad("", 12) + "capabilities " + (side.capabilities?.text ?? "n/a")]
+        for wait in waits {
+            lines.append(pad("", 12) + pad("\(wait.queue.rawValue) \(wait.role.rawValue)", 13) + waitText(wait))
+        }
+        return lines
+    }
+
+    /// "asleep 1.2s (waiting for entries), cpu 1, wakes 12, late wakes 0", "running, wakes 0, late wakes 0".
+    public static func waitText(_ wait: WaiterStatus) -> String {
+        var text: String
+        switch wait.activity {
+        case .running: text = "running"
+        case .waiting: text = "waiting \(duration(wait.ageNanoseconds ?? 0)) for \(wait.purpose) (not asleep)"
+        case .asleep: text = "asleep \(duration(wait.ageNanoseconds ?? 0)) (waiting for \(wait.purpose))"
+        }
+        if wait.activity != .running, let cpu = wait.cpu { text += ", cpu \(cpu)" }
+        text += ", wakes \(wait.wakes), late wakes \(wait.lateWakes)"
         return text
     }
 

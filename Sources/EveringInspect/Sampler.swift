@@ -4,16 +4,42 @@ public struct QueueSample: Codable, Equatable, Sendable {
     public var tail: UInt64
     public var capacity: UInt32
     public var isConsistent: Bool
+    /// `since_ns` of the queue's consumer while it is asleep on the futex; nil when it is
+    /// not asleep or the ring has no wait records (ABI 1.0). The `lost-wake-up` rule's history.
+    public var consumerAsleepSince: UInt64?
+    /// The same for the queue's producer (asleep waiting for space).
+    public var producerAsleepSince: UInt64?
 
-    public init(head: UInt64, tail: UInt64, capacity: UInt32, isConsistent: Bool = true) {
+    public init(head: UInt64, tail: UInt64, capacity: UInt32, isConsistent: Bool = true,
+                consumerAsleepSince: UInt64? = nil, producerAsleepSince: UInt64? = nil) {
         self.head = head
         self.tail = tail
         self.capacity = capacity
         self.isConsistent = isConsistent
+        self.consumerAsleepSince = consumerAsleepSince
+        self.producerAsleepSince = producerAsleepSince
     }
 
     public init(_ queue: QueueStatus) {
         self.init(head: queue.head, tail: queue.tail, capacity: queue.capacity, isConsistent: queue.isConsistent)
+    }
+
+    /// The queue's indices, with its waiters' sleep from `snapshot`.
+    public init(_ snapshot: Snapshot, _ kind: QueueKind) {
+        self.init(snapshot.queue(kind))
+        consumerAsleepSince = Self.asleepSince(snapshot.waiter(kind, .consumer))
+        producerAsleepSince = Self.asleepSince(snapshot.waiter(kind, .producer))
+    }
+
+    /// `since_ns` of a waiter asleep on the futex (an episode with no start is left out:
+    /// the rule compares starts).
+    static func asleepSince(_ waiter: WaiterStatus?) -> UInt64? {
+        guard let waiter, waiter.sleeping else { return nil }
+        return waiter.sinceNanoseconds
+    }
+
+    public func asleepSince(_ role: WaiterRole) -> UInt64? {
+        role == .consumer ? consumerAsleepSince : producerAsleepSince
     }
 
     public var used: UInt64 { tail &- head }
@@ -80,8 +106,8 @@ public struct Sample: Codable, Equatable, Sendable {
     }
 
     public init(_ snapshot: Snapshot, rates: Rates? = nil) {
-        self.init(time: snapshot.takenAtMonotonicNanoseconds, submission: QueueSample(snapshot.submission),
-                  completion: QueueSample(snapshot.completion), slotCounts: snapshot.slots?.counts, rates: rates)
+        self.init(time: snapshot.takenAtMonotonicNanoseconds, submission: QueueSample(snapshot, .submission),
+                  completion: QueueSample(snapshot, .completion), slotCounts: snapshot.slots?.counts, rates: rates)
     }
 
     public func queue(_ kind: QueueKind) -> QueueSample { kind == .submission ? submission : completion }

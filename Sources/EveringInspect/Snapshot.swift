@@ -85,6 +85,12 @@ public struct Snapshot: Codable, Equatable, Sendable {
     public func queue(_ kind: QueueKind) -> QueueStatus {
         kind == .submission ? submission : completion
     }
+
+    /// The wait record of `kind`'s consumer or producer; nil for a 1.0 ring or a source
+    /// without sides.
+    public func waiter(_ kind: QueueKind, _ role: WaiterRole) -> WaiterStatus? {
+        side(role == .consumer ? kind.consumer : kind.producer)?.waits?.first { $0.queue == kind && $0.role == role }
+    }
 }
 
 /// The two queues of a ring pair (evering) or of an io_uring (SQ and CQ): the library's
@@ -156,11 +162,20 @@ public struct SideStatus: Codable, Equatable, Sendable {
     /// process is present; nil for a 1.0 ring, an unowned side or a gone owner. A live side
     /// whose block names another pid was overwritten by a second process (`double-attach`).
     public var ownerPID: Int32?
+    /// ABI 1.1: what the side advertises to its peer (`wakes-peer`, ...); nil for a 1.0 ring.
+    /// Empty for a 1.0 side on a 1.1 ring (it never wakes its peer).
+    public var capabilities: SideCapabilities?
+    /// ABI 1.1: the side's two wait records, its consumer wait (on the queue it consumes)
+    /// first, then its producer wait; nil for a 1.0 ring, which has none.
+    public var waits: [WaiterStatus]?
 
     public init(role: SideRole, state: AttachState, rawState: UInt32, pid: Int32, startTime: UInt64,
                 liveness: Liveness, heartbeatAgeNanoseconds: UInt64?, attachedAtNanoseconds: UInt64 = 0,
-                detachedAtNanoseconds: UInt64 = 0, ownerPID: Int32? = nil) {
+                detachedAtNanoseconds: UInt64 = 0, ownerPID: Int32? = nil, capabilities: SideCapabilities? = nil,
+                waits: [WaiterStatus]? = nil) {
         self.ownerPID = ownerPID
+        self.capabilities = capabilities
+        self.waits = waits
         self.role = role
         self.state = state
         self.rawState = rawState

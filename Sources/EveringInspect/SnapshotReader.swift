@@ -63,8 +63,8 @@ public final class SnapshotReader: RingSource {
                                   createdAtNanoseconds: h.createdAtNanoseconds, creatorPID: h.creatorPID,
                                   refcount: h.refcount, flags: h.flags, slotCount: layout.slotCount,
                                   bufferSize: layout.bufferSize)
-        let requester = side(.requester, now: started)
-        let responder = side(.responder, now: started)
+        var requester = side(.requester, now: started)
+        var responder = side(.responder, now: started)
 
         observer.slotStates(into: &states)
         var counts = SlotTable.Counts()
@@ -93,6 +93,12 @@ public final class SnapshotReader: RingSource {
         // than the SQ read after it shows consumed.
         let completion = queue(.completion, now: started)
         let submission = queue(.submission, now: started)
+        // After the queues: a waiter seen asleep was asleep after its queue was read, so an
+        // unchanged queue and sleep in two samples mean it slept through that state.
+        if h.abiMinor >= RingObserver.firstMinorWithWaitRecords {
+            requester.waits = waits(.requester, now: started)
+            responder.waits = waits(.responder, now: started)
+        }
         // Shrunk while we read (reads past the new end returned zeros, through the SIGBUS
         // guard): this snapshot is not the ring.
         guard observer.isIntact else { throw InspectError.objectShrank(observer.name.path) }
@@ -158,7 +164,16 @@ public final class SnapshotReader: RingSource {
                           startTime: info.identity.startTime, liveness: liveness,
                           heartbeatAgeNanoseconds: info.heartbeatNanoseconds == 0 ? nil : Self.age(now, info.heartbeatNanoseconds),
                           attachedAtNanoseconds: info.attachedAtNanoseconds, detachedAtNanoseconds: info.detachedAtNanoseconds,
-                          ownerPID: Self.liveOwnerPID(info.owner, blockPID: info.identity.pid))
+                          ownerPID: Self.liveOwnerPID(info.owner, blockPID: info.identity.pid),
+                          capabilities: info.capabilities.map(SideCapabilities.init(rawValue:)))
+    }
+
+    /// The side's consumer wait (on the queue it consumes), then its producer wait.
+    private func waits(_ role: SideRole, now: UInt64) -> [WaiterStatus] {
+        let consumed: QueueKind = role == .requester ? .completion : .submission
+        let produced: QueueKind = role == .requester ? .submission : .completion
+        return [WaiterStatus(queue: consumed, role: .consumer, observer.waitState(consumed, .consumer), now: now),
+                WaiterStatus(queue: produced, role: .producer, observer.waitState(produced, .producer), now: now)]
     }
 
     private func queue(_ kind: QueueKind, now: UInt64) -> QueueStatus {

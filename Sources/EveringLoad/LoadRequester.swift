@@ -98,13 +98,15 @@ public final class LoadRequester {
         var lastProgressCompleted: UInt64 = 0
         var lastProgressTime = start
         var waiter = Backoff()
+        let pacer = rate.map { Pacer(start: start, rate: $0) }
         /// Paced: when the next op is due, if the schedule (not the window) holds it back.
-        var nextDue: UInt64 = 0
+        var nextOpDue: UInt64 = 0
         var lastCompletion = start
 
         mainLoop: while failure == nil {
             var now = ev_monotonic_ns()
             var progressed = false
+            nextOpDue = 0
             // Reap, unless the stall-requester fault is active (drain always reaps).
             let reaping = draining || stallRequesterAfter.map({ now &- start < $0 }) ?? true
             do {
@@ -130,23 +132,22 @@ public final class LoadRequester {
                         drainDeadline = now &+ UInt64(config.drainTimeout.nanoseconds)
                     }
                 }
-                nextDue = 0
                 if !draining {
                     var budget = concurrency &- (book.next &- book.oldest)
                     if let countLimit { budget = min(budget, countLimit &- (book.next &- first)) }
-                    if let rate {
+                    if let pacer {
                         let issued = book.next &- first
-                        let due = book.readiness.dueCount(at: now, rate: rate)
+                        let due = pacer.opsDue(at: now)
                         let allowed = due > issued ? due &- issued : 0
                         if allowed < budget {
                             budget = allowed
                             // The window has room but the schedule does not: the loop
                             // must be awake again when the next op is due.
-                            nextDue = book.readiness.scheduledTime(ofIndex: issued &+ allowed, rate: rate)
+                            nextOpDue = pacer.due(issued &+ allowed)
                         }
                         // The ops allowed out now (due, with room in the window) are ready
                         // as of this pass unless the window held them past their time.
-                        book.readiness.allowed(through: book.next &+ budget, at: now, rate: rate)
+                        book.readiness.allowed(through: book.next &+ budget, at: now, schedule: pacer)
                     }
                     var sent: UInt64 = 0
                     while sent < budget {
@@ -203,26 +204,28 @@ public final class LoadRequester {
                 waiter.reset()
                 continue
             }
-            // Nothing to do: wait, but be awake again for supervision (every 100 ms) and, in
-            // a paced run, shortly before the next op is due. A sleep ends up to ~50 µs late
-            // (timer slack), so it aims 50 µs early and the rest is spent in the backoff.
-            now = ev_monotonic_ns()
-            var wakeAt = nextSupervise
-            if nextDue > 0 { wakeAt = min(wakeAt, nextDue > 50_000 ? nextDue &- 50_000 : 0) }
-            let sleepable = wakeAt > now &+ 50_000
-            if reaping && book.oldest != book.next && (sleepable || nextDue == 0) {
-                // Ops in flight: block in the transport until an answer may be there (futex
-                // for the ring, poll(2) for sockets and pipes).
-                do { try transport.waitForCompletions(timeoutNanoseconds: wakeAt > now ? min(wakeAt &- now, 100_000_000) : 1_000) } catch {
-                    failure = error
-                    break mainLoop
+            if nextOpDue > 0 && book.oldest == book.next {
+                // Paced and idle: wait for the next op's time (mostly asleep), up to the next
+                // supervision at most (a --rate 10 gap is 100 ms).
+                Pacer.wait(until: nextOpDue, limit: max(nextSupervise, ev_monotonic_ns() &+ 1_000))
+            } else if reaping && book.oldest != book.next {
+                // Ops in flight and nothing else to do: block in the transport until an
+                // answer may be there (futex for the ring, poll(2) for sockets and pipes),
+                // waking for supervision at least every 100 ms and, paced, in time for the
+                // next op (a sleep's wake margin before it; closer than that, spin for it).
+                now = ev_monotonic_ns()
+                var wakeAt = nextSupervise
+                if nextOpDue > 0 {
+                    wakeAt = min(wakeAt, nextOpDue > Pacer.wakeMarginNanoseconds ? nextOpDue &- Pacer.wakeMarginNanoseconds : 0)
                 }
-            } else if nextDue > 0 && sleepable && book.oldest == book.next {
-                // Paced and idle: sleep until the next op is due instead of spinning (a
-                // --rate run should cost little CPU).
-                let nanoseconds = min(wakeAt &- now, 100_000_000)
-                var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
-                _ = nanosleep(&request, nil)
+                if nextOpDue > 0 && wakeAt <= now &+ Pacer.shortestSleepNanoseconds {
+                    ev_cpu_relax()
+                } else {
+                    do { try transport.waitForCompletions(timeoutNanoseconds: wakeAt > now ? min(wakeAt &- now, 100_000_000) : 1_000) } catch {
+                        failure = error
+                        break mainLoop
+                    }
+                }
             } else {
                 waiter.pause()
             }

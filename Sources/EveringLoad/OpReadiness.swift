@@ -14,7 +14,7 @@
 ///   completion that let the window's oldest op go was taken off the transport (its
 ///   `LoadCompletion.receivedAt`).
 /// - **Paced** (`--rate R`): op `i` of the run (counted from the first op of the window)
-///   is due at its scheduled time `S = start + i / R`. If the window was still full at
+///   is due at its scheduled time `S = start + i / R` (`Pacer`, the one schedule). If the window was still full at
 ///   `S` (its slot freed at `W > S`: answers came late), the op is ready at `S`: a
 ///   responder that stalls is charged for every op it delayed, not only for the one it
 ///   held, so there is no coordinated omission, and a transport that cannot keep the
@@ -34,8 +34,7 @@ struct OpReadiness {
     /// least `concurrency`, so the ops in flight and the next one to become ready never
     /// share an index.
     let mask: UInt64
-    /// The run's start (CLOCK_MONOTONIC ns): the first window's ready time, and time 0 of
-    /// a paced run's schedule.
+    /// The run's start (CLOCK_MONOTONIC ns): the first window's ready time.
     let start: UInt64
     /// Per op: when its window slot was freed; in a paced run, once the op is allowed
     /// out (`allowed(through:)`), its ready time.
@@ -73,14 +72,14 @@ struct OpReadiness {
     }
 
     /// Paced runs: the requester's loop, in its pass that began at `now`, may issue every
-    /// op before `end` (each is due and has room in the window). Fixes the ready time of
-    /// those it had not allowed before: the scheduled time if the window held the op past
-    /// it, else `now`. Called before any of them is sent.
+    /// op before `end` (each is due on `schedule` and has room in the window). Fixes the
+    /// ready time of those it had not allowed before: the scheduled time if the window held
+    /// the op past it, else `now`. Called before any of them is sent.
     @inline(__always)
-    mutating func allowed(through end: UInt64, at now: UInt64, rate: Double) {
+    mutating func allowed(through end: UInt64, at now: UInt64, schedule: Pacer) {
         while allowedThrough < end {
             let index = Int(allowedThrough & mask)
-            let scheduled = scheduledTime(ofIndex: allowedThrough &- first, rate: rate)
+            let scheduled = schedule.due(allowedThrough &- first)
             readyAt[index] = readyAt[index] > scheduled ? scheduled : max(now, scheduled)
             allowedThrough &+= 1
         }
@@ -90,24 +89,7 @@ struct OpReadiness {
     @inline(__always)
     func latency(of sequence: UInt64, receivedAt: UInt64) -> UInt64 {
         let ready = readyTime(of: sequence)
-        // A scheduled time rounds up to the next ns; never report less than nothing.
+        // Never report less than nothing (a made-up time in a test, a clock read racing).
         return receivedAt > ready ? receivedAt &- ready : 0
-    }
-
-    // MARK: The schedule of a paced run
-
-    /// Ops of a paced run (counted from `first`) whose scheduled time is `now` or earlier:
-    /// op `i` is due once `i / rate` seconds of the run have passed.
-    @inline(__always)
-    func dueCount(at now: UInt64, rate: Double) -> UInt64 {
-        guard now >= start else { return 0 }
-        return UInt64(Double(now &- start) * rate / 1e9) &+ 1
-    }
-
-    /// When op `index` (counted from `first`) of a paced run is due: the earliest ns at
-    /// which `dueCount` includes it.
-    @inline(__always)
-    func scheduledTime(ofIndex index: UInt64, rate: Double) -> UInt64 {
-        start &+ UInt64((Double(index) * 1e9 / rate).rounded(.up))
     }
 }

@@ -30,8 +30,10 @@ public struct IncidentTimeline: Codable, Equatable, Sendable {
     public var entries: [Entry]
 
     /// The evidence names that measure how long a condition has held, most direct first.
+    /// A lost wake-up is dated by the samples that showed it (`unchangedSeconds`), not by
+    /// `asleepSeconds`: the sleep may have begun well before the entry it missed.
     static let durationEvidence = ["stalledSeconds", "exhaustedSeconds", "fullSeconds", "heartbeatAgeSeconds",
-                                   "oldestAgeSeconds", "headEntryAgeSeconds"]
+                                   "oldestAgeSeconds", "headEntryAgeSeconds", "unchangedSeconds"]
 
     /// When `finding`'s condition began, seen at `time`.
     public static func onset(of finding: Finding, seenAt time: UInt64) -> UInt64 {

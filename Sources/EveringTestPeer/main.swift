@@ -5,6 +5,7 @@ import Musl
 #endif
 import CEvering
 import Evering
+import EveringLoad
 import Synchronization
 
 /// When SIGINT arrived (CLOCK_MONOTONIC ns); clock_gettime and an atomic store are async-signal-safe.
@@ -34,42 +35,17 @@ func fail(_ message: String, status: Int32) -> Never {
     exit(status)
 }
 
-/// xorshift64*: reproducible delays from the seed.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-        return state &* 2685821657736338717
-    }
-}
-
-/// A random pause: nothing, a busy wait, or a sleep (which lets the peer's wait go to the futex).
-func randomDelay(_ random: inout Random, maxMicroseconds: UInt64) {
-    guard maxMicroseconds > 0 else { return }
-    let draw = random.next()
-    let micros = (draw >> 8) % (maxMicroseconds + 1)
-    switch draw & 3 {
-    case 0: return
-    case 1:
-        let until = ev_monotonic_ns() &+ micros &* 1000
-        while ev_monotonic_ns() < until { ev_cpu_relax() }
-    default:
-        var request = timespec(tv_sec: 0, tv_nsec: Int(micros * 1000))
-        _ = nanosleep(&request, nil)
-    }
-}
-
 func stress(name: RingName, count: UInt64, seed: UInt64, maxDelay: UInt64, membarrier: Bool) throws {
     // membarrier: also advertise EV_CAP_SLEEP_MEMBARRIER (where the kernel offers it), so
     // the requester publishes without its fence and our sleeps issue membarrier instead.
     let responder = membarrier ? try Responder.open(name, advertising: SideCapability.oursWithSleepMembarrier) : try Responder.open(name)
     defer { responder.detach() }
-    var random = Random(state: seed | 1)
+    var pause = RandomPause(seed: seed, maxMicroseconds: maxDelay)
     var bad: UInt64 = 0
     for expected in 0..<count {
         let request = try responder.receive(timeout: .seconds(30))
         if EchoMessage.decode(request.payload)?.sequence != expected || request.buffer.count < EchoMessage.size { bad += 1; continue }
-        randomDelay(&random, maxMicroseconds: maxDelay)
+        pause.pause()
         EchoMessage(sequence: expected &+ 1_000_000_007).encode(into: request.buffer)
         try responder.complete(request, length: EchoMessage.size, timeout: .seconds(30))
     }

@@ -9,7 +9,7 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Watch a ring for the stall timeout and report its status. Exit 0 OK, 1 any other status, 2 cannot attach.",
-        discussion: "Samples the ring every 100 ms (or stall-timeout/10 if shorter) for the stall timeout, measured from the first read, then diagnoses with that history, so a stall of that length is seen even when no op carries a timestamp. Prints the status word (docs/CLI.md) and the incidents."
+        discussion: "Samples the ring every 100 ms (or stall-timeout/10 if shorter) for the stall timeout (at least 100 ms, the lost-wake-up window), measured from the first read, then diagnoses with that history, so a stall of that length is seen even when no op carries a timestamp. Prints the status word (docs/CLI.md) and the incidents."
     )
 
     @Argument(help: "Ring name (leading '/' optional), io_uring:PID[:FD] for a kernel io_uring, or a recording (a path with '/' or ending in .evrec: did any incident happen, and when).") var name: String
@@ -22,7 +22,9 @@ struct CheckCommand: ParsableCommand {
         let reader = try InspectAttach.source(name)
         let thresholds = diagnosis.thresholds
         var sampler = Sampler(historyCapacity: 1000)
-        let window = UInt64(diagnosis.stallTimeout.nanoseconds)  // within DiagnosisOptions.stallTimeoutRange
+        // Within DiagnosisOptions.stallTimeoutRange; never shorter than a lost wake-up takes to
+        // judge (two samples that far apart), so a tiny stall timeout still sees one.
+        let window = max(UInt64(diagnosis.stallTimeout.nanoseconds), UInt64(Diagnosis.lostWakeUpWindowSeconds * 1e9))
         let period = min(100_000_000, window / 10)
         var snapshot: Snapshot
         var sample: Sample

@@ -77,11 +77,12 @@ final class OpReadinessTests: XCTestCase {
     /// issue it (the requester's own lateness is not the transport's).
     func testPacedOpsAreReadyAtTheirScheduledTimeUnlessTheRequesterWasLate() {
         // 10^6 ops/s from t = 1 ms: op i is due at t + 1000 i ns.
-        let rate = 1e6, t: UInt64 = 1_000_000
+        let t: UInt64 = 1_000_000
+        let schedule = Pacer(start: t, rate: 1e6)
         var book = makeBook(concurrency: 1, start: t)
         defer { book.deallocate() }
         func issue(_ sequence: UInt64, loopAt now: UInt64) {
-            book.readiness.allowed(through: sequence + 1, at: now, rate: rate)
+            book.readiness.allowed(through: sequence + 1, at: now, schedule: schedule)
             book.next = sequence + 1
         }
         issue(0, loopAt: t)
@@ -100,17 +101,14 @@ final class OpReadinessTests: XCTestCase {
         XCTAssertEqual(complete(4, at: t + 4100, in: &book), 99)
     }
 
-    /// The pacing gate and the ready time come from one schedule: an op is let out no
-    /// earlier than the time its latency is counted from.
-    func testTheScheduleAndThePacingGateAgree() {
+    /// The pacing gate and the ready time come from one schedule (`Pacer`): an op is never
+    /// let out before the time a held op's latency is counted from.
+    func testThePacingGateNeverLetsAnOpOutBeforeItsScheduledTime() {
         for rate in [0.5, 3, 10, 1000, 7777, 100_000, 3_333_333] {
-            let readiness = OpReadiness(first: 0, concurrency: 1, windowSize: 1, start: 5_000_000)
-            defer { readiness.deallocate() }
-            for index: UInt64 in [0, 1, 2, 3, 10, 999, 123_456] {
-                let due = readiness.scheduledTime(ofIndex: index, rate: rate)
-                XCTAssertGreaterThan(readiness.dueCount(at: due, rate: rate), index, "rate \(rate): op \(index) is due at its time")
-                XCTAssertLessThanOrEqual(readiness.dueCount(at: due - 1, rate: rate), index,
-                                         "rate \(rate): op \(index) is not due 1 ns before its time")
+            let schedule = Pacer(start: 5_000_000, rate: rate)
+            for index: UInt64 in [1, 2, 3, 10, 999, 123_456] {
+                XCTAssertLessThanOrEqual(schedule.opsDue(at: schedule.due(index) - 1), index,
+                                         "rate \(rate): op \(index) is not let out 1 ns before its time")
             }
         }
     }

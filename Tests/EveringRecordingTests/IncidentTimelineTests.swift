@@ -16,6 +16,9 @@ final class IncidentTimelineTests: XCTestCase {
         XCTAssertEqual(IncidentTimeline.onset(of: dead, seenAt: seen), seen, "no duration evidence: when it was seen")
         let absurd = Finding(rule: .oldInFlightOp, severity: .warning, subject: "slot 1", message: "", evidence: ["oldestAgeSeconds": 1e12])
         XCTAssertEqual(IncidentTimeline.onset(of: absurd, seenAt: seen), 0, "never before the clock's zero")
+        let lost = Finding(rule: .lostWakeUp, severity: .critical, subject: "sq", message: "",
+                           evidence: ["asleepSeconds": 5, "unchangedSeconds": 0.25])
+        XCTAssertEqual(IncidentTimeline.onset(of: lost, seenAt: seen), 9_750_000_000, "from the samples that showed it, not the sleep's start")
     }
 
     func testTimelineListsEachIncidentOnceWithItsStartAndEnd() throws {

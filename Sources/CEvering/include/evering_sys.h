@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
+#include <sys/prctl.h>
 #include "evering_abi.h"
 
 /* ---- atomics: one function per (width, operation, ordering) actually used ---- */
@@ -180,6 +181,18 @@ static inline int ev_futex_wake(uint32_t *word, int count) {
     return rc >= 0 ? (int)rc : -errno;
 }
 
+/* Stores 0 into *word and wakes every waiter on it, in one system call (FUTEX_WAKE_OP with
+ * FUTEX_OP_SET 0 on the same word). A third party that ends someone else's sleep (a stop
+ * request, the heartbeat thread that saw the peer die) uses it: a sleeper that has not yet
+ * entered FUTEX_WAIT then finds 0 there and returns at once, so that wake cannot fall in
+ * the gap before the wait. The kernel does the store with fault handling, so a word whose
+ * mapping was just unmapped costs -EFAULT, never a signal: safe in a signal handler. */
+static inline int ev_futex_clear_and_wake(uint32_t *word) {
+    long rc = syscall(SYS_futex, word, FUTEX_WAKE_OP, 0x7fffffff, (void *)0, word,
+                      FUTEX_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_EQ, 0));
+    return rc >= 0 ? (int)rc : -errno;
+}
+
 /* ---- membarrier: the sleeper's side of an asymmetric fence ----
  * MEMBARRIER_CMD_GLOBAL_EXPEDITED makes every CPU that runs a thread of a process registered
  * with MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED execute a full barrier before it returns
@@ -204,6 +217,20 @@ static inline void ev_compiler_barrier(void) { __atomic_signal_fence(__ATOMIC_SE
 int ev_sleeper_register(uint32_t *word);
 void ev_sleeper_unregister(int entry);
 void ev_sleepers_wake_all(void);
+
+/* ---- timers (prctl is variadic, so Swift cannot call it) ----
+ * The calling thread's timer slack: how late the kernel may end its sleeps to batch
+ * wake-ups (50 µs by default). Returns 0 or -errno. */
+static inline int ev_set_timer_slack_ns(unsigned long nanoseconds) {
+    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0) == 0 ? 0 : -errno;
+}
+
+/* Sleeps until the absolute CLOCK_MONOTONIC time `deadline_ns` (returns early on a
+ * signal: the caller re-checks its clock). */
+static inline void ev_sleep_until_ns(uint64_t deadline_ns) {
+    struct timespec until = { (time_t)(deadline_ns / 1000000000ull), (long)(deadline_ns % 1000000000ull) };
+    (void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
+}
 
 /* The CPU this thread runs on now (glibc answers from rseq or the vDSO: a few ns), -1 if
  * unknown. Declared here because <sched.h> shows it only under _GNU_SOURCE. */
