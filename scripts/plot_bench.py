@@ -26,6 +26,30 @@ except ImportError:
 COLOURS = {"ring": (31, 119, 180), "uds": (214, 39, 40), "pipe": (44, 160, 44)}
 NAMES = {"ring": "evering ring", "uds": "Unix socket", "pipe": "pipe"}
 PANEL_W, PANEL_H = 620, 460
+
+
+def draw_wrapped(draw, xy, text, width, font, fill, line_height):
+    """Draws `text` from `xy`, breaking lines between words to stay within `width` pixels."""
+    x, y = xy
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and draw.textlength(candidate, font=font) > width:
+            draw.text((x, y), line, fill=fill, font=font)
+            y += line_height
+            line = word
+        else:
+            line = candidate
+    if line:
+        draw.text((x, y), line, fill=fill, font=font)
+
+
+def latency_note(report):
+    """Where the report's latencies start and end, as the report says (docs/LOAD.md, "Latency")."""
+    definition = report.get("latencyDefinition")
+    if definition:
+        return "latency: " + definition
+    return "latency: from the transport accepting the op to its completion (older run, not like for like)"
 MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 78, 20, 56, 62
 
 
@@ -137,7 +161,7 @@ def plot_rates(report, out):
                  for s in ("median", "min", "max") if c[k][s] > 0]
     fonts = (font(12), font(14), font(16))
     small, normal, bold = fonts
-    width, height, legend_h = 760, PANEL_H, 70
+    width, height, legend_h = 760, PANEL_H, 106
     image = Image.new("RGB", (width, height + legend_h), "white")
     draw = ImageDraw.Draw(image)
     axes = LogAxes(MARGIN_L, MARGIN_T, width - MARGIN_L - MARGIN_R, height - MARGIN_T - MARGIN_B, xs, latencies)
@@ -186,8 +210,10 @@ def plot_rates(report, out):
     draw.text((x + 10, y), "solid: p50 (bar: min–max of runs), dotted: p99", fill="black", font=small)
     machine = report["machine"]
     provenance = (f"{report['command']}  |  {machine['utcTime']}, {machine['cpuModel']}, "
-                  f"{machine['onlineCPUs']} CPUs, median of {report['repetitions']} runs")
+                  f"{machine['onlineCPUs']} CPUs, load average {machine.get('loadAverage', '?').split(' ')[0]} at start, "
+                  f"median of {report['repetitions']} runs")
     draw.text((MARGIN_L, y + 30), provenance, fill=(80, 80, 80), font=small)
+    draw_wrapped(draw, (MARGIN_L, y + 48), latency_note(report), image.width - MARGIN_L - MARGIN_R, small, (80, 80, 80), 16)
     image.save(out)
 
 
@@ -207,7 +233,7 @@ def main():
     latencies = [c[k][s] for c in cells for k in ("p50Nanoseconds", "p99Nanoseconds")
                  for s in ("median", "min", "max") if c[k][s] > 0]
     fonts = (font(12), font(14), font(16))
-    legend_h = 70
+    legend_h = 90
     image = Image.new("RGB", (PANEL_W * len(levels), PANEL_H + legend_h), "white")
     draw = ImageDraw.Draw(image)
     for i, level in enumerate(levels):
@@ -226,8 +252,10 @@ def main():
     draw.text((x + 10, y), "solid: p50 (bar: min–max of runs), dotted: p99", fill="black", font=fonts[0])
     machine = report["machine"]
     provenance = (f"{report['command']}  |  {machine['utcTime']}, {machine['cpuModel']}, "
-                  f"{machine['onlineCPUs']} CPUs, median of {report['repetitions']} runs")
+                  f"{machine['onlineCPUs']} CPUs, load average {machine.get('loadAverage', '?').split(' ')[0]} at start, "
+                  f"median of {report['repetitions']} runs")
     draw.text((MARGIN_L, y + 30), provenance, fill=(80, 80, 80), font=fonts[0])
+    draw_wrapped(draw, (MARGIN_L, y + 48), latency_note(report), image.width - MARGIN_L - MARGIN_R, fonts[0], (80, 80, 80), 16)
     image.save(sys.argv[2])
 
 

@@ -146,6 +146,14 @@ public struct IPCBenchReport: Codable, Sendable {
     /// /proc/loadavg when the run ended: with 2 cores, anything above ~2 means other
     /// processes competed with the benchmark's two.
     public var loadAverageAtEnd: String = ""
+    /// Where each latency figure starts and ends (nil in reports written before the load
+    /// generator timed ops from "ready": those ran from the transport accepting the op).
+    public var latencyDefinition: String? = nil
+
+    /// What every latency of a report made by this code means (docs/LOAD.md, "Latency").
+    public static let latencyDefinitionText =
+        "from the op being ready (its window slot freed; a paced op held past its schedule: its scheduled time) "
+        + "to its completion being received, every transport alike"
 }
 
 public struct IPCBenchmark {
@@ -194,6 +202,7 @@ public struct IPCBenchmark {
         report.targets = IPCTargets.check(report)
         report.totalSeconds = Double(ev_monotonic_ns() &- started) / 1e9
         report.loadAverageAtEnd = MachineDescription.readFirstLine("/proc/loadavg") ?? "?"
+        report.latencyDefinition = IPCBenchReport.latencyDefinitionText
         return report
     }
 

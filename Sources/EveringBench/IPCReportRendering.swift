@@ -68,7 +68,9 @@ extension IPCBenchReport {
             "",
             "Each figure is the median of \(repetitions) repetitions, with [min–max]. Ping-pong runs last " +
             "\(format(pingPongSeconds, 2)) s each (plus the drain of in-flight ops), through the load generator's engine " +
-            "(`evering-top load`), responder in a child process; latency is submit-to-reap (HdrHistogram). Every op timed " +
+            "(`evering-top load`), responder in a child process; latency runs from when the requester had the op ready (its window " +
+            "slot freed, or the run's start) to the reap of its completion, the same for every transport " +
+            "(docs/LOAD.md, \"Latency\"; HdrHistogram). Every op timed " +
             "was verified end to end (sequence, checksum over every payload byte, response tag): " +
             "\(pingPong.reduce(UInt64(0)) { $0 + $1.verifiedOps }) ping-pong ops, 0 errors.",
             "",

@@ -51,7 +51,10 @@ extension IPCBenchReport {
             let transports = rateSweep.reduce(into: [String]()) { if !$0.contains($1.transport) { $0.append($1.transport) } }
             lines.append("## Request-rate sweep: 16 B ping-pong, concurrency 1")
             lines.append("")
-            lines.append("Each run paces the requester (`--rate`) and lasts the configured time; CPU is user + system seconds " +
+            lines.append("Each run paces the requester (`--rate`) and lasts the configured time; an op's latency runs from " +
+                         "its scheduled time when late answers held it past that time (so a transport that cannot keep the " +
+                         "rate shows a growing backlog), else from when the requester issued it (docs/LOAD.md, \"Latency\"). " +
+                         "CPU is user + system seconds " +
                          "of the whole run (requester from getrusage, responder from getrusage(RUSAGE_CHILDREN) once reaped; " +
                          "both include start-up, the same for every transport). Medians over the repetitions.")
             lines.append("")

@@ -52,9 +52,6 @@ public final class LoadRequester {
         let concurrency = UInt64(config.concurrency)
         var windowSize = 1
         while windowSize < config.concurrency { windowSize <<= 1 }
-        var book = CompletionBook(windowSize: windowSize, verify: config.verify, expectedResponse: expectedResponse,
-                                  recordInterval: progress != nil)
-        defer { book.deallocate() }
 
         var cancelled: UInt64 = 0
         var failure: LoadError? = nil
@@ -65,10 +62,16 @@ public final class LoadRequester {
         var stallRequesterLogged = false
 
         let start = ev_monotonic_ns()
-
         // leak-cancel: ops 0..<N go out first and are cancelled at once; the responder
         // sees them in sequence but never answers, so they never enter the window.
         let leaks = UInt64(config.leakCount)
+        let first = leaks
+        // Latency is timed from when each op was ready (OpReadiness: the window's rule, or
+        // a paced run's schedule), the same for every transport.
+        var book = CompletionBook(readiness: OpReadiness(first: first, concurrency: config.concurrency, windowSize: windowSize,
+                                                         start: start),
+                                  verify: config.verify, expectedResponse: expectedResponse, recordInterval: progress != nil)
+        defer { book.deallocate() }
         if leaks > 0 {
             FaultInjectionLog.injected(.leakCancel(count: config.leakCount))
             do {
@@ -79,16 +82,14 @@ public final class LoadRequester {
             } catch {
                 failure = error
             }
-            book.oldest = leaks
-            book.next = leaks
-            book.completedBeyond = leaks
         }
-        let first = book.next
+        book.oldest = first
+        book.next = first
+        book.completedBeyond = first
         let countLimit: UInt64? = if case .count(let n) = config.limit { n } else { nil }
         let durationLimit: UInt64? = if case .duration(let d) = config.limit { UInt64(d.nanoseconds) } else { nil }
         let rate = config.rate
         let verify = config.verify
-        let ownClock = !transport.measuresLatency
 
         var draining = failure != nil
         var drainDeadline: UInt64 = 0
@@ -98,10 +99,8 @@ public final class LoadRequester {
         var lastProgressTime = start
         var waiter = Backoff()
         let pacer = rate.map { Pacer(start: start, rate: $0) }
-        /// Set when the window is empty and the next paced op is not yet due: when it is.
+        /// Paced: when the next op is due, if the schedule (not the window) holds it back.
         var nextOpDue: UInt64 = 0
-        /// When the op at `book.next` was first refused by the transport (0: not refused).
-        var readySince: UInt64 = 0
         var lastCompletion = start
 
         mainLoop: while failure == nil {
@@ -137,35 +136,30 @@ public final class LoadRequester {
                     var budget = concurrency &- (book.next &- book.oldest)
                     if let countLimit { budget = min(budget, countLimit &- (book.next &- first)) }
                     if let pacer {
-                        let allowed = pacer.opsDue(at: now)
-                        budget = min(budget, allowed > book.next &- first ? allowed &- (book.next &- first) : 0)
-                        if budget == 0 && book.oldest == book.next {
-                            // Paced and idle: wait for the next op's time (mostly asleep).
-                            nextOpDue = pacer.due(book.next &- first)
+                        let issued = book.next &- first
+                        let due = pacer.opsDue(at: now)
+                        let allowed = due > issued ? due &- issued : 0
+                        if allowed < budget {
+                            budget = allowed
+                            // The window has room but the schedule does not: the loop
+                            // must be awake again when the next op is due.
+                            nextOpDue = pacer.due(issued &+ allowed)
                         }
+                        // The ops allowed out now (due, with room in the window) are ready
+                        // as of this pass unless the window held them past their time.
+                        book.readiness.allowed(through: book.next &+ budget, at: now, schedule: pacer)
                     }
                     var sent: UInt64 = 0
                     while sent < budget {
                         let sequence = book.next
-                        // Latency starts when the op is ready (it fits the window), not when
-                        // the transport first accepts it: an op refused for lack of buffer
-                        // space (socket, pipe) or of a slot (ring) keeps its first try's time.
-                        // The ring's driver stamps the slot itself, so it needs a clock read
-                        // here only for an op that was refused.
-                        let now = ownClock || readySince != 0 ? ev_monotonic_ns() : 0
+                        // No clock read here: the op's latency started when it was ready
+                        // (OpReadiness), whether the transport takes it now or refuses it
+                        // (ring full, socket or pipe buffer full) and it waits.
                         let accepted = try transport.trySend(sequence: sequence, opcode: .echo, length: payload) { buffer in
                             // --no-verify measures the transport alone: the payload is whatever the buffer held.
                             if verify { PayloadFormat.encode(tag: PayloadFormat.tag(sequence: sequence, response: false), into: buffer) }
                         }
-                        if !accepted {
-                            if readySince == 0 { readySince = ownClock ? now : ev_monotonic_ns() }
-                            break
-                        }
-                        // Own clock: the send time. Transport's clock: the wait before it
-                        // accepted the op, added to the latency it reports (0 almost always).
-                        book.sendTimes[Int(sequence & book.mask)] =
-                            ownClock ? (readySince != 0 ? readySince : now) : (readySince != 0 ? now &- readySince : 0)
-                        readySince = 0
+                        if !accepted { break }
                         book.next += 1
                         sent += 1
                     }
@@ -208,17 +202,29 @@ public final class LoadRequester {
             }
             if progressed {
                 waiter.reset()
-            } else if nextOpDue > 0 {
-                // Up to the next supervision at most (a --rate 10 gap is 100 ms).
+                continue
+            }
+            if nextOpDue > 0 && book.oldest == book.next {
+                // Paced and idle: wait for the next op's time (mostly asleep), up to the next
+                // supervision at most (a --rate 10 gap is 100 ms).
                 Pacer.wait(until: nextOpDue, limit: max(nextSupervise, ev_monotonic_ns() &+ 1_000))
             } else if reaping && book.oldest != book.next {
                 // Ops in flight and nothing else to do: block in the transport until an
                 // answer may be there (futex for the ring, poll(2) for sockets and pipes),
-                // waking for supervision at least every 100 ms.
-                let now = ev_monotonic_ns()
-                do { try transport.waitForCompletions(timeoutNanoseconds: nextSupervise > now ? min(nextSupervise &- now, 100_000_000) : 1_000) } catch {
-                    failure = error
-                    break mainLoop
+                // waking for supervision at least every 100 ms and, paced, in time for the
+                // next op (a sleep's wake margin before it; closer than that, spin for it).
+                now = ev_monotonic_ns()
+                var wakeAt = nextSupervise
+                if nextOpDue > 0 {
+                    wakeAt = min(wakeAt, nextOpDue > Pacer.wakeMarginNanoseconds ? nextOpDue &- Pacer.wakeMarginNanoseconds : 0)
+                }
+                if nextOpDue > 0 && wakeAt <= now &+ Pacer.shortestSleepNanoseconds {
+                    ev_cpu_relax()
+                } else {
+                    do { try transport.waitForCompletions(timeoutNanoseconds: wakeAt > now ? min(wakeAt &- now, 100_000_000) : 1_000) } catch {
+                        failure = error
+                        break mainLoop
+                    }
                 }
             } else {
                 waiter.pause()
@@ -250,16 +256,16 @@ public final class LoadRequester {
 /// mutated in place (rather than locals captured by a nested function) so the hot path
 /// pays no dynamic exclusivity checks.
 struct CompletionBook {
-    /// The outstanding window is [oldest, next); its send times and "done" marks are
-    /// indexed by sequence & mask (never more than `concurrency` <= window size apart).
+    /// The outstanding window is [oldest, next); its "done" marks (and the readiness's
+    /// ready times) are indexed by sequence & mask (never more than `concurrency` <=
+    /// window size apart).
     var oldest: UInt64 = 0
     var next: UInt64 = 0
     /// One past the newest sequence completed so far.
     var completedBeyond: UInt64 = 0
     let mask: UInt64
-    /// Per op in the window: when it was ready (transports without their own clock), or
-    /// how long it waited to be accepted (transports that time ops themselves, the ring).
-    let sendTimes: UnsafeMutablePointer<UInt64>
+    /// When each op was ready: where every latency starts.
+    var readiness: OpReadiness
     let done: UnsafeMutablePointer<Bool>
     var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000,
                                       numberOfSignificantValueDigits: .three)
@@ -272,10 +278,10 @@ struct CompletionBook {
     let verify: Bool
     let expectedResponse: Int
 
-    init(windowSize: Int, verify: Bool, expectedResponse: Int, recordInterval: Bool) {
-        mask = UInt64(windowSize - 1)
-        sendTimes = .allocate(capacity: windowSize)
-        sendTimes.initialize(repeating: 0, count: windowSize)
+    init(readiness: OpReadiness, verify: Bool, expectedResponse: Int, recordInterval: Bool) {
+        self.readiness = readiness
+        mask = readiness.mask
+        let windowSize = Int(mask) + 1
         done = .allocate(capacity: windowSize)
         done.initialize(repeating: false, count: windowSize)
         interval = histogram
@@ -285,7 +291,7 @@ struct CompletionBook {
     }
 
     func deallocate() {
-        sendTimes.deallocate()
+        readiness.deallocate()
         done.deallocate()
     }
 
@@ -302,8 +308,7 @@ struct CompletionBook {
         if sequence < completedBeyond { errors.reordered += 1 } else { completedBeyond = sequence + 1 }
         let index = Int(sequence & mask)
         done[index] = true
-        // sendTimes holds the send time (own clock) or the wait before the transport took the op.
-        let latency = completion.latencyNanoseconds.map { $0 &+ sendTimes[index] } ?? (ev_monotonic_ns() &- sendTimes[index])
+        let latency = readiness.latency(of: sequence, receivedAt: completion.receivedAt)
         _ = histogram.record(latency)
         if recordInterval { _ = interval.record(latency) }
         if verify {
@@ -321,8 +326,11 @@ struct CompletionBook {
                 verified += 1
             }
         }
+        // The window moves on: each op leaving it lets the op `concurrency` after it be
+        // issued from the moment this completion was received.
         while oldest < next, done[Int(oldest & mask)] {
             done[Int(oldest & mask)] = false
+            readiness.released(oldest, at: completion.receivedAt)
             oldest += 1
         }
     }

@@ -3,7 +3,8 @@ import Foundation
 /// The result of one load run, as `--json` prints it (one object on stdout).
 public struct LoadSummary: Codable, Sendable, Equatable {
     public struct Latency: Codable, Sendable, Equatable {
-        /// Nanoseconds, from submission to the completion being reaped (HdrHistogram,
+        /// Nanoseconds, from when the requester had the op ready (`OpReadiness`: its window
+        /// slot freed, or its scheduled time) to the completion being received (HdrHistogram,
         /// 3 significant digits).
         public var p50: UInt64 = 0
         public var p90: UInt64 = 0

@@ -24,15 +24,17 @@ public struct LoadCompletion {
     public var status: Int32
     /// The response payload (empty for ring stream completions); valid during the callback.
     public var response: UnsafeRawBufferPointer
-    /// Submission-to-reap time when the transport measured it itself (the ring's driver
-    /// stamps both ends in the slot); nil lets the requester loop use its own stamps.
-    public var latencyNanoseconds: UInt64?
+    /// When the transport took the completion in (CLOCK_MONOTONIC ns, `ev_monotonic_ns`):
+    /// one clock read per batch it takes, since everything in a batch had arrived by then.
+    /// Every op's latency ends here, and the window slot it frees counts as free from here
+    /// (`OpReadiness`): the only time a transport contributes to latency.
+    public var receivedAt: UInt64
 
-    public init(sequence: UInt64, status: Int32, response: UnsafeRawBufferPointer, latencyNanoseconds: UInt64? = nil) {
+    public init(sequence: UInt64, status: Int32, response: UnsafeRawBufferPointer, receivedAt: UInt64) {
         self.sequence = sequence
         self.status = status
         self.response = response
-        self.latencyNanoseconds = latencyNanoseconds
+        self.receivedAt = receivedAt
     }
 }
 
@@ -46,7 +48,8 @@ public protocol RequesterTransport: AnyObject {
                  fill: (UnsafeMutableRawBufferPointer) -> Void) throws(LoadError) -> Bool
     /// Pushes out anything buffered by `trySend` (a no-op for the ring).
     func flush() throws(LoadError)
-    /// Hands every finished op to `body`; returns how many.
+    /// Hands every finished op to `body`, each stamped with when it was received; returns
+    /// how many.
     func poll(_ body: (LoadCompletion) -> Void) throws(LoadError) -> Int
     /// Throws when the responder is known to be dead, gone or hung. Called about every
     /// 100 ms, and whenever the loop is waiting.
@@ -62,9 +65,6 @@ public protocol RequesterTransport: AnyObject {
                        fill: (UInt64, UnsafeMutableRawBufferPointer) -> Void) throws(LoadError)
     /// Leaves: detach (ring) or close (sockets). Idempotent.
     func close()
-    /// True when every `LoadCompletion` carries `latencyNanoseconds`, so the loop need
-    /// not read the clock per op itself.
-    var measuresLatency: Bool { get }
     /// Blocks until a completion may be ready to `poll` (or, for a byte stream with
     /// unsent bytes, until it can write), at most `timeoutNanoseconds`: the kernel's own
     /// wait for sockets and pipes (poll(2)), the wake-up protocol for the ring. The loop
@@ -73,8 +73,6 @@ public protocol RequesterTransport: AnyObject {
 }
 
 extension RequesterTransport {
-    public var measuresLatency: Bool { false }
-
     /// A transport without a way to block: a short sleep.
     public func waitForCompletions(timeoutNanoseconds: UInt64) throws(LoadError) {
         var request = timespec(tv_sec: 0, tv_nsec: Int(min(timeoutNanoseconds, 50_000)))

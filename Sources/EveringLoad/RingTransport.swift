@@ -76,9 +76,6 @@ public final class RingRequesterTransport: RequesterTransport {
         stagedCount -= sent
     }
 
-    /// The driver stamps submission and completion in the slot already.
-    public var measuresLatency: Bool { true }
-
     public func poll(_ body: (LoadCompletion) -> Void) throws(LoadError) -> Int {
         let requester = self.requester
         publish()
@@ -87,15 +84,15 @@ public final class RingRequesterTransport: RequesterTransport {
             let n = requester.completions.tryReceive(into: reaped)
             if n == 0 { return count }
             count += n
-            // Everything taken in one batch completed by now: one clock read for all of it.
+            // Everything taken in one batch had arrived by now: one clock read for all of it
+            // (the slots' completion stamps, and when the requester received them).
             let completedAt = ev_monotonic_ns()
             for i in 0..<n {
                 // Cancelled ops are reclaimed by the driver; unknown ids are not ours to
                 // report here (the requester loop counts what it never hears about as lost).
                 guard case .completed(let completion) = requester.driver.complete(reaped[i], completedAt: completedAt) else { continue }
                 body(LoadCompletion(sequence: completion.userData, status: completion.result,
-                                    response: requester.response(of: completion),
-                                    latencyNanoseconds: completion.latencyNanoseconds))
+                                    response: requester.response(of: completion), receivedAt: completedAt))
                 requester.release(completion.op)
             }
         }

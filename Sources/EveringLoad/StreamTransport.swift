@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CEvering
 import Evering
 
 /// A byte buffer with a read cursor and a write cursor, for framing over a stream.
@@ -99,12 +100,15 @@ public final class StreamRequesterTransport: RequesterTransport {
             case .wouldBlock: return delivered
             case .endOfFile: throw .responderGone("it closed the \(description)")
             }
+            // Every response this read completed had arrived by now: one clock read for all.
+            let receivedAt = incoming.count >= responseSize ? ev_monotonic_ns() : 0
             while incoming.count >= responseSize {
                 // A response with nothing outstanding is a duplicate; report an impossible
                 // sequence so the requester loop counts it.
                 let sequence = outstandingCount > 0 ? popOutstanding() : UInt64.max
                 body(LoadCompletion(sequence: sequence, status: 0,
-                                    response: UnsafeRawBufferPointer(rebasing: incoming.storage[incoming.start ..< incoming.start + responseSize])))
+                                    response: UnsafeRawBufferPointer(rebasing: incoming.storage[incoming.start ..< incoming.start + responseSize]),
+                                    receivedAt: receivedAt))
                 incoming.start += responseSize
                 delivered += 1
             }

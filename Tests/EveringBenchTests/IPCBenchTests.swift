@@ -111,6 +111,8 @@ final class BenchIPCCommandTests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
         let cells = try XCTUnwrap(object["pingPong"] as? [[String: Any]])
         XCTAssertEqual(cells.count, 2 * 2 * 3)
+        // The report says where its latencies start, so a plot of it can say so too.
+        XCTAssertEqual(object["latencyDefinition"] as? String, IPCBenchReport.latencyDefinitionText)
         for cell in cells {
             XCTAssertGreaterThan(cell["verifiedOps"] as? Int ?? 0, 0, "\(cell)")
             let p50 = (cell["p50Nanoseconds"] as? [String: Any])?["median"] as? Double ?? 0

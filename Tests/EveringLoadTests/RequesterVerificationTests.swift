@@ -51,8 +51,9 @@ final class TamperingTransport: RequesterTransport {
             }
             if tamper == .corrupt { bytes[payload - 1] ^= 0x40 }
             let times = tamper == .duplicate ? 2 : 1
+            let receivedAt = Clock.monotonicNanoseconds
             for _ in 0..<times {
-                bytes.withUnsafeBytes { body(LoadCompletion(sequence: sequence, status: 0, response: $0)) }
+                bytes.withUnsafeBytes { body(LoadCompletion(sequence: sequence, status: 0, response: $0, receivedAt: receivedAt)) }
                 delivered += 1
             }
         }
