@@ -1,4 +1,5 @@
 import CEvering
+import Synchronization
 
 /// One `ev_waiter` record of a queue block: the consumer waiting for entries, or the
 /// producer waiting for space (docs/ABI.md "Wake-ups (futex)"). The waiter writes
@@ -80,7 +81,9 @@ public final class WaitContext: @unchecked Sendable {
         self.peer = peer
         peerRecords = (WaitRecord(peerWaits.0), WaitRecord(peerWaits.1))
         peerCapabilities = ev_side_capabilities_ptr(peer.block)
-        registeredForMembarrier = processRegisteredForMembarrier
+        // Only if this process registered already: registering here would cost every
+        // attach an RCU grace period (see `processRegisteredForMembarrier`).
+        registeredForMembarrier = processAlreadyRegisteredForMembarrier
         sleepsWithMembarrier = ownCapabilities & EV_CAP_SLEEP_MEMBARRIER.rawValue != 0
         self.owner = owner
     }
@@ -141,16 +144,37 @@ struct PublishFence: @unchecked Sendable {
     }
 }
 
-/// Registered once per process, at the first side attach (a lazily initialised global).
-let processRegisteredForMembarrier: Bool = SystemCalls.registerForGlobalMembarrier()
+/// Set once `processRegisteredForMembarrier` has registered this process.
+private let membarrierRegistered = Atomic<Bool>(false)
+
+/// Registers this process for global expedited membarrier, once, on first use (a lazily
+/// initialised global), so that a peer sleeping with membarrier interrupts our CPUs and our
+/// wakers may skip their fence for it. Only on request (`SideCapability.oursWithSleepMembarrier`):
+/// in a process that already has threads the kernel's registration waits for an RCU grace
+/// period (`synchronize_rcu` in `sync_runqueues_membarrier_state`), 10–14 ms here; done at
+/// every attach, it delayed each side's first op by that much (the first op of
+/// `load --count 1` took 10–14 ms over the ring against 0.3–0.45 ms over a Unix socket).
+/// Not registering is always safe: a waker that is not registered fences.
+let processRegisteredForMembarrier: Bool = {
+    let registered = SystemCalls.registerForGlobalMembarrier()
+    // Release: pairs with the acquire in `processAlreadyRegisteredForMembarrier`.
+    if registered { membarrierRegistered.store(true, ordering: .releasing) }
+    return registered
+}()
+
+/// Whether this process has registered (without registering it).
+var processAlreadyRegisteredForMembarrier: Bool {
+    // Acquire: pairs with the release above; a stale false only costs a fence per publish.
+    membarrierRegistered.load(ordering: .acquiring)
+}
 
 extension SideCapability {
     /// What this library's sides advertise by default: they wake their peer. Not
     /// `EV_CAP_SLEEP_MEMBARRIER`: measured here, the membarrier a sleeper issues
     /// interrupts a peer that is busy answering it (an IPI, a VM exit) and added 3–4 µs to
     /// the 1,000 ops/s round trip, while the fence it saves the waker costs ~7 ns per
-    /// publish, once per batch (docs/benchmarks/wakeup-notes.md). Our wakers still skip their
-    /// fence for a peer that advertises it.
+    /// publish, once per batch (docs/benchmarks/wakeup-notes.md). A process that registered
+    /// (`oursWithSleepMembarrier`) skips its wakers' fence for a peer that advertises it.
     static var ours: UInt32 { EV_CAP_WAKES_PEER.rawValue }
 
     /// `ours` plus `EV_CAP_SLEEP_MEMBARRIER` where the kernel offers it (tests, and
