@@ -42,6 +42,8 @@ def draw_wrapped(draw, xy, text, width, font, fill, line_height):
             line = candidate
     if line:
         draw.text((x, y), line, fill=fill, font=font)
+        y += line_height
+    return y
 
 
 def latency_note(report):
@@ -161,7 +163,7 @@ def plot_rates(report, out):
                  for s in ("median", "min", "max") if c[k][s] > 0]
     fonts = (font(12), font(14), font(16))
     small, normal, bold = fonts
-    width, height, legend_h = 760, PANEL_H, 106
+    width, height, legend_h = 760, PANEL_H, 150
     image = Image.new("RGB", (width, height + legend_h), "white")
     draw = ImageDraw.Draw(image)
     axes = LogAxes(MARGIN_L, MARGIN_T, width - MARGIN_L - MARGIN_R, height - MARGIN_T - MARGIN_B, xs, latencies)
@@ -212,8 +214,8 @@ def plot_rates(report, out):
     provenance = (f"{report['command']}  |  {machine['utcTime']}, {machine['cpuModel']}, "
                   f"{machine['onlineCPUs']} CPUs, load average {machine.get('loadAverage', '?').split(' ')[0]} at start, "
                   f"median of {report['repetitions']} runs")
-    draw.text((MARGIN_L, y + 30), provenance, fill=(80, 80, 80), font=small)
-    draw_wrapped(draw, (MARGIN_L, y + 48), latency_note(report), image.width - MARGIN_L - MARGIN_R, small, (80, 80, 80), 16)
+    below = draw_wrapped(draw, (MARGIN_L, y + 30), provenance, image.width - MARGIN_L - MARGIN_R, small, (80, 80, 80), 16)
+    draw_wrapped(draw, (MARGIN_L, below), latency_note(report), image.width - MARGIN_L - MARGIN_R, small, (80, 80, 80), 16)
     image.save(out)
 
 
@@ -233,7 +235,7 @@ def main():
     latencies = [c[k][s] for c in cells for k in ("p50Nanoseconds", "p99Nanoseconds")
                  for s in ("median", "min", "max") if c[k][s] > 0]
     fonts = (font(12), font(14), font(16))
-    legend_h = 90
+    legend_h = 110
     image = Image.new("RGB", (PANEL_W * len(levels), PANEL_H + legend_h), "white")
     draw = ImageDraw.Draw(image)
     for i, level in enumerate(levels):
@@ -254,8 +256,8 @@ def main():
     provenance = (f"{report['command']}  |  {machine['utcTime']}, {machine['cpuModel']}, "
                   f"{machine['onlineCPUs']} CPUs, load average {machine.get('loadAverage', '?').split(' ')[0]} at start, "
                   f"median of {report['repetitions']} runs")
-    draw.text((MARGIN_L, y + 30), provenance, fill=(80, 80, 80), font=fonts[0])
-    draw_wrapped(draw, (MARGIN_L, y + 48), latency_note(report), image.width - MARGIN_L - MARGIN_R, fonts[0], (80, 80, 80), 16)
+    below = draw_wrapped(draw, (MARGIN_L, y + 30), provenance, image.width - MARGIN_L - MARGIN_R, fonts[0], (80, 80, 80), 16)
+    draw_wrapped(draw, (MARGIN_L, below), latency_note(report), image.width - MARGIN_L - MARGIN_R, fonts[0], (80, 80, 80), 16)
     image.save(sys.argv[2])
 
 
