@@ -152,7 +152,7 @@ public enum RingDirectory {
         guard let reader = pending.reader else { return }
         guard let snapshot = try? reader.snapshot() else {
             pending.listing.status = .unreadable
-            pending.listing.reason = InspectError.objectShrank(pending.listing.name).description
+            pending.listing.reason = RingError.truncatedWhileInspected(pending.listing.name).description
             return
         }
         pending.sampler.record(snapshot)

@@ -9,19 +9,6 @@ public protocol RingSource: AnyObject {
     func snapshot() throws -> Snapshot
 }
 
-/// Errors of an inspection in progress (attach errors are `RingError`s).
-public enum InspectError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The object shrank below the size we mapped: reading on would fault (SIGBUS).
-    case objectShrank(String)
-
-    public var description: String {
-        switch self {
-        case let .objectShrank(name):
-            return "\(name) was truncated while being inspected; it can no longer be read safely"
-        }
-    }
-}
-
 /// Reads snapshots of an evering ring through a read-only `RingObserver`.
 ///
 /// Cheap enough for large rings: one pass loads only slot states (`slotStates(into:)`,
@@ -54,7 +41,7 @@ public final class SnapshotReader: RingSource {
 
     public func snapshot() throws -> Snapshot {
         // A truncated object would fault on the first read past its new end; check first.
-        guard observer.isIntact else { throw InspectError.objectShrank(observer.name.path) }
+        guard observer.isIntact else { throw RingError.truncatedWhileInspected(observer.name.path) }
         let started = Clock.monotonicNanoseconds
         let realtime = Clock.realtimeNanoseconds
         let layout = observer.layout
@@ -104,7 +91,7 @@ public final class SnapshotReader: RingSource {
         }
         // Shrunk while we read (reads past the new end returned zeros, through the SIGBUS
         // guard): this snapshot is not the ring.
-        guard observer.isIntact else { throw InspectError.objectShrank(observer.name.path) }
+        guard observer.isIntact else { throw RingError.truncatedWhileInspected(observer.name.path) }
         markCompletedInCQ(&slots, completion)
         let linked = observer.isStillLinked
         return Snapshot(source: .evering, name: observer.name.path, takenAtMonotonicNanoseconds: started,

@@ -283,7 +283,7 @@ final class LiveRingDiagnosisTests: XCTestCase {
         XCTAssertEqual(Diagnosis.diagnose(unlinked, thresholds: quick).map(\.rule), [.ringGone])
         XCTAssertEqual(ftruncate(fd, 4096), 0)
         XCTAssertThrowsError(try reader.snapshot()) { error in
-            XCTAssertEqual(error as? InspectError, .objectShrank(name.path))
+            XCTAssertEqual(error as? RingError, .truncatedWhileInspected(name.path))
         }
     }
 }

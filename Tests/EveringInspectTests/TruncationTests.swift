@@ -38,7 +38,7 @@ final class TruncationTests: XCTestCase {
     }
 
     /// The object shrinks at the start of each read a snapshot makes (to nothing, and to its
-    /// header page only): the snapshot throws objectShrank every time.
+    /// header page only): the snapshot throws truncatedWhileInspected every time.
     func testTruncationAtEachPhaseOfASnapshotIsACleanError() throws {
         let probe = try SnapshotReader(attaching: try makeBusyRing(slots: 16, inFlight: 6, queued: 3))
         var phases: [RingObserver.ReadPhase] = []
@@ -56,8 +56,8 @@ final class TruncationTests: XCTestCase {
                     calls += 1
                 }
                 XCTAssertThrowsError(try reader.snapshot(), "truncated to \(size) before read \(call) (\(phase))") { error in
-                    XCTAssertEqual(error as? InspectError, .objectShrank(name.path))
-                    XCTAssertTrue("\(error)".contains("was truncated while being inspected"))
+                    XCTAssertEqual(error as? RingError, .truncatedWhileInspected(name.path))
+                    XCTAssertTrue("\(error)".contains("was truncated (or emptied) while being inspected"))
                 }
                 XCTAssertThrowsError(try reader.snapshot(), "and every snapshot after it")
             }
@@ -69,7 +69,7 @@ final class TruncationTests: XCTestCase {
         let name = try makeBusyRing(slots: 16, inFlight: 1, queued: 1)
         let reader = try SnapshotReader(attaching: name)
         truncate(name, to: 0)
-        XCTAssertThrowsError(try reader.snapshot()) { XCTAssertEqual($0 as? InspectError, .objectShrank(name.path)) }
+        XCTAssertThrowsError(try reader.snapshot()) { XCTAssertEqual($0 as? RingError, .truncatedWhileInspected(name.path)) }
     }
 
     /// `watch --batch` reading a fully busy 65,536-slot ring, truncated at random moments (to
