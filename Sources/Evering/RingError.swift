@@ -39,6 +39,9 @@ public enum RingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The object was truncated while this process read it (it was a ring of the size we
     /// mapped); what was read is not the ring.
     case truncatedWhileInspected(String)
+    /// This process already reads as many rings as its SIGBUS guard can protect; reading
+    /// one more unguarded could kill it if that object were truncated.
+    case tooManyInspected(String, limit: Int)
     /// A blocking call gave up after its timeout.
     case timedOut
     /// A blocking call ended because `StopRequest.request()` was called (SIGINT, SIGTERM).
@@ -80,6 +83,8 @@ public enum RingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(name) requires writer features 0x\(String(bits, radix: 16)) that this build does not implement (it implements 0x\(String(supportedWriterFeatures, radix: 16))); attach with a newer evering, or only inspect it"
         case let .corruptPeer(queue, field, writer, value, low, high):
             return "corrupt ring: the \(queue) queue's \(field), written by \(writer.map { "the \($0)" } ?? "its peer"), holds \(value) but must lie in \(low)...\(high); stopped rather than read phantom entries"
+        case let .tooManyInspected(name, limit):
+            return "cannot read \(name): this process already reads \(limit) rings, the most its guard against truncated objects (SIGBUS) can protect; close some first"
         case let .truncatedWhileInspected(name):
             return "\(name) was truncated (or emptied) while being inspected; it can no longer be read safely"
         case .timedOut:

@@ -104,6 +104,10 @@ public final class SharedRegion: @unchecked Sendable {
             let base = try SystemCalls.map(fd, size: size, writable: writable)
             // A reader survives the object shrinking under it: faults read zeros and are counted.
             let busGuard = writable ? -1 : ev_bus_guard_register(base, size)
+            if !writable && busGuard < 0 {
+                SystemCalls.unmap(base, size: size)
+                throw RingError.tooManyInspected(name.path, limit: Int(ev_bus_guard_capacity()))
+            }
             let layout: RingLayout
             do throws(RingError) {
                 layout = try RingLayout.validate(UnsafeRawBufferPointer(start: base, count: size), name: name.path)

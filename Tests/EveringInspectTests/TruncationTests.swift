@@ -64,6 +64,21 @@ final class TruncationTests: XCTestCase {
         }
     }
 
+    /// The overview and the exporter keep one read-only mapping per ring: hundreds of them.
+    /// Every one is guarded (the first guard table held 64; the 65th mapping read unguarded
+    /// and a truncation of its object killed the process with SIGBUS).
+    func testHundredsOfReadersOfATruncatedRingAllGetACleanError() throws {
+        let name = try makeBusyRing(slots: 16, inFlight: 4, queued: 2)
+        let readers = try (0..<300).map { _ in try SnapshotReader(attaching: name) }
+        truncate(name, to: 4096)
+        for (i, reader) in readers.enumerated() {
+            XCTAssertThrowsError(try reader.snapshot(), "reader \(i)") {
+                XCTAssertEqual($0 as? RingError, .truncatedWhileInspected(name.path), "reader \(i)")
+            }
+        }
+        XCTAssertEqual(ev_bus_guard_capacity(), 32768)
+    }
+
     /// A ring that was ready, emptied between the size check and validation: not "not ready".
     func testARingEmptiedWhileBeingOpenedIsReportedAsTruncated() throws {
         let name = try makeBusyRing(slots: 16, inFlight: 1, queued: 1)

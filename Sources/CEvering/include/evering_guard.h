@@ -27,6 +27,9 @@
  * id (>= 0) or -1 when the fixed table of guards is full (the mapping is then unguarded). */
 int ev_bus_guard_register(const void *base, size_t length);
 
+/* How many mappings the table can guard at once. */
+int ev_bus_guard_capacity(void);
+
 /* Forgets a guard; call before unmapping its range. */
 void ev_bus_guard_unregister(int id);
 
