@@ -107,10 +107,27 @@ public final class BlackBoxSink: Recorder.Sink {
         return "\(base)-\(c.year ?? 0)\(two(c.month))\(two(c.day))-\(two(c.hour))\(two(c.minute))\(two(c.second)).\(millis).\(RecordingFormat.fileExtension)"
     }
 
-    private func removeOldFiles(ring: String) throws {
+    /// Whether `name` is one of `ring`'s files as `fileName` names them: the ring's name, then
+    /// exactly the timestamp. Not a prefix match: ring `a`'s files must not count `a-b`'s.
+    static func isFile(_ name: String, of ring: String) -> Bool {
         let prefix = ring.split(separator: "/").joined(separator: "_") + "-"
+        let suffix = "." + RecordingFormat.fileExtension
+        guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count == prefix.count + 19 + suffix.count else { return false }
+        // YYYYMMDD-HHMMSS.mmm
+        let stamp = Array(name.dropFirst(prefix.count).dropLast(suffix.count).utf8)
+        for (i, byte) in stamp.enumerated() {
+            switch i {
+            case 8: guard byte == UInt8(ascii: "-") else { return false }
+            case 15: guard byte == UInt8(ascii: ".") else { return false }
+            default: guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return false }
+            }
+        }
+        return true
+    }
+
+    private func removeOldFiles(ring: String) throws {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { $0.hasPrefix(prefix) && $0.hasSuffix("." + RecordingFormat.fileExtension) }.sorted()
+            .filter { Self.isFile($0, of: ring) }.sorted()
         for name in names.dropLast(keep) {
             try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
         }
