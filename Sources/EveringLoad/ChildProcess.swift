@@ -76,6 +76,15 @@ public final class ChildProcess: @unchecked Sendable {
         return status
     }
 
+    /// Waits up to `timeout` for the child to exit (reaping it); its status, or nil if it is
+    /// still running then.
+    @discardableResult
+    public func waitForExit(timeout: Duration) -> Int32? {
+        let deadline = ev_monotonic_ns() &+ UInt64(timeout.nanoseconds)
+        while poll() == nil && ev_monotonic_ns() < deadline { FileDescriptorIO.sleep(milliseconds: 2) }
+        return status
+    }
+
     /// Waits up to `timeout` for the child to exit; SIGKILLs it if it does not.
     @discardableResult
     public func waitOrKill(timeout: Duration) -> Int32 {

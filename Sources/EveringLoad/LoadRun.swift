@@ -142,6 +142,17 @@ public enum LoadRun {
 
         var summary = LoadRequester(configuration: config, transport: transport)
             .run(shouldStop: options.shouldStop, supervise: childExited, progress: options.progress)
+        var childEndDescribed = false
+        if let child, case let .responderGone(detail)? = summary.failure {
+            // The ring calls its peer dead as soon as the kernel has it exiting (SIGKILL
+            // pending, PF_EXITING) or a zombie, often before the 100 ms supervision reaps the
+            // child. Give it the moment it needs and reap it, so that a held ring shows it dead
+            // (not a zombie of ours) and the failure says how it ended.
+            if let status = child.waitForExit(timeout: .seconds(2)) {
+                summary.failure = .responderGone(detail + " (the responder process, pid \(child.pid), \(ChildProcess.describe(status)))")
+                childEndDescribed = true
+            }
+        }
         if options.holdOnFailure, let failure = summary.failure {
             // Evidence kept: nothing is detached, killed or unlinked until asked to stop.
             options.announceHold?(failure)
@@ -157,7 +168,7 @@ public enum LoadRun {
             if child.wasKilled { summary.responderKilled = hung ? .hung : .didNotExit }
             // A socket EOF or a dead ring peer says little: say how the responder process
             // ended, if it did so by itself (its own exit is already the failure's subject).
-            if alreadyExited, case let .responderGone(detail)? = summary.failure {
+            if alreadyExited, !childEndDescribed, case let .responderGone(detail)? = summary.failure {
                 summary.failure = .responderGone(detail + " (the responder process, pid \(child.pid), \(ChildProcess.describe(status)))")
             }
         }
