@@ -34,7 +34,8 @@ public final class ReplayView: TerminalView {
 
     public var nextSampleDue: UInt64? {
         let realSeconds = feed.secondsToNextFrame / feed.speed
-        return playedUntil &+ UInt64((realSeconds * 1e9).rounded(.up))
+        // To the nearest nanosecond, as the recording's frame lookup rounds the playhead.
+        return playedUntil &+ UInt64((realSeconds * 1e9).rounded())
     }
 
     public func sample() {
