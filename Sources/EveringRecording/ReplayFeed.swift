@@ -4,7 +4,7 @@ import EveringInspect
 /// The dashboard over a recording (`evering-top replay FILE`), as a pure model: a playhead
 /// and speed moved by keys (`handle`), and the screen for the playhead (`render`) — the
 /// live dashboard's panels fed from the recorded frame, plus the REPLAY label and a
-/// timeline bar on the last row. The ncurses loop is `ReplayLoop` (EveringTerminal).
+/// timeline bar on the last row. It runs in the terminal as `ReplayView` (EveringTerminal).
 ///
 /// What the screen shows at a sample is what `dump FILE --at T` prints for it: the rebuilt
 /// snapshot and the findings the recorder diagnosed then.
@@ -71,6 +71,13 @@ public final class ReplayFeed {
         seek(to: playhead + seconds * speed)
         if isAtEnd { paused = true }
         return position != before
+    }
+
+    /// Recorded seconds from the playhead to the next frame (0 at the end): playing at
+    /// `speed`, the screen next changes after this divided by the speed.
+    public var secondsToNextFrame: Double {
+        guard !isAtEnd else { return 0 }
+        return max(0, recording.offsetSeconds(position + 1) - playhead)
     }
 
     public func seek(to seconds: Double) {

@@ -41,7 +41,7 @@ public final class DashboardView: TerminalView {
         switch state.handle(key, pageSize: max(1, height / 3)) {
         case .quit: return .quit
         case .back: return .back
-        case .intervalChanged: return .intervalChanged
+        case .intervalChanged: return .reschedule
         case .resetPeaks:
             source.resetPeaks()
             return .none

@@ -50,7 +50,7 @@ public final class OverviewView: TerminalView {
         switch command {
         case .none: return .none
         case .quit: return .quit
-        case .intervalChanged: return .intervalChanged
+        case .intervalChanged: return .reschedule
         case let .drillIn(name):
             return open(name, state.interval).map { .open($0) } ?? .none
         }

@@ -3,8 +3,9 @@ import Evering
 import EveringDashboard
 
 /// The htop-style loop every screen shares: sample the top view when its interval has
-/// elapsed, draw as a separate step (after a sample, a key or a resize), and wait for keys
-/// in between, with a timeout of at most 100 ms so a quit signal is noticed promptly.
+/// elapsed (or, for a view on its own time such as a replay, when it says it is due), draw
+/// as a separate step (after a sample, a key or a resize), and wait for keys in between,
+/// with a timeout of at most 100 ms so a quit signal is noticed promptly.
 /// Views form a stack: `open` pushes one (drawn on the same curses screen), `back` pops it,
 /// and the view below is sampled again at once so it is current when it reappears.
 public enum TerminalLoop {
@@ -36,8 +37,7 @@ public enum TerminalLoop {
             let now = Clock.monotonicNanoseconds
             if !view.paused && now >= nextSample {
                 view.sample()
-                // Schedule from the planned time (no drift), but never in the past after a stall.
-                nextSample = max(nextSample &+ intervalNanoseconds(view.interval), now &+ 1_000_000)
+                nextSample = nextSampleTime(of: view, planned: nextSample, now: now)
                 dirty = true
             }
             if dirty {
@@ -61,8 +61,9 @@ public enum TerminalLoop {
                 break
             case .quit:
                 return .quitKey
-            case .intervalChanged:
-                nextSample = Clock.monotonicNanoseconds &+ intervalNanoseconds(view.interval)
+            case .reschedule:
+                let now = Clock.monotonicNanoseconds
+                nextSample = nextSampleTime(of: view, planned: now, now: now)
             case let .open(next):
                 views.append(next)
                 switchTo(next, on: screen, nextSample: &nextSample)
@@ -79,6 +80,17 @@ public enum TerminalLoop {
         screen.setMouse(view.wantsMouse)
         screen.invalidate()
         nextSample = Clock.monotonicNanoseconds
+    }
+
+    /// When to sample `view` next, having sampled it (or had its timing changed by a key) at
+    /// `now`, with `planned` the time that sample was due. A live view: `planned` plus its
+    /// interval (no drift), but never in the past after a stall. A view on its own time: when
+    /// it says, but at most every `minimumInterval`, which caps how often a replay redraws.
+    static func nextSampleTime(of view: any TerminalView, planned: UInt64, now: UInt64) -> UInt64 {
+        if let due = view.nextSampleDue {
+            return max(due, now &+ intervalNanoseconds(DashboardState.minimumInterval))
+        }
+        return max(planned &+ intervalNanoseconds(view.interval), now &+ 1_000_000)
     }
 
     static func intervalNanoseconds(_ interval: Double) -> UInt64 {

@@ -31,7 +31,7 @@ struct ReplayCommand: ParsableCommand {
         feed.paused = paused
         let color = !noColor && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true)
         let state = DashboardState(interval: 1, ascii: ascii, color: color, stallTimeout: recording.header.stallTimeoutSeconds)
-        let exit = try ReplayLoop.run(feed: feed, state: state)
+        let exit = try TerminalLoop.run(ReplayView(feed: feed, state: state), color: color)
         if case let .signal(signal) = exit { throw ExitCode(128 + signal) }
     }
 }

@@ -121,6 +121,10 @@ final class ReplayTerminalEndToEndTests: XCTestCase {
 /// 11.0 s, the recorder reports it from 12.0 s).
 enum ReplayFixture {
     static func write(to path: String) throws {
+        try Data(bytes()).write(to: URL(fileURLWithPath: path))
+    }
+
+    static func bytes() -> [UInt8] {
         let interval: UInt64 = 100_000_000
         let start: UInt64 = 5_000_000_000
         var encoder = RecordingEncoder(intervalNanoseconds: interval)
@@ -152,6 +156,6 @@ enum ReplayFixture {
             bytes += encoder.frame(snapshot, status: findings.isEmpty ? .ok : .stuck, findings: findings).bytes
         }
         bytes += encoder.end(RecordingEnd(reason: .duration, monotonicNanoseconds: start + 200 * interval, samples: 200))
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return bytes
     }
 }
