@@ -85,7 +85,7 @@ final class DashboardEndToEndTests: XCTestCase {
         XCTAssertNotNil(try session.waitForScreen(timeout: 20) { $0.contains("consumer-stalled") || $0.contains("producer-blocked") },
                         "the stall-responder fault never showed:\n\(session.screen)")
         try session.press("q")
-        let after = try session.waitForScreen(timeout: 20) { $0.contains("\nEXIT=") }
+        let after = try session.waitForScreen(timeout: 20) { TmuxSession.showsExitStatus($0) }
         XCTAssertNotNil(after, session.screen)
         XCTAssertTrue(after?.contains("EXIT=0") == true, after ?? "")
         XCTAssertTrue(after?.contains("pingpong over ring") == true, "the load's summary is printed: \(after ?? "")")
@@ -169,7 +169,7 @@ final class DashboardEndToEndTests: XCTestCase {
             usleep(50_000)
         }
         try session.press("q")
-        let after = try session.waitForScreen(timeout: 20) { $0.contains("\nEXIT=") }
+        let after = try session.waitForScreen(timeout: 20) { TmuxSession.showsExitStatus($0) }
         XCTAssertTrue(after?.contains("EXIT=0") == true, after ?? session.screen)
         XCTAssertTrue(after?.contains("holding the ring") == true, "the load's log says it held the ring: \(after ?? "")")
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/shm/" + name.bare), "demo removed its ring on quit")
@@ -210,7 +210,7 @@ final class DashboardEndToEndTests: XCTestCase {
             usleep(50_000)
         }
         try session.press("q")
-        let after = try session.waitForScreen(timeout: 20) { $0.contains("\nEXIT=") }
+        let after = try session.waitForScreen(timeout: 20) { TmuxSession.showsExitStatus($0) }
         XCTAssertTrue(after?.contains("EXIT=0") == true, after ?? session.screen)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/shm/" + name.bare), "demo removed its ring on quit")
         XCTAssertNotEqual(Self.processState(responder), "T", "quitting the demo ends the hung responder")
@@ -228,7 +228,7 @@ final class DashboardEndToEndTests: XCTestCase {
         ring = existing
         load = try startLoad(existing)
         let session = try startDashboard(try RingName("evt-dash-no-such-ring-\(getpid())"))
-        let screen = try session.waitForScreen { $0.contains("\nEXIT=") }
+        let screen = try session.waitForScreen { TmuxSession.showsExitStatus($0) }
         XCTAssertNotNil(screen, session.screen)
         XCTAssertTrue(screen!.contains("no ring named /evt-dash-no-such-ring"), screen!)
         XCTAssertTrue(screen!.replacingOccurrences(of: "\n", with: "").contains(existing.bare), screen!)

@@ -69,7 +69,7 @@ final class DashboardTerminalEndToEndTests: XCTestCase {
         let session = try session(term: "dumb", label: "dumb")
         // With --wait the ring need not exist: the terminal is checked before the wait starts.
         try session.type("\(everingTopBinary().path) attach --wait evt-dash-dumb-\(getpid()); echo EXIT=$?")
-        let screen = try XCTUnwrap(try session.waitForScreen { $0.contains("\nEXIT=") }, session.screen)
+        let screen = try XCTUnwrap(try session.waitForScreen { TmuxSession.showsExitStatus($0) }, session.screen)
         let text = screen.replacingOccurrences(of: "\n", with: "")
         XCTAssertTrue(text.contains("evering-top: the dashboard needs a terminal with cursor addressing and TERM=dumb has none"),
                       screen)
@@ -81,7 +81,7 @@ final class DashboardTerminalEndToEndTests: XCTestCase {
         let demoRing = uniqueRingName("dumbdemo")
         rings.append(demoRing)
         try session.type("clear; \(everingTopBinary().path) demo --name \(demoRing.bare); echo EXIT=$?")
-        let demo = try XCTUnwrap(try session.waitForScreen { $0.contains("\nEXIT=") }, session.screen)
+        let demo = try XCTUnwrap(try session.waitForScreen { TmuxSession.showsExitStatus($0) }, session.screen)
         XCTAssertTrue(demo.contains("EXIT=2"), demo)
         XCTAssertTrue(demo.contains("cursor addressing"), demo)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/shm/" + demoRing.bare), "demo started no load")
@@ -90,7 +90,7 @@ final class DashboardTerminalEndToEndTests: XCTestCase {
     func testAnUnknownTermFailsCleanly() throws {
         let session = try session(label: "noterm")
         try session.type("TERM=no-such-terminal-type \(everingTopBinary().path) attach --wait x; echo EXIT=$?")
-        let screen = try XCTUnwrap(try session.waitForScreen { $0.contains("\nEXIT=") }, session.screen)
+        let screen = try XCTUnwrap(try session.waitForScreen { TmuxSession.showsExitStatus($0) }, session.screen)
         XCTAssertTrue(screen.replacingOccurrences(of: "\n", with: "").contains("TERM=no-such-terminal-type (terminfo does not know it)"),
                       screen)
         XCTAssertTrue(screen.contains("EXIT=2"), screen)
@@ -129,7 +129,7 @@ final class DashboardTerminalEndToEndTests: XCTestCase {
         XCTAssertEqual(try session.format("#{alternate_on}"), "0")
         // Without --wait a missing ring is still an error, before the terminal is touched.
         try session.type("clear; \(everingTopBinary().path) attach \(name.bare); echo EXIT=$?")
-        let missing = try XCTUnwrap(try session.waitForScreen { $0.contains("\nEXIT=") }, session.screen)
+        let missing = try XCTUnwrap(try session.waitForScreen { TmuxSession.showsExitStatus($0) }, session.screen)
         XCTAssertTrue(missing.contains("no ring named \(name.path)"), missing)
     }
 }

@@ -82,6 +82,13 @@ final class TmuxSession {
     }
 
     /// Polls the screen until `condition` holds (returns that screen) or `timeout` passes (nil).
+    /// Whether the shell printed `EXIT=<digit>` at the start of a line: the typed command's
+    /// own `echo EXIT=$?` wraps at a place that depends on the binary's path, and can itself
+    /// start a line (`EXIT=$?`), so a bare "\nEXIT=" would match before the command ended.
+    static func showsExitStatus(_ screen: String) -> Bool {
+        screen.range(of: #"(^|\n)EXIT=[0-9]"#, options: .regularExpression) != nil
+    }
+
     func waitForScreen(timeout: TimeInterval = 10, _ condition: (String) -> Bool) throws -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
