@@ -123,20 +123,11 @@ struct WakeUpBenchmark {
     /// A ring with both sides attached and no traffic: the responder (a child running
     /// `echo-responder`) blocks in `receive`; the requester (this process) only beats.
     func idleRing(log: (String) -> Void) throws(BenchError) -> IdleRingCPU {
-        let name = IPCBenchmark.uniqueName()
-        let ringName: RingName
-        let requester: Requester
-        do {
-            ringName = try RingName(name)
-            requester = try Requester.create(ringName, configuration: RingConfiguration(submissionCapacity: 64, slotCount: 8,
-                                                                                         bufferSize: 64, replaceExisting: true))
-        } catch { throw .peer("cannot create ring \(name): \(error)") }
-        defer {
-            requester.detach()
-            try? unlinkRing(ringName)
-        }
+        let ring = try BenchRing(submissionCapacity: 64, slotCount: 8)
+        defer { ring.remove() }
+        let requester = ring.requester
         let responder = try PeerProcess(executable: configuration.executable,
-                                        arguments: ["echo-responder", name, "--timeout", "3600"], stdoutPath: "/dev/null")
+                                        arguments: ["echo-responder", ring.name, "--timeout", "3600"], stdoutPath: "/dev/null")
         try responder.waitUntil(timeoutNanoseconds: 10_000_000_000, what: "responder attached") {
             requester.region.sideInfo(.responder).state == .attached
         }

@@ -30,25 +30,36 @@ public struct WakeUpStressResult: Codable, Sendable, Equatable {
     public var responderExitStatus: Int32
 }
 
+/// A ring this process creates as the requester (replacing any leftover of the same name),
+/// for a run whose responder is an `echo-responder` child; `remove` detaches and unlinks it.
+struct BenchRing {
+    let name: String
+    let requester: Requester
+
+    init(submissionCapacity: UInt32, slotCount: UInt32) throws(BenchError) {
+        name = IPCBenchmark.uniqueName()
+        do {
+            requester = try Requester.create(try RingName(name), configuration: RingConfiguration(
+                submissionCapacity: submissionCapacity, slotCount: slotCount, bufferSize: 64, replaceExisting: true))
+        } catch { throw .peer("cannot create ring \(name): \(error)") }
+    }
+
+    func remove() {
+        requester.detach()
+        try? unlinkRing(requester.region.name)
+    }
+}
+
 struct WakeUpStress {
     var configuration: IPCBenchConfiguration
 
     func run(log: (String) -> Void) throws(BenchError) -> WakeUpStressResult {
         let cycles = configuration.stressCycles, maxPause = configuration.stressPauseMicroseconds
-        let name = IPCBenchmark.uniqueName()
-        let ringName: RingName
-        let requester: Requester
-        do {
-            ringName = try RingName(name)
-            requester = try Requester.create(ringName, configuration: RingConfiguration(submissionCapacity: 8, slotCount: 4,
-                                                                                         bufferSize: 64, replaceExisting: true))
-        } catch { throw .peer("cannot create ring \(name): \(error)") }
-        defer {
-            requester.detach()
-            try? unlinkRing(ringName)
-        }
+        let ring = try BenchRing(submissionCapacity: 8, slotCount: 4)
+        defer { ring.remove() }
+        let requester = ring.requester
         let responder = try PeerProcess(executable: configuration.executable,
-                                        arguments: ["echo-responder", name, "--count", String(cycles), "--timeout", "60s",
+                                        arguments: ["echo-responder", ring.name, "--count", String(cycles), "--timeout", "60s",
                                                     "--delay-us", String(maxPause), "--seed", "11"],
                                         stdoutPath: "/dev/null")
         var pause = RandomPause(seed: 29, maxMicroseconds: maxPause)
