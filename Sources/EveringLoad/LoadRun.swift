@@ -142,15 +142,14 @@ public enum LoadRun {
 
         var summary = LoadRequester(configuration: config, transport: transport)
             .run(shouldStop: options.shouldStop, supervise: childExited, progress: options.progress)
-        var childEndDescribed = false
         if let child, case let .responderGone(detail)? = summary.failure {
-            // The ring calls its peer dead as soon as the kernel has it exiting (SIGKILL
+            // A socket EOF or a dead ring peer says little: say how the responder process
+            // ended. The ring calls its peer dead as soon as the kernel has it exiting (SIGKILL
             // pending, PF_EXITING) or a zombie, often before the 100 ms supervision reaps the
-            // child. Give it the moment it needs and reap it, so that a held ring shows it dead
-            // (not a zombie of ours) and the failure says how it ended.
+            // child: give it the moment it needs and reap it (never kill it here), so that a
+            // held ring shows it dead, not a zombie of ours.
             if let status = child.waitForExit(timeout: .seconds(2)) {
                 summary.failure = .responderGone(detail + " (the responder process, pid \(child.pid), \(ChildProcess.describe(status)))")
-                childEndDescribed = true
             }
         }
         if options.holdOnFailure, let failure = summary.failure {
@@ -160,17 +159,11 @@ public enum LoadRun {
         }
         transport.close()
         if let child {
-            let alreadyExited = child.poll() != nil
             // The responder leaves by itself once we detach/close; a stopped (hung) one
             // never will, and SIGKILL is the only signal a stopped process acts on.
             let hung = if case .responderHung = summary.failure { true } else { false }
-            let status = child.waitOrKill(timeout: hung ? .zero : .seconds(2))
+            child.waitOrKill(timeout: hung ? .zero : .seconds(2))
             if child.wasKilled { summary.responderKilled = hung ? .hung : .didNotExit }
-            // A socket EOF or a dead ring peer says little: say how the responder process
-            // ended, if it did so by itself (its own exit is already the failure's subject).
-            if alreadyExited, !childEndDescribed, case let .responderGone(detail)? = summary.failure {
-                summary.failure = .responderGone(detail + " (the responder process, pid \(child.pid), \(ChildProcess.describe(status)))")
-            }
         }
         if ringCreated && !options.keep { try? unlinkRing(name) }
         return summary
