@@ -192,7 +192,10 @@ package enum SystemCalls {
     /// third party ending another thread's sleep: a sleeper not yet in the kernel then finds
     /// 0 and does not sleep. A word of a mapping already unmapped is ignored (EFAULT).
     package static func futexClearAndWake(_ word: UnsafeMutablePointer<UInt32>) {
-        _ = ev_futex_clear_and_wake(word)
+        let rc = ev_futex_clear_and_wake(word)
+        // EFAULT: the mapping went away under a watcher racing a detach, harmless. Anything
+        // else (EINVAL, ENOSYS) is a pointer we formed wrongly or a kernel without futexes.
+        precondition(rc >= 0 || rc == -EFAULT, "FUTEX_WAKE_OP failed: errno \(-rc)")
     }
 
     // MARK: membarrier (the sleeper's side of the wake-up fence, docs/ABI.md)
