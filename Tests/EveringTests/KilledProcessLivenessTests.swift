@@ -13,7 +13,7 @@ final class KilledProcessLivenessTests: XCTestCase {
         // Fields 4..30 numbered after themselves except flags (9); field 31 pending signals.
         var fields = (4...30).map { String($0) }
         fields[9 - 4] = String(flags)
-        if let pending { fields.append(String(pending)) ; fields += ["0", "0", "0"] }
+        if let pending { fields.append(String(pending)); fields += ["0", "0", "0"] }
         return "42 (a (b) c) \(state) " + fields.joined(separator: " ") + "\n"
     }
 
